@@ -1,0 +1,260 @@
+"""The `okienko` command line: build the model, ingest documents, search the index."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from rag.documents import AUDIENCES, DOC_TYPES, TOPICS
+from rag.errors import OkienkoError
+from rag.index import SearchFilter
+from rag.settings import DEFAULT_EMBEDDING_MODEL, Settings
+
+app = typer.Typer(
+    name="okienko",
+    help="Okienko: asystent CUS odpowiadający z cytowaniem przepisów.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+
+@contextmanager
+def _friendly_errors() -> Iterator[None]:
+    """Known failures become one clear line and exit code 2, never a traceback."""
+    try:
+        yield
+    except OkienkoError as exc:
+        err.print(f"[bold red]Błąd:[/] {exc}")
+        raise typer.Exit(2) from exc
+    except ValidationError as exc:
+        err.print("[bold red]Błędna konfiguracja (zmienne OKIENKO_…):[/]")
+        for problem in exc.errors():
+            where = ".".join(str(p) for p in problem["loc"]) or "ustawienia"
+            err.print(f"  {where}: {problem['msg']}")
+        raise typer.Exit(2) from exc
+
+
+def _settings() -> Settings:
+    with _friendly_errors():
+        return Settings()
+
+
+@app.command("model")
+def model_command() -> None:
+    """Build (once) and load the configured embedding model; print where it lives."""
+    settings = _settings()
+    with _friendly_errors():
+        from rag.embedding import build_embedder
+
+        embedder = build_embedder(settings)
+    location = settings.models_dir if settings.embedding_model == DEFAULT_EMBEDDING_MODEL else ""
+    console.print(
+        f"Model: [bold]{embedder.model_id}[/] (wymiar {embedder.dimension}) {location}".rstrip()
+    )
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Folders or files to ingest (default: the knowledge base)."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report what would change; write nothing.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every change.")] = False,
+) -> None:
+    """Load, chunk and embed documents into a new index generation, then switch to it."""
+    settings = _settings()
+    from ingest.chunking import Chunker
+    from ingest.embedding_cache import EmbeddingCache
+    from ingest.pipeline import Ingestor, Source
+    from rag.embedding import build_embedder
+    from rag.index import open_store
+    from rag.lexical import PolishAnalyzer
+
+    kb = settings.knowledge_base_dir.resolve()
+    sources = [
+        Source(p, strict=p.resolve() == kb) for p in (paths or [settings.knowledge_base_dir])
+    ]
+    with _friendly_errors():
+        embedder = build_embedder(settings)
+        cache = EmbeddingCache(settings.embedding_cache_path)
+        ingestor = Ingestor(
+            store=open_store(settings),
+            embedder=embedder,
+            analyzer=PolishAnalyzer(
+                k1=settings.bm25_k1, b=settings.bm25_b, avg_len=settings.bm25_avg_len
+            ),
+            chunker=Chunker(
+                embedder.count_tokens,
+                target_tokens=settings.chunk_target_tokens,
+                max_tokens=settings.chunk_max_tokens,
+            ),
+            cache=cache,
+        )
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=err, transient=True) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    label = {"embed": "Osadzanie fragmentów", "write": "Zapis do indeksu"}[stage]
+                    tasks[stage] = bar.add_task(label, total=total)
+                bar.update(tasks[stage], completed=done, total=total)
+
+            report = ingestor.run(
+                sources,
+                dry_run=dry_run,
+                progress=progress,
+                batch_size=settings.embedding_batch_size,
+            )
+        cache.close()
+
+    table = Table(title="Ingest" + (" (próba, nic nie zapisano)" if dry_run else ""))
+    table.add_column("dokumenty")
+    for name in ("dodane", "zmienione", "usunięte", "bez zmian", "błędy", "osadzone"):
+        table.add_column(name, justify="right")
+    table.add_row(
+        str(report.documents),
+        str(len(report.added)),
+        str(len(report.updated)),
+        str(len(report.removed)),
+        str(len(report.unchanged)),
+        str(len(report.failed)),
+        str(report.embedded),
+    )
+    console.print(table)
+    if verbose:
+        for name, ids in (
+            ("+", report.added),
+            ("~", report.updated),
+            ("-", report.removed),
+        ):
+            for chunk_id in ids:
+                console.print(f"  {name} {chunk_id}", markup=False, highlight=False)
+    if report.model_changed:
+        console.print("Zmienił się model osadzeń: indeks zbudowano od nowa.")
+    if report.generation:
+        console.print(f"Nowa generacja indeksu: [bold]{report.generation}[/]")
+    elif not dry_run and report.documents:
+        console.print("Bez zmian: obsługiwana generacja indeksu pozostaje ta sama.")
+    for failure in report.failed:
+        err.print(f"[red]Pominięto[/] {failure.path}: {failure.reason}", highlight=False)
+    if report.documents == 0:
+        err.print("[bold red]Nie znaleziono żadnego dokumentu do zaindeksowania.[/]")
+        raise typer.Exit(1)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _choices(values: list[str] | None, allowed: frozenset[str], option: str) -> tuple[str, ...]:
+    chosen = tuple(values or ())
+    unknown = sorted(set(chosen) - allowed)
+    if unknown:
+        raise typer.BadParameter(
+            f"nieznane: {', '.join(unknown)}; dozwolone: {', '.join(sorted(allowed))}",
+            param_hint=option,
+        )
+    return chosen
+
+
+@app.command("search")
+def search_command(
+    question: Annotated[str, typer.Argument(help="The question, in Polish.")],
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=100)] = 8,
+    topic: Annotated[list[str] | None, typer.Option("--topic", help="Filter by topic.")] = None,
+    audience: Annotated[list[str] | None, typer.Option("--audience")] = None,
+    doc_type: Annotated[list[str] | None, typer.Option("--doc-type")] = None,
+    valid_on: Annotated[
+        dt.datetime | None,
+        typer.Option("--valid-on", formats=["%Y-%m-%d"], help="Only documents in force then."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print the passages the index returns for a question, with scores and labels."""
+    if not question.strip():
+        raise typer.BadParameter("pytanie nie może być puste", param_hint="QUESTION")
+    search_filter = SearchFilter(
+        topics=_choices(topic, TOPICS, "--topic"),
+        audience=_choices(audience, AUDIENCES, "--audience"),
+        doc_types=_choices(doc_type, DOC_TYPES, "--doc-type"),
+        valid_on=valid_on.date() if valid_on else None,
+    )
+    settings = _settings()
+    from rag.embedding import build_embedder
+    from rag.index import open_store
+    from rag.lexical import PolishAnalyzer
+    from rag.retrieval import Retriever
+
+    with _friendly_errors():
+        served = open_store(settings).open_served()
+        try:
+            retriever = Retriever(
+                embedder=build_embedder(settings),
+                analyzer=PolishAnalyzer(),
+                served=served,
+                top_k=top_k,
+                prefetch_k=max(settings.prefetch_k, top_k),
+            )
+            hits = retriever.search(question, filter=search_filter)
+        finally:
+            served.close()
+
+    if as_json:
+        rows = [
+            {
+                "rank": h.rank,
+                "score": round(h.score, 6),
+                "label": h.chunk.label,
+                "chunk_id": h.chunk.chunk_id,
+                "source": h.chunk.source,
+                "text": h.chunk.text,
+            }
+            for h in hits
+        ]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        console.print("Brak fragmentów spełniających warunki wyszukiwania.")
+        return
+    for hit in hits:
+        snippet = " ".join(hit.chunk.text.split())
+        snippet = snippet if len(snippet) <= 300 else snippet[:297] + "…"
+        console.print(
+            f"[bold]{hit.rank}.[/] [cyan]{hit.score:.4f}[/] [bold]{hit.chunk.label}[/]",
+            highlight=False,
+        )
+        console.print(f"   {snippet}", markup=False, highlight=False)
+        console.print(f"   [dim]{hit.chunk.source}[/]", highlight=False)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()

@@ -1,0 +1,1 @@
+"""Ingestion: load documents, chunk them along their legal structure, write index generations."""

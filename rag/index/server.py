@@ -1,0 +1,275 @@
+"""The production backend: a Qdrant server or cluster through `qdrant-client`.
+
+Each generation is a collection `<alias>__<generation>`; the alias (the configured collection
+name) is switched to a finished one in a single aliases call, which Qdrant applies atomically.
+Readers query the alias, so a switch needs no reopening; `refresh` only re-reads the info.
+In tests, `QdrantClient(":memory:")` or `QdrantClient(path=…)` (local mode) stands in for a server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from qdrant_client import QdrantClient, models
+
+from rag.documents import ScoredChunk
+from rag.errors import IndexNotReady
+from rag.index import (
+    DENSE,
+    SPARSE,
+    GenerationInfo,
+    HybridQuery,
+    IndexPoint,
+    SearchFilter,
+    batched,
+)
+from rag.index.generations import new_generation_name
+from rag.index.payload import (
+    INDEXED_INTEGERS,
+    INDEXED_KEYWORDS,
+    day_number,
+    from_payload,
+    point_id,
+    to_payload,
+)
+
+_UPSERT_BATCH = 256
+_SCROLL_PAGE = 1024
+_SEPARATOR = "__"
+
+
+def _filter(spec: SearchFilter) -> models.Filter | None:
+    if spec.empty:
+        return None
+    must: list[models.Condition] = []
+    for key, values in (
+        ("topics", spec.topics),
+        ("doc_type", spec.doc_types),
+        ("audience", spec.audience),
+    ):
+        if values:
+            must.append(models.FieldCondition(key=key, match=models.MatchAny(any=list(values))))
+    if spec.valid_on is not None:
+        day = day_number(spec.valid_on)
+        must.append(models.FieldCondition(key="valid_from_day", range=models.Range(lte=day)))
+        must.append(models.FieldCondition(key="valid_to_day", range=models.Range(gte=day)))
+    return models.Filter(must=must)
+
+
+class ServerIndex:
+    """One collection (or the alias in front of the served one)."""
+
+    def __init__(self, client: QdrantClient, collection: str) -> None:
+        self._client = client
+        self._collection = collection
+
+    def upsert(self, points: Sequence[IndexPoint]) -> None:
+        for batch in batched(points, _UPSERT_BATCH):
+            self._client.upsert(
+                self._collection,
+                points=[
+                    models.PointStruct(
+                        id=point_id(p.chunk.chunk_id),
+                        vector={
+                            DENSE: [float(x) for x in p.dense],
+                            SPARSE: models.SparseVector(
+                                indices=list(p.sparse.indices), values=list(p.sparse.values)
+                            ),
+                        },
+                        payload=to_payload(p.chunk),
+                    )
+                    for p in batch
+                ],
+                wait=True,
+            )
+
+    def delete(self, chunk_ids: Sequence[str]) -> None:
+        if chunk_ids:
+            self._client.delete(
+                self._collection,
+                points_selector=models.PointIdsList(points=[point_id(c) for c in chunk_ids]),
+                wait=True,
+            )
+
+    def query(self, query: HybridQuery) -> list[ScoredChunk]:
+        flt = _filter(query.filter)
+        prefetch = [
+            models.Prefetch(
+                query=[float(x) for x in query.dense],
+                using=DENSE,
+                limit=query.prefetch_limit,
+                filter=flt,
+            )
+        ]
+        if len(query.sparse):
+            prefetch.append(
+                models.Prefetch(
+                    query=models.SparseVector(
+                        indices=list(query.sparse.indices), values=list(query.sparse.values)
+                    ),
+                    using=SPARSE,
+                    limit=query.prefetch_limit,
+                    filter=flt,
+                )
+            )
+        response = self._client.query_points(
+            self._collection,
+            prefetch=prefetch,
+            query=models.RrfQuery(rrf=models.Rrf(k=query.rrf_k)),
+            query_filter=flt,
+            limit=query.limit,
+            with_payload=True,
+        )
+        return [
+            ScoredChunk(chunk=from_payload(dict(hit.payload or {})), score=hit.score, rank=rank)
+            for rank, hit in enumerate(response.points, start=1)
+        ]
+
+    def hashes(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        offset: Any = None
+        while True:
+            records, offset = self._client.scroll(
+                self._collection,
+                limit=_SCROLL_PAGE,
+                offset=offset,
+                with_payload=["chunk_id", "content_hash"],
+                with_vectors=False,
+            )
+            for record in records:
+                payload = record.payload or {}
+                found[payload["chunk_id"]] = payload["content_hash"]
+            if offset is None:
+                return found
+
+
+class ServerServed:
+    def __init__(self, store: ServerStore) -> None:
+        self._store = store
+        info = store.served()
+        if info is None:
+            raise IndexNotReady(store.location)
+        self._info = info
+        self._index = ServerIndex(store.client, store.alias)
+
+    @property
+    def info(self) -> GenerationInfo:
+        return self._info
+
+    @property
+    def index(self) -> ServerIndex:
+        return self._index
+
+    def refresh(self) -> bool:
+        info = self._store.served()
+        if info is None or info.name == self._info.name:
+            return False
+        self._info = info
+        return True
+
+    def close(self) -> None:
+        """The client belongs to the store; nothing to release per reader."""
+
+
+class ServerStore:
+    """Generations as collections behind an alias on a Qdrant server."""
+
+    def __init__(self, client: QdrantClient, *, alias: str, keep: int = 2) -> None:
+        self.client = client
+        self.alias = alias
+        self._keep = keep
+
+    @property
+    def location(self) -> str:
+        return f"qdrant collection alias '{self.alias}'"
+
+    def _target(self) -> str | None:
+        for item in self.client.get_aliases().aliases:
+            if item.alias_name == self.alias:
+                return item.collection_name
+        return None
+
+    def served(self) -> GenerationInfo | None:
+        target = self._target()
+        if target is None:
+            return None
+        metadata = self.client.get_collection(target).config.metadata or {}
+        return GenerationInfo(**metadata["okienko"])
+
+    def served_hashes(self) -> dict[str, str]:
+        return ServerIndex(self.client, self.alias).hashes() if self._target() else {}
+
+    def open_served(self) -> ServerServed:
+        return ServerServed(self)
+
+    def _generations(self) -> list[str]:
+        prefix = self.alias + _SEPARATOR
+        return sorted(
+            c.name for c in self.client.get_collections().collections if c.name.startswith(prefix)
+        )
+
+    @contextlib.contextmanager
+    def build(self, *, embedding_model: str, dimension: int) -> Iterator[ServerIndex]:
+        # A server offers no lock: run one ingest job at a time against a cluster.
+        # A collection without our metadata is an abandoned build; pruning removes it.
+        name = new_generation_name()
+        collection = f"{self.alias}{_SEPARATOR}{name}"
+        info = GenerationInfo(
+            name=name,
+            embedding_model=embedding_model,
+            dimension=dimension,
+            created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        )
+        self.client.create_collection(
+            collection,
+            vectors_config={
+                DENSE: models.VectorParams(size=dimension, distance=models.Distance.COSINE)
+            },
+            sparse_vectors_config={SPARSE: models.SparseVectorParams(modifier=models.Modifier.IDF)},
+        )
+        try:
+            for key in INDEXED_KEYWORDS:
+                self.client.create_payload_index(
+                    collection, key, models.PayloadSchemaType.KEYWORD, wait=True
+                )
+            for key in INDEXED_INTEGERS:
+                self.client.create_payload_index(
+                    collection, key, models.PayloadSchemaType.INTEGER, wait=True
+                )
+            index = ServerIndex(self.client, collection)
+            yield index
+            count = self.client.count(collection, exact=True).count
+        except BaseException:
+            self.client.delete_collection(collection)
+            raise
+        self.client.update_collection(
+            collection,
+            metadata={"okienko": dataclasses.asdict(dataclasses.replace(info, chunks=count))},
+        )
+        operations: list[models.AliasOperations] = []
+        if self._target() is not None:
+            operations.append(
+                models.DeleteAliasOperation(delete_alias=models.DeleteAlias(alias_name=self.alias))
+            )
+        operations.append(
+            models.CreateAliasOperation(
+                create_alias=models.CreateAlias(collection_name=collection, alias_name=self.alias)
+            )
+        )
+        self.client.update_collection_aliases(change_aliases_operations=operations)
+        self._prune(served=collection)
+
+    def _prune(self, *, served: str) -> None:
+        complete: list[str] = []
+        abandoned: list[str] = []
+        for collection in self._generations():
+            if collection == served:
+                continue
+            metadata = self.client.get_collection(collection).config.metadata or {}
+            (complete if "okienko" in metadata else abandoned).append(collection)
+        for collection in abandoned + complete[: max(len(complete) - (self._keep - 1), 0)]:
+            self.client.delete_collection(collection)

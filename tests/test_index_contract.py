@@ -1,0 +1,232 @@
+"""One contract, every backend: the embedded edge shard and qdrant-client's local mode."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from qdrant_client import QdrantClient
+
+from rag.documents import Chunk, DocumentMeta
+from rag.embedding import HashEmbedder
+from rag.errors import IndexNotReady
+from rag.index import HybridQuery, IndexPoint, IndexStore, SearchFilter
+from rag.index.edge import EdgeStore
+from rag.index.server import ServerStore
+from rag.lexical import PolishAnalyzer
+
+EMBEDDER = HashEmbedder(dimension=64)
+
+PASSAGES = {
+    "zasilek-staly": (
+        "Zasiłek stały przysługuje pełnoletniej osobie niezdolnej do pracy z powodu wieku.",
+        ("pomoc_spoleczna",),
+        ("mieszkaniec", "pracownik"),
+        "informacja",
+    ),
+    "dodatek": (
+        "Dodatek mieszkaniowy przyznaje się na sześć miesięcy, wypłaca zarządcy budynku.",
+        ("dodatek_mieszkaniowy",),
+        ("mieszkaniec",),
+        "informacja",
+    ),
+    "odwolanie": (
+        "Odwołanie od decyzji wnosi się w terminie czternastu dni od doręczenia.",
+        ("procedura",),
+        ("mieszkaniec", "pracownik"),
+        "procedura",
+    ),
+    "wzor": (
+        "Wzór pisma: wezwanie do uzupełnienia braków formalnych wniosku w terminie siedmiu dni.",
+        ("procedura",),
+        ("urzednik",),
+        "wzor_pisma",
+    ),
+    "stary": (
+        "Dodatek osłonowy można było otrzymać po złożeniu wniosku do końca kwietnia.",
+        ("dodatki_energetyczne",),
+        ("mieszkaniec",),
+        "informacja",
+    ),
+}
+
+
+def make_point(analyzer: PolishAnalyzer, key: str, *, text: str | None = None) -> IndexPoint:
+    body, topics, audience, doc_type = PASSAGES[key]
+    body = text or body
+    meta = DocumentMeta(
+        title=f"Dokument {key}",
+        doc_type=doc_type,  # type: ignore[arg-type]
+        topics=topics,  # type: ignore[arg-type]
+        audience=audience,  # type: ignore[arg-type]
+        valid_from=dt.date(2025, 1, 1),
+        valid_to=dt.date(2025, 12, 31) if key == "stary" else None,
+    )
+    chunk = Chunk(
+        chunk_id=f"kb/{key}#0",
+        doc_id=f"kb/{key}",
+        source=f"knowledge_base/{key}.md",
+        text=body,
+        heading_path=(meta.title,),
+        meta=meta,
+        position=0,
+        content_hash=f"hash-{body}",
+    )
+    (dense,) = EMBEDDER.embed([body], kind="passage")
+    return IndexPoint(chunk=chunk, dense=dense.tolist(), sparse=analyzer.passage_vector(body))
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> PolishAnalyzer:
+    return PolishAnalyzer()
+
+
+@pytest.fixture(params=["edge", "server"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IndexStore]:
+    if request.param == "edge":
+        yield EdgeStore(tmp_path / "index")
+    else:
+        client = QdrantClient(path=str(tmp_path / "qdrant-local"))
+        yield ServerStore(client, alias="okienko_test")
+        client.close()
+
+
+def build(store: IndexStore, points: list[IndexPoint]) -> None:
+    with store.build(embedding_model="hash-64", dimension=EMBEDDER.dimension) as index:
+        index.upsert(points)
+
+
+def ask(store: IndexStore, analyzer: PolishAnalyzer, text: str, **kw: object) -> list[str]:
+    served = store.open_served()
+    try:
+        (dense,) = EMBEDDER.embed([text], kind="query")
+        hits = served.index.query(
+            HybridQuery(dense=dense.tolist(), sparse=analyzer.query_vector(text), **kw)  # type: ignore[arg-type]
+        )
+        return [h.chunk.doc_id for h in hits]
+    finally:
+        served.close()
+
+
+def test_nothing_published_is_not_ready(store: IndexStore) -> None:
+    assert store.served() is None
+    with pytest.raises(IndexNotReady):
+        store.open_served()
+
+
+def test_hybrid_query_finds_by_lemma(store: IndexStore, analyzer: PolishAnalyzer) -> None:
+    build(store, [make_point(analyzer, k) for k in PASSAGES])
+    # Different inflection than the passage ("zasiłku stałego" vs "Zasiłek stały").
+    found = ask(store, analyzer, "komu przysługuje zasiłku stałego", limit=3)
+    assert "kb/zasilek-staly" in found
+    assert len(found) == 3
+
+
+def test_filters_restrict_every_prefetch(store: IndexStore, analyzer: PolishAnalyzer) -> None:
+    build(store, [make_point(analyzer, k) for k in PASSAGES])
+    text = "dodatek mieszkaniowy odwołanie wniosek"
+    by_topic = ask(store, analyzer, text, filter=SearchFilter(topics=("procedura",)), limit=10)
+    assert set(by_topic) == {"kb/odwolanie", "kb/wzor"}
+    by_audience = ask(store, analyzer, text, filter=SearchFilter(audience=("urzednik",)))
+    assert by_audience == ["kb/wzor"]
+    by_type = ask(store, analyzer, text, filter=SearchFilter(doc_types=("wzor_pisma",)))
+    assert by_type == ["kb/wzor"]
+
+
+def test_validity_dates_filter(store: IndexStore, analyzer: PolishAnalyzer) -> None:
+    build(store, [make_point(analyzer, k) for k in PASSAGES])
+    text = "dodatek osłonowy wniosek"
+    in_2025 = ask(store, analyzer, text, filter=SearchFilter(valid_on=dt.date(2025, 6, 1)))
+    in_2026 = ask(store, analyzer, text, filter=SearchFilter(valid_on=dt.date(2026, 6, 1)))
+    before = ask(store, analyzer, text, filter=SearchFilter(valid_on=dt.date(2024, 6, 1)))
+    assert "kb/stary" in in_2025
+    assert "kb/stary" not in in_2026
+    assert len(in_2026) == len(PASSAGES) - 1
+    assert before == []
+
+
+def test_upsert_replaces_and_delete_removes(store: IndexStore, analyzer: PolishAnalyzer) -> None:
+    with store.build(embedding_model="hash-64", dimension=EMBEDDER.dimension) as index:
+        index.upsert([make_point(analyzer, k) for k in PASSAGES])
+        index.upsert([make_point(analyzer, "dodatek", text="Dodatek mieszkaniowy: nowa treść.")])
+        index.delete(["kb/odwolanie#0", "kb/nie-ma-takiego#0"])
+        hashes = index.hashes()
+    assert set(hashes) == {f"kb/{k}#0" for k in PASSAGES} - {"kb/odwolanie#0"}
+    assert hashes["kb/dodatek#0"] == "hash-Dodatek mieszkaniowy: nowa treść."
+
+
+def test_hits_carry_the_chunk_back(store: IndexStore, analyzer: PolishAnalyzer) -> None:
+    original = make_point(analyzer, "odwolanie")
+    build(store, [original])
+    served = store.open_served()
+    try:
+        (hit,) = served.index.query(
+            HybridQuery(dense=original.dense, sparse=analyzer.query_vector("odwołanie"))
+        )
+    finally:
+        served.close()
+    assert hit.chunk == original.chunk
+    assert hit.rank == 1
+    assert hit.score > 0
+
+
+def test_a_failed_build_leaves_the_served_generation(
+    store: IndexStore, analyzer: PolishAnalyzer
+) -> None:
+    build(store, [make_point(analyzer, "zasilek-staly")])
+    before = store.served()
+
+    def interrupted_build() -> None:
+        with store.build(embedding_model="hash-64", dimension=EMBEDDER.dimension) as index:
+            index.upsert([make_point(analyzer, k) for k in PASSAGES])
+            raise RuntimeError("przerwane")
+
+    with pytest.raises(RuntimeError, match="przerwane"):
+        interrupted_build()
+    assert store.served() == before
+    assert ask(store, analyzer, "zasiłek stały") == ["kb/zasilek-staly"]
+
+
+def test_a_reader_picks_up_a_new_generation(store: IndexStore, analyzer: PolishAnalyzer) -> None:
+    build(store, [make_point(analyzer, "zasilek-staly")])
+    served = store.open_served()
+    try:
+        first = served.info.name
+        assert served.refresh() is False
+        build(store, [make_point(analyzer, k) for k in PASSAGES])
+        assert served.refresh() is True
+        assert served.info.name != first
+        assert served.info.chunks == len(PASSAGES)
+        assert set(served.index.hashes()) == {f"kb/{k}#0" for k in PASSAGES}
+    finally:
+        served.close()
+
+
+def test_old_generations_are_pruned(store: IndexStore, analyzer: PolishAnalyzer) -> None:
+    names = []
+    for _ in range(4):
+        build(store, [make_point(analyzer, "dodatek")])
+        served = store.served()
+        assert served is not None
+        names.append(served.name)
+    assert len(set(names)) == 4
+    assert ask(store, analyzer, "dodatek") == ["kb/dodatek"]
+    if isinstance(store, EdgeStore):
+        left = sorted(p.name for p in (Path(store.location) / "generations").iterdir())
+    else:
+        assert isinstance(store, ServerStore)
+        left = [c.split("__", 1)[1] for c in store._generations()]
+    assert left == sorted(names[-2:])
+
+
+def test_served_hashes_without_opening(store: IndexStore, analyzer: PolishAnalyzer) -> None:
+    assert store.served_hashes() == {}
+    build(store, [make_point(analyzer, "dodatek"), make_point(analyzer, "odwolanie")])
+    served = store.open_served()  # a reader holds the generation meanwhile
+    try:
+        assert store.served_hashes() == served.index.hashes()
+        assert set(store.served_hashes()) == {"kb/dodatek#0", "kb/odwolanie#0"}
+    finally:
+        served.close()
