@@ -103,7 +103,7 @@ def _html(path: Path) -> tuple[dict[str, Any], str]:
             heading.replace_with(f"\n\n{'#' * level} {heading.get_text(' ', strip=True)}\n\n")
     for block in soup.find_all(["p", "li", "div", "br", "tr"]):
         block.insert_after("\n")
-    return {"title": title}, soup.get_text()
+    return {"title": title}, (soup.body or soup).get_text()
 
 
 def _pdf(path: Path) -> tuple[dict[str, Any], str]:
@@ -123,10 +123,11 @@ def _docx(path: Path) -> tuple[dict[str, Any], str]:
     from zipfile import BadZipFile
 
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         document = docx.Document(str(path))
-    except (BadZipFile, KeyError, ValueError) as exc:
+    except (BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
         raise LoadError(path, f"unreadable DOCX: {exc}") from exc
     lines: list[str] = []
     for paragraph in document.paragraphs:

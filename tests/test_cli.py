@@ -1,0 +1,81 @@
+"""The `okienko` command line, driven as a person would, with the fake embedder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from api.cli import app
+from tests.conftest import FIXTURES
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("OKIENKO_EMBEDDING_MODEL", "hash:64")
+    monkeypatch.setenv("OKIENKO_DATA_DIR", str(tmp_path / "data"))
+    docs = tmp_path / "regulations"
+    shutil.copytree(FIXTURES / "regulations", docs)
+    return docs
+
+
+def test_ingest_then_search(env: Path) -> None:
+    result = runner.invoke(app, ["ingest", str(env)])
+    assert result.exit_code == 0, result.output
+    assert "Nowa generacja indeksu" in result.output
+    again = runner.invoke(app, ["ingest", str(env), "--verbose"])
+    assert again.exit_code == 0
+    assert "Bez zmian" in again.output
+
+    found = runner.invoke(app, ["search", "odwołanie do kolegium", "--json", "-k", "2"])
+    assert found.exit_code == 0, found.output
+    rows = json.loads(found.output)
+    assert len(rows) == 2
+    assert rows[0]["label"] == "Ustawa o przykładowych świadczeniach › Art. 3"
+    assert rows[0]["rank"] == 1
+
+    printed = runner.invoke(app, ["search", "odwołanie do kolegium"])
+    assert "Art. 3" in printed.output
+
+
+def test_dry_run_and_failures_set_the_exit_code(env: Path) -> None:
+    dry = runner.invoke(app, ["ingest", str(env), "--dry-run"])
+    assert dry.exit_code == 0
+    assert "próba" in dry.output
+    (env / "zepsuty.pdf").write_bytes(b"%PDF smieci")
+    bad = runner.invoke(app, ["ingest", str(env)])
+    assert bad.exit_code == 1
+    assert "zepsuty.pdf" in bad.output
+    assert "Nowa generacja indeksu" in bad.output  # the rest went in
+
+
+def test_search_before_any_ingest_says_so(env: Path) -> None:  # noqa: ARG001
+    result = runner.invoke(app, ["search", "zasiłek"])
+    assert result.exit_code == 2
+    assert "not ready" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_input_gets_a_clear_message(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ARG001
+    assert runner.invoke(app, ["search", "   "]).exit_code == 2
+    wrong = runner.invoke(app, ["search", "zasiłek", "--topic", "podatki"])
+    assert wrong.exit_code == 2
+    assert "podatki" in wrong.output
+    monkeypatch.setenv("OKIENKO_TOP_K", "50")
+    monkeypatch.setenv("OKIENKO_PREFETCH_K", "10")
+    config = runner.invoke(app, ["search", "zasiłek"])
+    assert config.exit_code == 2
+    assert "OKIENKO_PREFETCH_K" in config.output
+
+
+def test_an_empty_folder_is_an_error(env: Path, tmp_path: Path) -> None:  # noqa: ARG001
+    empty = tmp_path / "pusto"
+    empty.mkdir()
+    result = runner.invoke(app, ["ingest", str(empty)])
+    assert result.exit_code == 1
+    assert "Nie znaleziono" in result.output
