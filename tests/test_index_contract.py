@@ -230,3 +230,16 @@ def test_served_hashes_without_opening(store: IndexStore, analyzer: PolishAnalyz
         assert set(store.served_hashes()) == {"kb/dodatek#0", "kb/odwolanie#0"}
     finally:
         served.close()
+
+
+def test_each_side_alone(store: IndexStore, analyzer: PolishAnalyzer) -> None:
+    build(store, [make_point(analyzer, k) for k in PASSAGES])
+    # Lemmas alone find the inflected form; a question of stopwords finds nothing lexically.
+    assert ask(store, analyzer, "zasiłku stałego", using="sparse", limit=1) == ["kb/zasilek-staly"]
+    assert ask(store, analyzer, "i w na", using="sparse") == []
+    dense_only = ask(store, analyzer, "zasiłku stałego", using="dense", limit=10)
+    assert sorted(dense_only) == sorted(f"kb/{k}" for k in PASSAGES)
+    filtered = ask(
+        store, analyzer, "wniosek", using="dense", filter=SearchFilter(topics=("procedura",))
+    )
+    assert set(filtered) == {"kb/odwolanie", "kb/wzor"}

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from rag.documents import Chunk, ScoredChunk
 from rag.lexical import SparseVector
@@ -49,9 +49,15 @@ class SearchFilter:
         return not (self.topics or self.doc_types or self.audience or self.valid_on)
 
 
+Retriever = Literal["hybrid", "dense", "sparse"]
+
+
 @dataclass(frozen=True, slots=True)
 class HybridQuery:
-    """Dense and sparse prefetches fused with reciprocal rank fusion."""
+    """Dense and sparse prefetches fused with reciprocal rank fusion.
+
+    `using` picks one side alone ("dense", "sparse"), for evaluation side by side.
+    """
 
     dense: Sequence[float]
     sparse: SparseVector
@@ -59,6 +65,7 @@ class HybridQuery:
     prefetch_limit: int = 40
     filter: SearchFilter = field(default_factory=SearchFilter)
     rrf_k: int = 60
+    using: Retriever = "hybrid"
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,22 +85,18 @@ class EdgeIndex:
 
     def query(self, query: HybridQuery) -> list[ScoredChunk]:
         flt = _filter(query.filter)
-        prefetches = [
-            qe.Prefetch(
-                query.prefetch_limit,
-                query=qe.Query.Nearest([float(x) for x in query.dense], using=DENSE),
-                filter=flt,
-            )
-        ]
+        dense = qe.Query.Nearest([float(x) for x in query.dense], using=DENSE)
+        sparse = qe.Query.Nearest(
+            qe.SparseVector(list(query.sparse.indices), list(query.sparse.values)), using=SPARSE
+        )
+        if query.using == "dense" or (query.using == "sparse" and not len(query.sparse)):
+            single = dense if query.using == "dense" else None
+            return self._hits(single, query, flt)
+        if query.using == "sparse":
+            return self._hits(sparse, query, flt)
+        prefetches = [qe.Prefetch(query.prefetch_limit, query=dense, filter=flt)]
         if len(query.sparse):
-            vector = qe.SparseVector(list(query.sparse.indices), list(query.sparse.values))
-            prefetches.append(
-                qe.Prefetch(
-                    query.prefetch_limit,
-                    query=qe.Query.Nearest(vector, using=SPARSE),
-                    filter=flt,
-                )
-            )
+            prefetches.append(qe.Prefetch(query.prefetch_limit, query=sparse, filter=flt))
         hits = self._shard.query(
             qe.QueryRequest(
                 query.limit,
@@ -110,6 +106,17 @@ class EdgeIndex:
                 with_payload=True,
                 filter=flt,
             )
+        )
+        return [
+            ScoredChunk(chunk=from_payload(dict(hit.payload or {})), score=hit.score, rank=rank)
+            for rank, hit in enumerate(hits, start=1)
+        ]
+
+    def _hits(self, single: Any, query: HybridQuery, flt: qe.Filter | None) -> list[ScoredChunk]:
+        if single is None:  # a sparse-only search for a question of stopwords finds nothing
+            return []
+        hits = self._shard.query(
+            qe.QueryRequest(query.limit, query=single, with_payload=True, filter=flt)
         )
         return [
             ScoredChunk(chunk=from_payload(dict(hit.payload or {})), score=hit.score, rank=rank)

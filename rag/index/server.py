@@ -97,6 +97,8 @@ class ServerIndex:
 
     def query(self, query: HybridQuery) -> list[ScoredChunk]:
         flt = _filter(query.filter)
+        if query.using != "hybrid":
+            return self._single(query, flt)
         prefetch = [
             models.Prefetch(
                 query=[float(x) for x in query.dense],
@@ -120,6 +122,29 @@ class ServerIndex:
             self._collection,
             prefetch=prefetch,
             query=models.RrfQuery(rrf=models.Rrf(k=query.rrf_k)),
+            query_filter=flt,
+            limit=query.limit,
+            with_payload=True,
+        )
+        return [
+            ScoredChunk(chunk=from_payload(dict(hit.payload or {})), score=hit.score, rank=rank)
+            for rank, hit in enumerate(response.points, start=1)
+        ]
+
+    def _single(self, query: HybridQuery, flt: models.Filter | None) -> list[ScoredChunk]:
+        if query.using == "sparse" and not len(query.sparse):
+            return []
+        vector: list[float] | models.SparseVector = (
+            [float(x) for x in query.dense]
+            if query.using == "dense"
+            else models.SparseVector(
+                indices=list(query.sparse.indices), values=list(query.sparse.values)
+            )
+        )
+        response = self._client.query_points(
+            self._collection,
+            query=vector,
+            using=DENSE if query.using == "dense" else SPARSE,
             query_filter=flt,
             limit=query.limit,
             with_payload=True,
