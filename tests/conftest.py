@@ -10,6 +10,9 @@ import pytest
 
 from rag.lexical import PolishAnalyzer
 
+# The scripted OpenAI-compatible server (fixture `openai_server`) for tests of generation.
+pytest_plugins = ["tests.openai_server"]
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_LEGAL = Path(__file__).resolve().parents[2] / "shared" / "legal"
 

@@ -1,0 +1,266 @@
+"""The chat model seam: messages → text, whole or streamed.
+
+`OpenAIChatModel` is the real one: an OpenAI-compatible server (vLLM serving PLLuM or Bielik)
+reached through LangChain's `ChatOpenAI`. Every way the server can fail (a timeout, a refused
+connection, an HTTP error, a stream broken off) comes out as `GenerationFailed`, so the answering
+pipeline can fall back to an extractive answer. `ScriptedChatModel` is the deterministic fake
+for tests; it never opens a connection.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol, assert_never
+
+from rag.errors import OkienkoError
+from rag.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
+    from langchain_openai import ChatOpenAI
+
+logger = logging.getLogger(__name__)
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    role: Role
+    content: str
+
+
+class GenerationFailed(OkienkoError):
+    """The chat model gave no usable reply; `retryable` says whether trying later may help."""
+
+    def __init__(self, reason: str, *, retryable: bool) -> None:
+        super().__init__(f"generation failed: {reason}")
+        self.reason = reason
+        self.retryable = retryable
+
+
+class ChatModel(Protocol):
+    @property
+    def name(self) -> str:
+        """The model's id, for logs and answer metadata."""
+
+    def complete(self, messages: Sequence[Message]) -> str:
+        """The whole reply. Raises `GenerationFailed`."""
+
+    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+        """The reply as text deltas. Raises `GenerationFailed`, also after some deltas."""
+
+
+class OpenAIChatModel:
+    """A chat-completions server; the HTTP client retries timeouts, 408/409/429 and 5xx."""
+
+    def __init__(self, settings: Settings) -> None:
+        """Build the client; nothing is sent until the first call.
+
+        Args:
+            settings: `llm_base_url` (required), the key, model id, timeout, retries, token
+                limit, temperature and extra stop sequences.
+
+        Raises:
+            ValueError: `llm_base_url` is not set.
+        """
+        if settings.llm_base_url is None:
+            raise ValueError("OKIENKO_LLM_BASE_URL is not set: there is no chat model to call")
+        import openai
+        from langchain_openai import ChatOpenAI
+
+        # What a server or network can throw at us; anything else is a bug and propagates.
+        self._errors: tuple[type[Exception], ...] = (openai.OpenAIError, json.JSONDecodeError)
+        self._name = settings.llm_model
+        self._base_url = settings.llm_base_url
+        self._timeout = settings.llm_timeout_seconds
+        self._attempts = 1 + settings.llm_max_retries
+        self._client: ChatOpenAI = ChatOpenAI(
+            base_url=settings.llm_base_url,
+            api_key=settings.llm_api_key,
+            model=settings.llm_model,
+            timeout=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+            max_completion_tokens=settings.llm_max_tokens,
+            temperature=settings.llm_temperature,
+            stop_sequences=list(settings.llm_stop) or None,
+            # `streaming` is left unset: set to False it would turn stream() into one JSON call.
+            # vLLM serves chat completions only; never let a model name pick the Responses API.
+            use_responses_api=False,
+        )
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    def complete(self, messages: Sequence[Message]) -> str:
+        """The whole reply, as one JSON response.
+
+        Args:
+            messages: the conversation, system prompt first.
+
+        Returns:
+            The reply's text (stop sequences already cut off by the server).
+
+        Raises:
+            GenerationFailed: the server failed after the allowed retries, refused the request,
+                or returned an empty reply.
+        """
+        try:
+            reply = self._client.invoke(_to_langchain(messages))
+        except self._errors as exc:
+            raise self._failure(exc) from exc
+        if reply.response_metadata.get("finish_reason") == "length":
+            logger.warning("reply from %s cut at the token limit", self._name)
+        text = reply.text
+        if not text.strip():
+            raise GenerationFailed(f"{self._name} returned an empty reply", retryable=False)
+        return text
+
+    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+        """The reply as it is generated (server-sent events).
+
+        Args:
+            messages: the conversation, system prompt first.
+
+        Yields:
+            Text deltas, never empty; joined they make the reply.
+
+        Raises:
+            GenerationFailed: before the first delta (as `complete`), or when the stream breaks
+                off or ends before the model finished.
+        """
+        sent = 0
+        finished = False
+        try:
+            for chunk in self._client.stream(_to_langchain(messages)):
+                if reason := chunk.response_metadata.get("finish_reason"):
+                    finished = True
+                    if reason == "length":
+                        logger.warning("reply from %s cut at the token limit", self._name)
+                if delta := chunk.text:
+                    sent += len(delta)
+                    yield delta
+        except self._errors as exc:
+            failure = self._failure(exc)
+            if sent:
+                failure = GenerationFailed(
+                    f"the stream broke off after {sent} characters: {failure.reason}",
+                    retryable=failure.retryable,
+                )
+            raise failure from exc
+        if not finished:
+            raise GenerationFailed(
+                f"the stream ended after {sent} characters before the model finished",
+                retryable=True,
+            )
+
+    def _failure(self, exc: Exception) -> GenerationFailed:
+        """What went wrong, in words for the logs, and whether trying again may help."""
+        import openai
+
+        where = f"{self._name} at {self._base_url}"
+        failure: GenerationFailed
+        # APITimeoutError is an APIConnectionError: test it first.
+        if isinstance(exc, openai.APITimeoutError):
+            failure = GenerationFailed(
+                f"{where} did not answer within {self._timeout:g} s ({self._attempts} attempt(s))",
+                retryable=True,
+            )
+        elif isinstance(exc, openai.APIConnectionError):
+            failure = GenerationFailed(
+                f"cannot reach {where} ({self._attempts} attempt(s))", retryable=True
+            )
+        elif isinstance(exc, openai.APIStatusError):
+            status = exc.status_code
+            detail = exc.body.get("message") if isinstance(exc.body, dict) else None
+            failure = GenerationFailed(
+                f"{where} answered HTTP {status}" + (f": {_short(str(detail))}" if detail else ""),
+                retryable=status in (408, 409, 429) or status >= 500,
+            )
+        elif isinstance(exc, openai.APIError):  # an error event inside a stream, a bad shape
+            failure = GenerationFailed(
+                f"{where} sent an error: {_short(exc.message)}", retryable=True
+            )
+        elif isinstance(exc, json.JSONDecodeError):
+            failure = GenerationFailed(f"{where} sent a reply that is not JSON", retryable=True)
+        else:  # another OpenAIError: a client misconfiguration, not the server's doing
+            failure = GenerationFailed(f"{where}: {_short(str(exc))}", retryable=False)
+        logger.warning("chat model failed: %s", failure.reason)
+        return failure
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _to_langchain(messages: Sequence[Message]) -> list[BaseMessage]:
+    from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+    converted: list[BaseMessage] = []
+    for message in messages:
+        match message.role:
+            case "system":
+                converted.append(SystemMessage(message.content))
+            case "user":
+                converted.append(HumanMessage(message.content))
+            case "assistant":
+                converted.append(AIMessage(message.content))
+            case _:
+                assert_never(message.role)
+    return converted
+
+
+_PIECE = re.compile(r"\s*\S+")
+
+
+class ScriptedChatModel:
+    """A fake chat model answering from a script: replies (text) or failures, in order.
+
+    Every call records the messages it was given in `calls`. Running out of script raises
+    `RuntimeError`, not `GenerationFailed`, so a test that calls the model more often than it
+    planned fails loudly instead of looking like a handled model failure.
+    """
+
+    def __init__(
+        self, replies: Sequence[str | GenerationFailed], *, name: str = "scripted"
+    ) -> None:
+        self._replies: deque[str | GenerationFailed] = deque(replies)
+        self._name = name
+        self.calls: list[tuple[Message, ...]] = []
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def remaining(self) -> int:
+        return len(self._replies)
+
+    def _next(self, messages: Sequence[Message]) -> str:
+        self.calls.append(tuple(messages))
+        if not self._replies:
+            raise RuntimeError(f"ScriptedChatModel: no reply left for call {len(self.calls)}")
+        reply = self._replies.popleft()
+        if isinstance(reply, GenerationFailed):
+            raise reply
+        return reply
+
+    def complete(self, messages: Sequence[Message]) -> str:
+        return self._next(messages)
+
+    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+        # Like the real model, nothing happens until the first delta is asked for.
+        reply = self._next(messages)
+        end = 0
+        for match in _PIECE.finditer(reply):
+            end = match.end()
+            yield match.group()
+        if end < len(reply):
+            yield reply[end:]
