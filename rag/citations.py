@@ -1,0 +1,489 @@
+"""Citation check: every [n] in an answer must point at a given passage that says what it claims.
+
+Passages are numbered 1..N in the order given. A marker naming no given passage is removed and
+counted. Each sentence is checked against the passages it cites:
+
+- every number in the sentence (amounts, deadlines, years, article numbers) must appear in the
+  cited passages (their text or citable label), after normalisation ("1 010 zł" → "1010");
+- each cited passage must share content words with the sentence: at least one, and at least
+  `SHARED_WORDS_RATIO` of them (a word matches when one of its lemmas or its ASCII-folded form
+  appears in the passage).
+
+A citation that fails is reported as unsupported; a sentence without a citation is reported as
+uncited unless it is a heading, greeting, closing line or short list lead-in (`_EXEMPT`).
+Only passages cited by a supported sentence become `Citation`s; an answer with none is invalid.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from re import Match
+from typing import Literal
+
+from rag.answers import Citation, CitationReport
+from rag.documents import ScoredChunk
+from rag.lexical import STOPWORDS, PolishAnalyzer, fold
+
+__all__ = [
+    "MARKER",
+    "CheckedAnswer",
+    "KeyTerms",
+    "Sentence",
+    "check_citations",
+    "clip",
+    "is_quotable",
+    "join_quote",
+    "key_terms",
+    "make_citation",
+    "passage_terms",
+    "plain",
+    "sentences",
+    "shared_words",
+    "split_sentences",
+]
+
+# Share of a sentence's content words a cited passage must contain. Chosen on the tests: an
+# honest paraphrase keeps about half of its words, a sentence citing the wrong passage of the same
+# topic shares one or two generic ones ("dodatek", "wniosek").
+SHARED_WORDS_RATIO = 0.3
+QUOTE_MAX_SENTENCES = 2
+QUOTE_MAX_CHARS = 400
+
+MARKER = re.compile(r"\[\s*\d+(?:\s*(?:[,;]|[-–—])\s*\d+)*\s*\]")
+_WORD = re.compile(r"[^\W_]+")
+_DATE = re.compile(r"(?<![\d,.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)")
+_NUMBER = re.compile(
+    r"(?<![\d,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?(?!\d)|(?<!\d)\d+(?:[,.]\d+)?"
+)
+# Words that say nothing about content (folded surface forms): legal abbreviations, and function
+# words the lexical stopword list misses because the dictionary also reads them as rare nouns
+# ("ile" → "ił", "jaka", "albo" → "alba", "lub" → "lubić").
+_NOISE = frozenset(
+    """
+    art ust pkt lit par r zl gr np m in tj tzw dz u poz nr itd itp ok zob wg tel ul godz cus ops
+    jaka jakie jakiej jakiego jakim jakich jaka ile moze mozna moge moga mozemy byl byla bylo byly
+    beda bedzie temu tym tej tych tego tez rowniez takze wtedy dlatego czego czym komu moja moje
+    moich moim twoj twoja twoje swoje swojej swoim swoich mam masz ma maja mamy lub albo od miedzy
+    okolo wszystkie wszystkich wszystko nawet bez ci tam teraz potem zawsze nigdy czesto trzeba
+    nalezy musi musze musza powinien powinna powinno chce chcialbym chcialabym prosze witam
+    """.split()
+)
+# Numeral words, so "sześć miesięcy" and "6 miesięcy" meet ("pięć" is left out: its folded form
+# is also "piec", a stove).
+_NUMERALS = {
+    "dwa": "2", "trzy": "3", "cztery": "4", "szesc": "6", "siedem": "7", "osiem": "8",
+    "dziewiec": "9", "dziesiec": "10", "dwanascie": "12", "czternascie": "14",
+    "pietnascie": "15", "dwadziescia": "20", "trzydziesci": "30",
+}  # fmt: skip
+# Lines that need no citation: headings, greetings, closings, the extractive answer's header.
+_EXEMPT = re.compile(
+    r"^(?:dzien dobry|witam|witaj|szanown|pozdrawiam|z powazaniem|dziekuj|mam nadzieje"
+    r"|w razie (?:pytan|watpliwosci)|zapraszam|skontaktuj sie|zadzwon|odpowiedz na podstawie)"
+)
+_LEAD_IN_MAX_WORDS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of a text and what kind of line it came from."""
+
+    text: str
+    kind: Literal["heading", "item", "text"]
+
+
+_HEADING_LINE = re.compile(r"^#{1,6}\s+")
+_BULLET = re.compile(r"^[-*•]\s+")
+_NUMBERED = re.compile(r"^(?:\d+[a-z]?[.)]|§\s*\d+[a-z]?\.|[a-z]\))\s+")
+# A list the chunker joined into one line: "…domowe), - **823 zł** …".
+_INLINE_BULLET = re.compile(r"(?<=[,;.:)])\s+[-•]\s+(?=\S)")
+_CANDIDATE = re.compile(r"[.!?…]+[\"”»’)*_]*(?:\s*\[[^\]\n]{1,20}\])*(?=\s|$)")
+# Never end a sentence: legal units, "np.", "tj.", "Dz. U." …
+_ABBREVIATIONS = frozenset(
+    "art ust pkt lit par np tj tzw tzn ok zob por poz nr wg ul tel godz dz prof dr mgr sygn "
+    "rozdz ww".split()
+)
+# End a sentence only before a capital letter: "2025 r. Wniosek", but "2025 r. obowiązują".
+_WEAK_ABBREVIATIONS = frozenset("r zl gr itd itp tys mln mld".split())
+_UNIT_WORDS = frozenset("§ Art. Rozdział".split())
+_DOTTED = re.compile(r"(?:[^\W\d_]{1,3}\.)+[^\W\d_]{1,3}")  # m.in, Dz.U, t.j
+
+
+def _blocks(text: str) -> list[Sentence]:
+    """Paragraphs, headings and list items; wrapped lines are joined."""
+    blocks: list[Sentence] = []
+    joinable = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            joinable = False
+        elif _HEADING_LINE.match(line):
+            blocks.append(Sentence(_HEADING_LINE.sub("", line).strip("# "), "heading"))
+            joinable = False
+        elif _BULLET.match(line):
+            items = _INLINE_BULLET.split(_BULLET.sub("", line))
+            blocks.extend(Sentence(item, "item") for item in items)
+            joinable = True
+        elif _NUMBERED.match(line):
+            blocks.append(Sentence(line, "item"))
+            joinable = True
+        elif joinable:
+            blocks[-1] = Sentence(f"{blocks[-1].text} {line}", blocks[-1].kind)
+        else:
+            blocks.append(Sentence(line, "text"))
+            joinable = True
+    return blocks
+
+
+def _ends_sentence(text: str, start: int, end: Match[str]) -> bool:
+    following = text[end.end() :].lstrip()[:1]
+    head = text[start : end.end()]
+    if head.count("„") > head.count("”") and "”" in text[end.end() :]:
+        return False  # inside a quotation that closes later: it belongs to this sentence
+    if following.islower():
+        return False
+    if not end.group(0).startswith(".") or end.group(0).startswith(".."):
+        return True
+    if not (following.isupper() or following.isdigit() or following in '„"([*§'):
+        return False
+    tokens = text[start : end.start()].split()
+    if not tokens:
+        return False
+    token = tokens[-1].lstrip('(„"*[')
+    word = fold(token)
+    if word in _WEAK_ABBREVIATIONS:
+        return following.isupper()
+    if _DOTTED.fullmatch(token) or word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+        return False
+    if re.fullmatch(r"\d+[a-z]?", word):
+        # A unit's own number ("1. Wniosek…" opening an item, "§ 2.", "Art. 7.") is no end;
+        # a reference closing a sentence ("…zgodnie z art. 7. Wniosek…") is.
+        return len(tokens) > 1 and tokens[-2] not in _UNIT_WORDS
+    return True
+
+
+def sentences(text: str) -> list[Sentence]:
+    """Sentences of `text` with their kind (see `split_sentences`)."""
+    found: list[Sentence] = []
+    for block in _blocks(text):
+        start = 0
+        for end in _CANDIDATE.finditer(block.text):
+            if _ends_sentence(block.text, start, end):
+                found.append(Sentence(block.text[start : end.end()].strip(), block.kind))
+                start = end.end()
+        tail = block.text[start:].strip()
+        if tail:
+            found.append(Sentence(tail, block.kind))
+    return found
+
+
+def split_sentences(text: str) -> list[str]:
+    """Polish-aware sentence splitting.
+
+    Args:
+        text: plain text or Markdown (an answer, a passage).
+
+    Returns:
+        The sentences in order, trailing citation markers kept with their sentence. Headings and
+        list items (Markdown bullets, "1.", "1)", "§ 1.") stand alone, bullet signs and "#"
+        dropped. No split after legal units and abbreviations ("art. 7", "ust. 2", "pkt 3",
+        "np.", "m.in.", "tj.", "Dz. U."), after "r." or "zł." unless a capital follows, in dates
+        ("1.01.2025"), ordinals ("10. dnia") or inside a „quotation”.
+    """
+    return [s.text for s in sentences(text)]
+
+
+_EMPHASIS = re.compile(r"\*\*|__")
+
+
+def plain(text: str, *, keep_end: bool = False) -> str:
+    """A sentence as a reader should see it quoted: no Markdown emphasis or list sign, single
+    spaces, and (unless `keep_end`) no trailing comma or semicolon of a list item."""
+    text = _BULLET.sub("", _HEADING_LINE.sub("", _EMPHASIS.sub("", text.strip())))
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if keep_end else text.rstrip(",;").strip()
+
+
+@dataclass(frozen=True, slots=True)
+class KeyTerms:
+    """What a sentence asserts, for matching: content words and normalised numbers.
+
+    `words` holds one set per content word: its lemmas and its folded surface form (so a word
+    typed without diacritics still meets its inflected form). `lemmas` is their union.
+    """
+
+    words: tuple[frozenset[str], ...]
+    numbers: frozenset[str]
+
+    @property
+    def lemmas(self) -> frozenset[str]:
+        return frozenset().union(*self.words)
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedAnswer:
+    """A generated answer after the citation check."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    report: CitationReport
+
+    @property
+    def valid(self) -> bool:
+        """At least one citation is supported by a sentence of the answer."""
+        return bool(self.citations)
+
+
+def _number(raw: str) -> str:
+    whole, _, fraction = re.sub(r"\s", "", raw).replace(".", ",").partition(",")
+    whole = whole.lstrip("0") or "0"
+    fraction = fraction.rstrip("0")
+    return f"{whole},{fraction}" if fraction else whole
+
+
+def key_terms(sentence: str, analyzer: PolishAnalyzer) -> KeyTerms:
+    """The content words and numbers of a sentence (citation markers should be removed first).
+
+    Args:
+        sentence: any text; Markdown is ignored.
+        analyzer: the shared Polish analyzer (lemmas, folding, stopwords).
+
+    Returns:
+        Content words (lemmas and folded forms, stopwords and legal abbreviations dropped) and
+        numbers normalised: "1 010 zł" → "1010", "14 dni" → "14", "215,84" → "215,84",
+        "1.01.2025" → "1", "1", "2025"; numeral words count as numbers ("sześć" → "6").
+    """
+    numbers = {_number(part) for m in _DATE.finditer(sentence) for part in m.groups()}
+    rest = _DATE.sub(" ", sentence)
+    numbers.update(_number(m.group(0)) for m in _NUMBER.finditer(rest))
+    words: dict[frozenset[str], None] = {}
+    for match in _WORD.finditer(rest):
+        surface = fold(match.group(0))
+        if surface.isdigit() or surface in STOPWORDS or surface in _NOISE:
+            continue
+        lemmas = set(analyzer.terms(match.group(0)))
+        numeral = next((_NUMERALS[x] for x in lemmas if x in _NUMERALS), None)
+        if numeral:
+            numbers.add(numeral)
+        elif lemmas:
+            words[frozenset(lemmas | {surface})] = None
+    return KeyTerms(words=tuple(words), numbers=frozenset(numbers))
+
+
+def shared_words(sentence: KeyTerms, vocabulary: frozenset[str]) -> int:
+    """How many of the sentence's content words appear (by any lemma or form) in `vocabulary`."""
+    return sum(1 for word in sentence.words if word & vocabulary)
+
+
+def _supports(sentence: KeyTerms, passage: KeyTerms, numbers: frozenset[str]) -> bool:
+    if not sentence.numbers <= numbers:
+        return False
+    needed = max(1, math.ceil(SHARED_WORDS_RATIO * len(sentence.words)))
+    return shared_words(sentence, passage.lemmas) >= needed
+
+
+def _exempt(sentence: str, terms: KeyTerms) -> bool:
+    folded = fold(plain(sentence))
+    if not terms.words and not terms.numbers:
+        return True
+    if _EXEMPT.match(folded):
+        return True
+    return folded.endswith(":") and not terms.numbers and len(terms.words) <= _LEAD_IN_MAX_WORDS
+
+
+def _marker_numbers(marker: str) -> list[int]:
+    numbers: list[int] = []
+    for part in re.split(r"[,;]", marker.strip("[] ")):
+        low, dash, high = re.sub(r"[–—]", "-", part).partition("-")
+        first, last = int(low), int(high) if dash else int(low)
+        if last < first or last - first > 50:
+            numbers.append(0)  # a nonsense range counts as one unknown reference
+        else:
+            numbers.extend(range(first, last + 1))
+    return numbers
+
+
+def _clean_markers(text: str, count: int) -> tuple[str, int]:
+    removed = 0
+
+    def keep_known(match: re.Match[str]) -> str:
+        nonlocal removed
+        numbers = list(dict.fromkeys(_marker_numbers(match.group(0))))
+        known = [n for n in numbers if 1 <= n <= count]
+        if len(known) == len(numbers):
+            return match.group(0)
+        removed += len(numbers) - len(known)  # each unknown passage number counts once
+        return "".join(f"[{n}]" for n in known)
+
+    cleaned = MARKER.sub(keep_known, text)
+    if removed:
+        cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned)
+        cleaned = re.sub(r"[ \t]{2,}", " ", cleaned)
+        cleaned = re.sub(r"[ \t]+$", "", cleaned, flags=re.MULTILINE)
+    return cleaned.strip(), removed
+
+
+def passage_terms(passage: ScoredChunk, analyzer: PolishAnalyzer) -> KeyTerms:
+    """Key terms of a passage, its citable label included (a legal chunk's text omits "Art. 7")."""
+    return key_terms(f"{passage.chunk.label}\n{passage.chunk.text}", analyzer)
+
+
+def check_citations(
+    text: str, passages: Sequence[ScoredChunk], analyzer: PolishAnalyzer
+) -> CheckedAnswer:
+    """Check an answer's [n] markers against the passages it was given.
+
+    Args:
+        text: the generated answer, with markers such as [1], [1][2], [1, 2] or [1-2].
+        passages: the passages shown to the model, numbered 1..N in this order.
+        analyzer: the shared Polish analyzer.
+
+    Returns:
+        The text without unknown markers, one `Citation` per passage that a supported sentence
+        cites (ascending n; its quote is the passage's best-matching sentences), and a report
+        of removed markers, uncited sentences and unsupported (n, sentence) pairs.
+    """
+    cleaned, removed = _clean_markers(text, len(passages))
+    units: list[tuple[Sentence, str, list[int]]] = []  # (sentence, without markers, cited)
+    for sentence in sentences(cleaned):
+        cited = [n for m in MARKER.finditer(sentence.text) for n in _marker_numbers(m.group(0))]
+        body = MARKER.sub(" ", sentence.text).strip()
+        if cited and units and not _WORD.search(body):
+            units[-1][2].extend(cited)  # a marker standing alone belongs to what precedes it
+            continue
+        units.append((sentence, body, cited))
+
+    known: dict[int, KeyTerms] = {}
+    uncited: list[str] = []
+    unsupported: list[tuple[int, str]] = []
+    supported_by: dict[int, list[KeyTerms]] = {}
+    for sentence, body, cited in units:
+        terms = key_terms(body, analyzer)
+        if not cited:
+            if sentence.kind != "heading" and not _exempt(body, terms):
+                uncited.append(sentence.text)
+            continue
+        for n in dict.fromkeys(cited):
+            if n not in known:
+                known[n] = passage_terms(passages[n - 1], analyzer)
+        numbers = frozenset().union(*(known[n].numbers for n in cited))
+        for n in dict.fromkeys(cited):
+            if _supports(terms, known[n], numbers):
+                supported_by.setdefault(n, []).append(terms)
+            else:
+                unsupported.append((n, sentence.text))
+
+    citations = tuple(
+        make_citation(n, passages[n - 1], _best_quote(passages[n - 1], citing, analyzer))
+        for n, citing in sorted(supported_by.items())
+    )
+    report = CitationReport(removed, tuple(uncited), tuple(unsupported))
+    return CheckedAnswer(text=cleaned, citations=citations, report=report)
+
+
+def _best_quote(passage: ScoredChunk, citing: list[KeyTerms], analyzer: PolishAnalyzer) -> str:
+    """The passage's sentences that best match the citing sentences (at most two, ~400 chars).
+
+    For each citing sentence: its best match (shared words, numbers counting double), then, if
+    some of its numbers are still unquoted, the sentence holding most of them.
+    """
+    quotable = [s for s in split_sentences(passage.chunk.text) if is_quotable(s)]
+    if not quotable:
+        return clip(plain(passage.chunk.text))
+    terms = [key_terms(s, analyzer) for s in quotable]
+    picked: dict[int, float] = {}
+    for claim in citing:
+        missing = set(claim.numbers)
+        while True:
+            scores = [shared_words(claim, t.lemmas) + 2 * len(missing & t.numbers) for t in terms]
+            best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+            picked[best] = max(picked.get(best, 0.0), scores[best])
+            if not missing & terms[best].numbers:
+                break
+            missing -= terms[best].numbers
+            if not missing:
+                break
+    chosen = sorted(sorted(picked, key=lambda i: -picked[i])[:QUOTE_MAX_SENTENCES])
+    return join_quote(quotable[i] for i in chosen)
+
+
+_NOT_QUOTABLE = re.compile(
+    r"^(?:podstawa prawna|zrodlo|zob\.|ten dokument|niniejszy dokument|dokument odpowiada)"
+    r"|(?:osobny|odrebny|inny) dokument"
+)
+
+
+def is_quotable(sentence: str) -> bool:
+    """False for lines that state no fact: the legal-basis line, cross-references, meta text."""
+    folded = fold(plain(sentence))
+    return bool(_WORD.search(folded)) and not _NOT_QUOTABLE.search(folded)
+
+
+def join_quote(parts: Iterable[str]) -> str:
+    """Sentences of one passage as one quote: plain text, list items keeping their commas."""
+    return clip(" ".join(plain(part, keep_end=True) for part in parts).rstrip(",; "))
+
+
+def clip(text: str, limit: int = QUOTE_MAX_CHARS) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, with an ellipsis if cut."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:–- ") + "…"
+
+
+def make_citation(n: int, passage: ScoredChunk, quote: str) -> Citation:
+    """The citation of passage `n` with the quoted sentence(s).
+
+    Args:
+        n: the passage's number as shown in the answer (1-based).
+        passage: the passage.
+        quote: the sentence(s) of the passage that support the answer.
+
+    Returns:
+        A `Citation` with the document title, citable label, source (the document's URL when
+        it has one, else its path), quote and validity date.
+    """
+    chunk = passage.chunk
+    return Citation(
+        n=n,
+        title=chunk.meta.title,
+        label=chunk.label,
+        source=chunk.meta.source_url or chunk.source,
+        quote=quote,
+        valid_from=chunk.meta.valid_from,
+    )
+
+
+def shown_text(checked: CheckedAnswer) -> str:
+    """The answer as it may be shown: no claim without a citation, no citation that fails it.
+
+    A flagged sentence (uncited, or whose every citation is unsupported) is dropped; a sentence
+    citing several passages keeps only the markers that hold.
+
+    Args:
+        checked: the result of `check_citations`.
+
+    Returns:
+        The text to show; empty when nothing holds.
+    """
+    text = checked.text
+    for sentence in checked.report.uncited_sentences:
+        text = text.replace(sentence, "", 1)
+    failing: dict[str, set[int]] = {}
+    for n, sentence in checked.report.unsupported:
+        failing.setdefault(sentence, set()).add(n)
+    for sentence, bad in failing.items():
+        cited = {n for m in MARKER.finditer(sentence) for n in _marker_numbers(m.group(0))}
+        good = sorted(cited - bad)
+        if not good:
+            text = text.replace(sentence, "", 1)
+            continue
+        kept = MARKER.sub("", sentence).rstrip()
+        trail = kept[-1] if kept[-1:] in ".!?" else ""
+        kept = kept.rstrip(".!?").rstrip()
+        text = text.replace(sentence, f"{kept} {''.join(f'[{n}]' for n in good)}{trail}", 1)
+    lines = [ln.rstrip() for ln in text.splitlines()]
+    lines = [ln for ln in lines if ln.strip() not in {"-", "*", "•"}]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

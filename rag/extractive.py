@@ -1,0 +1,256 @@
+"""The answer without a language model: the passages' own sentences that answer the question.
+
+Used when no LLM is configured and when the LLM fails. Nothing is written in our own words but
+one header line: each chosen sentence is quoted verbatim and cited with its passage's number, so
+the text passes `check_citations` like any generated answer.
+
+A sentence's coverage is the share of the question's content words it contains, each word
+weighted by its IDF over all sentences of the given passages (a word every sentence has decides
+nothing); its section's headings (and a list item's lead-in) count for a quarter. Its score adds
+a bonus when the question asks "ile / kiedy / jak długo / jaki termin" and the sentence holds a
+number or a period, and a small prior for the passage's rank, and prefers short sentences. A list
+lead-in ("…przysługuje osobie, która:") is quoted with its list. Further sentences come from other
+passages, or sit next to one already quoted.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.answers import Citation
+from rag.citations import (
+    KeyTerms,
+    is_quotable,
+    join_quote,
+    key_terms,
+    make_citation,
+    plain,
+    sentences,
+    shared_words,
+)
+from rag.documents import ScoredChunk
+from rag.lexical import PolishAnalyzer, fold
+
+HEADER = "Odpowiedź na podstawie dokumentów CUS (cytaty z materiałów źródłowych):"
+
+# Bonus for a sentence with a number or a period when the question asks how much / how long /
+# when; the rank prior is worth a fraction of one question word.
+_AMOUNT_BONUS = 0.15
+_RANK_PRIOR = 0.05
+# The section's headings (and a list item's lead-in) say what a sentence is about: they count
+# for this share of its coverage.
+_CONTEXT_SHARE = 0.25
+# Of two sentences matching the question alike, the shorter is the more direct answer: each
+# content word past `_PLAIN_LENGTH` costs this share of the score.
+_LENGTH_PENALTY = 0.015
+_PLAIN_LENGTH = 10
+# A list lead-in ("Potrzebne są:") quoted alone answers nothing.
+_LEAD_IN_FACTOR = 0.7
+# A further sentence must score at least this share of the best one, and match the question
+# nearly as well on its own words (not only through bonuses and headings).
+_KEEP_SCORE = 0.6
+_KEEP_COVERAGE = 0.75
+# Sentences this alike (share of common words) say the same thing: quote one.
+_DUPLICATE = 0.7
+
+_ASKS_AMOUNT = re.compile(
+    r"\b(?:ile|kiedy|jak dlugo|jak szybko|do kiedy|od kiedy|w jakim czasie|termin\w*|kwot\w*"
+    r"|wysokos\w*|ile wynosi|ile czasu)\b"
+)
+_TIME_OR_MONEY = frozenset("dzien tydzien miesiac rok termin zloty kwota procent godzina".split())
+_GREETING = re.compile(r"^\s*(?:dzie[nń] dobry|witam|witaj|cze[sś][cć])\W*", re.IGNORECASE)
+# Words of the question that its answer will not repeat ("na jak długo…" → "6 miesięcy").
+_QUESTION_ONLY = frozenset("dlugo dlugi szybko prosze chciec wiedziec dowiedziec".split())
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractiveAnswer:
+    """Quoted sentences with their citations, and how well the best one matches the question."""
+
+    text: str
+    citations: tuple[Citation, ...]
+    support: float  # 0..1: the best coverage of the question by a sentence (see the module)
+
+
+@dataclass(frozen=True, slots=True)
+class _Quotable:
+    """A sentence of a passage that could be quoted (a list lead-in together with its list)."""
+
+    passage: int  # index into the given passages
+    first: int  # the sentences it spans in its passage
+    last: int
+    quote: str
+    terms: KeyTerms
+    vocabulary: frozenset[str]
+    context: frozenset[str]  # its own words, its section's headings, an item's lead-in
+    dangling: bool  # a lead-in ("…są:") with no list after it
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    sentence: _Quotable
+    coverage: float
+    score: float
+
+
+def _question_terms(question: str, analyzer: PolishAnalyzer) -> KeyTerms:
+    terms = key_terms(_GREETING.sub("", question), analyzer)
+    filler = _QUESTION_ONLY | ({"czas"} if _ASKS_AMOUNT.search(fold(question)) else set())
+    words = tuple(w for w in terms.words if not w & filler)
+    return KeyTerms(words=words, numbers=terms.numbers)
+
+
+def _vocabulary(terms: KeyTerms) -> frozenset[str]:
+    return terms.lemmas | {f"#{n}" for n in terms.numbers}
+
+
+def _quotables(p: int, passage: ScoredChunk, analyzer: PolishAnalyzer) -> list[_Quotable]:
+    headings = _vocabulary(key_terms(passage.chunk.label, analyzer))
+    parts = sentences(passage.chunk.text)
+    found: list[_Quotable] = []
+    lead_in: frozenset[str] = frozenset()
+    for i, sentence in enumerate(parts):
+        if sentence.kind == "heading" or not is_quotable(sentence.text):
+            continue
+        text = plain(sentence.text, keep_end=True)
+        terms = key_terms(text, analyzer)
+        vocabulary = _vocabulary(terms)
+        last = i
+        if text.endswith(":"):
+            # A lead-in is quoted with the list it introduces ("…przysługuje osobie, która: …").
+            while last + 1 < len(parts) and parts[last + 1].kind == "item":
+                last += 1
+            text = " ".join(
+                [text, *(plain(s.text, keep_end=True) for s in parts[i + 1 : last + 1])]
+            )
+        context = headings | (lead_in if sentence.kind == "item" else frozenset())
+        dangling = last == i and text.endswith(":")
+        found.append(_Quotable(p, i, last, text, terms, vocabulary, vocabulary | context, dangling))
+        if sentence.kind != "item":
+            lead_in = vocabulary if text.endswith(":") or last > i else frozenset()
+    return found
+
+
+def _candidates(
+    question: KeyTerms, asks_amount: bool, passages: Sequence[ScoredChunk], analyzer: PolishAnalyzer
+) -> list[_Candidate]:
+    found = [f for p, passage in enumerate(passages) for f in _quotables(p, passage, analyzer)]
+    # IDF over the sentences: a word found in every sentence weighs little.
+    frequency: dict[str, int] = {}
+    for sentence in found:
+        for term in sentence.vocabulary:
+            frequency[term] = frequency.get(term, 0) + 1
+    total = len(found)
+
+    def idf(term: str) -> float:
+        df = frequency.get(term, 0)
+        return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+
+    # A word's weight is that of its commonest form: its rare spellings should not inflate it.
+    question_words = [*question.words, *(frozenset({f"#{n}"}) for n in question.numbers)]
+    weights = [min(idf(term) for term in word) for word in question_words]
+    whole = sum(weights) or 1.0
+
+    def share(vocabulary: frozenset[str]) -> float:
+        matched = (w for word, w in zip(question_words, weights, strict=True) if word & vocabulary)
+        return sum(matched) / whole
+
+    candidates: list[_Candidate] = []
+    for f in found:
+        own = share(f.vocabulary)
+        if not own:
+            continue
+        coverage = (1 - _CONTEXT_SHARE) * own + _CONTEXT_SHARE * share(f.context)
+        score = coverage
+        if asks_amount and (f.terms.numbers or f.terms.lemmas & _TIME_OR_MONEY):
+            score += _AMOUNT_BONUS
+        score += _RANK_PRIOR / max(passages[f.passage].rank, 1)
+        score /= 1 + _LENGTH_PENALTY * max(0, len(f.terms.words) - _PLAIN_LENGTH)
+        if f.dangling:
+            score *= _LEAD_IN_FACTOR
+        candidates.append(_Candidate(f, coverage, score))
+    return candidates
+
+
+def _alike(a: _Quotable, b: _Quotable) -> bool:
+    smaller = min(len(a.terms.words), len(b.terms.words)) or 1
+    return shared_words(a.terms, b.vocabulary) / smaller >= _DUPLICATE
+
+
+def _fits_with(candidate: _Quotable, chosen: list[_Quotable]) -> bool:
+    """From a new passage, or right next to (not inside) what is already quoted from its own."""
+    same = [c for c in chosen if c.passage == candidate.passage]
+    if any(candidate.first <= c.last and c.first <= candidate.last for c in same):
+        return False
+    return not same or any(
+        candidate.first == c.last + 1 or candidate.last + 1 == c.first for c in same
+    )
+
+
+def _choose(candidates: list[_Candidate], max_sentences: int) -> list[_Quotable]:
+    ranked = sorted(candidates, key=lambda c: (-c.score, c.sentence.passage, c.sentence.first))
+    best = ranked[0]
+    chosen = [best.sentence]
+    for candidate in ranked[1:]:
+        if len(chosen) >= max_sentences or candidate.score < _KEEP_SCORE * best.score:
+            break
+        if candidate.coverage < _KEEP_COVERAGE * best.coverage:
+            continue
+        sentence = candidate.sentence
+        if _fits_with(sentence, chosen) and not any(_alike(sentence, c) for c in chosen):
+            chosen.append(sentence)
+    return chosen
+
+
+def extractive_answer(
+    question: str,
+    passages: Sequence[ScoredChunk],
+    analyzer: PolishAnalyzer,
+    *,
+    max_sentences: int = 3,
+) -> ExtractiveAnswer:
+    """Answer with the passages' sentences that best match the question, each cited.
+
+    Args:
+        question: the resident's question (diacritics optional).
+        passages: the retrieved passages, best first; numbered 1..N in this order.
+        analyzer: the shared Polish analyzer.
+        max_sentences: at most this many sentences are quoted (at least one).
+
+    Returns:
+        The header and one quotation per passage used („…” [n]), best first, with a citation
+        per passage; empty text, no citations and support 0 when no sentence shares a content
+        word with the question.
+
+    Raises:
+        ValueError: `max_sentences` is below 1.
+    """
+    if max_sentences < 1:
+        raise ValueError(f"max_sentences must be at least 1, got {max_sentences}")
+    terms = _question_terms(question, analyzer)
+    asks_amount = bool(_ASKS_AMOUNT.search(fold(question)))
+    candidates = _candidates(terms, asks_amount, passages, analyzer)
+    if not candidates:
+        return ExtractiveAnswer(text="", citations=(), support=0.0)
+    support = max(c.coverage for c in candidates)
+    chosen = _choose(candidates, max_sentences)
+    groups: dict[int, list[_Quotable]] = {}
+    for candidate in chosen:  # best first; a passage's sentences stay in their order
+        groups.setdefault(candidate.passage, []).append(candidate)
+    blocks: list[str] = []
+    citations: list[Citation] = []
+    for p, group in groups.items():
+        quote = join_quote(c.quote for c in sorted(group, key=lambda c: c.first))
+        # Square brackets inside a quote would read as citation markers.
+        quote = quote.replace("[", "(").replace("]", ")")
+        blocks.append(f"„{quote}” [{p + 1}]")
+        citations.append(make_citation(p + 1, passages[p], quote))
+    text = "\n\n".join([HEADER, *blocks])
+    return ExtractiveAnswer(
+        text=text,
+        citations=tuple(sorted(citations, key=lambda c: c.n)),
+        support=round(support, 3),
+    )
