@@ -1,0 +1,459 @@
+"""Conversation history per session, and follow-up questions made standalone.
+
+History lives in Redis (a list of JSON turns per session, capped and expiring) or, for the
+embedded default with no Redis configured, in process. Redis is a convenience, not a dependency
+of answering: `ResilientConversationStore` turns an unreachable Redis into "no history".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Literal, Protocol, TypeVar, get_args
+
+import redis
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
+
+from rag.errors import OkienkoError
+from rag.lexical import STOPWORDS, PolishAnalyzer, fold
+from rag.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+Role = Literal["user", "assistant"]
+_T = TypeVar("_T")
+_ROLES: frozenset[str] = frozenset(get_args(Role))
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+# Both mean "Redis is not there"; anything else (a wrong type, a bad command) is a bug and raises.
+_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+
+
+class InvalidSessionId(OkienkoError):
+    """A session id that is not 8–64 characters of letters, digits, `_` and `-`."""
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__(f"invalid session id {session_id[:80]!r}: expected 8–64 of [A-Za-z0-9_-]")
+        self.session_id = session_id
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One message of a conversation, already redacted of personal data by the caller."""
+
+    role: Role
+    text: str
+    at: float  # unix time
+    standalone: str | None = None  # user turns: the question rewritten to stand alone
+    topics: tuple[str, ...] = ()  # assistant turns: topics of the passages the answer used
+
+
+class ConversationStore(Protocol):
+    """Where turns of a session are kept; every implementation passes the contract tests.
+
+    Each method taking a `session_id` raises `InvalidSessionId` for an id that
+    `valid_session_id` refuses, before touching storage.
+    """
+
+    def history(self, session_id: str) -> list[Turn]:
+        """The session's live turns, oldest first; `[]` for an unknown or expired session."""
+        ...
+
+    def append(self, session_id: str, *turns: Turn) -> None:
+        """Add turns in order, keep only the newest `max_turns`, restart the session's TTL."""
+        ...
+
+    def delete(self, session_id: str) -> bool:
+        """Erase the session; True if there was something to erase."""
+        ...
+
+    def ping(self) -> bool:
+        """Whether the storage answers."""
+        ...
+
+
+def new_session_id() -> str:
+    """A fresh random session id (32 hex characters)."""
+    return uuid.uuid4().hex
+
+
+def valid_session_id(value: str) -> bool:
+    """Whether `value` may be used as a session id (8–64 of `[A-Za-z0-9_-]`)."""
+    return _SESSION_ID.fullmatch(value) is not None
+
+
+def _checked(session_id: str) -> str:
+    if not valid_session_id(session_id):
+        raise InvalidSessionId(session_id)
+    return session_id
+
+
+def _encode(turn: Turn) -> str:
+    return json.dumps(asdict(turn), ensure_ascii=False)
+
+
+def _decode(raw: bytes | str) -> Turn | None:
+    try:
+        data = json.loads(raw)
+        turn: Turn | None = Turn(
+            role=data["role"],
+            text=data["text"],
+            at=float(data["at"]),
+            standalone=data.get("standalone"),
+            topics=tuple(data.get("topics") or ()),
+        )
+    except (ValueError, KeyError, TypeError):
+        turn = None
+    strings = (turn.text, turn.standalone or "", *turn.topics) if turn else ()
+    if turn is None or turn.role not in _ROLES or not all(isinstance(s, str) for s in strings):
+        # One damaged entry should cost that turn, not the resident's answer.
+        logger.warning("skipping an unreadable conversation turn: %.80r", raw)
+        return None
+    return turn
+
+
+class RedisConversationStore:
+    """A Redis LIST of JSON turns per session, trimmed to `max_turns`, expiring after `ttl`."""
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        ttl_seconds: int,
+        max_turns: int,
+        key_prefix: str = "okienko:session:",
+    ) -> None:
+        self._client = client
+        self._ttl = ttl_seconds
+        self._max_turns = max_turns
+        self._prefix = key_prefix
+
+    def key(self, session_id: str) -> str:
+        """The Redis key holding a session's turns."""
+        return self._prefix + _checked(session_id)
+
+    def history(self, session_id: str) -> list[Turn]:
+        raw = self._client.lrange(self.key(session_id), 0, -1)
+        return [turn for item in raw if (turn := _decode(item)) is not None]
+
+    def append(self, session_id: str, *turns: Turn) -> None:
+        if not turns:
+            return
+        key = self.key(session_id)
+        # One MULTI/EXEC: a reader never sees the list uncapped or without its expiry.
+        with self._client.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, *(_encode(turn) for turn in turns))
+            pipe.ltrim(key, -self._max_turns, -1)
+            pipe.expire(key, self._ttl)
+            pipe.execute()
+
+    def delete(self, session_id: str) -> bool:
+        return bool(self._client.delete(self.key(session_id)))
+
+    def ping(self) -> bool:
+        try:
+            return bool(self._client.ping())
+        except _UNREACHABLE:
+            return False
+
+
+@dataclass(slots=True)
+class _Session:
+    turns: list[Turn] = field(default_factory=list)
+    expires_at: float = 0.0
+
+
+class MemoryConversationStore:
+    """In-process history for a single process (the embedded default); thread-safe."""
+
+    def __init__(
+        self,
+        *,
+        ttl_seconds: int,
+        max_turns: int,
+        max_sessions: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl_seconds
+        self._max_turns = max_turns
+        self._max_sessions = max_sessions
+        self._clock = clock
+        self._lock = threading.Lock()
+        # Ordered by last append; as each append refreshes the TTL, this is also expiry order.
+        self._sessions: OrderedDict[str, _Session] = OrderedDict()
+
+    def _live(self, session_id: str, now: float) -> _Session | None:
+        session = self._sessions.get(_checked(session_id))
+        if session is not None and session.expires_at <= now:
+            del self._sessions[session_id]
+            return None
+        return session
+
+    def history(self, session_id: str) -> list[Turn]:
+        with self._lock:
+            session = self._live(session_id, self._clock())
+            return list(session.turns) if session else []
+
+    def append(self, session_id: str, *turns: Turn) -> None:
+        if not turns:
+            return
+        with self._lock:
+            now = self._clock()
+            session = self._live(session_id, now) or _Session()
+            session.turns = [*session.turns, *turns][-self._max_turns :]
+            session.expires_at = now + self._ttl
+            self._sessions[session_id] = session
+            self._sessions.move_to_end(session_id)
+            while self._sessions:
+                oldest_id, oldest = next(iter(self._sessions.items()))
+                if oldest.expires_at > now and len(self._sessions) <= self._max_sessions:
+                    break
+                del self._sessions[oldest_id]
+
+    def delete(self, session_id: str) -> bool:
+        with self._lock:
+            if self._live(session_id, self._clock()) is None:
+                return False
+            del self._sessions[session_id]
+            return True
+
+    def ping(self) -> bool:
+        return True
+
+
+class ResilientConversationStore:
+    """A store whose outage means "answer without history", never a failed answer.
+
+    After a failure the wrapped store is left alone for `retry_after_seconds`, so a Redis that is
+    down costs one socket timeout per interval instead of one per request; the warning is logged
+    at most once per `warn_every_seconds`, with a count of the ones held back.
+    """
+
+    def __init__(
+        self,
+        store: ConversationStore,
+        *,
+        retry_after_seconds: float = 5.0,
+        warn_every_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._retry_after = retry_after_seconds
+        self._warn_every = warn_every_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._retry_at = -float("inf")
+        self._down = False
+        self._last_warning = -float("inf")
+        self._held_back = 0
+
+    def _guarded(self, operation: str, call: Callable[[], _T], fallback: _T) -> _T:
+        if operation != "ping" and self._clock() < self._retry_at:
+            return fallback
+        try:
+            result = call()
+        except _UNREACHABLE as error:
+            self._failed(operation, error)
+            return fallback
+        if self._down:
+            with self._lock:
+                self._down, self._retry_at = False, -float("inf")
+            logger.info("conversation store reachable again")
+        return result
+
+    def _failed(self, operation: str, error: Exception) -> None:
+        now = self._clock()
+        with self._lock:
+            self._down = True
+            self._retry_at = now + self._retry_after
+            if now - self._last_warning < self._warn_every:
+                self._held_back += 1
+                return
+            held_back, self._held_back, self._last_warning = self._held_back, 0, now
+        logger.warning(
+            "conversation store unreachable during %s (%s); answering without history "
+            "(%d similar warnings held back)",
+            operation,
+            error,
+            held_back,
+        )
+
+    def history(self, session_id: str) -> list[Turn]:
+        _checked(session_id)
+        return self._guarded("history", lambda: self._store.history(session_id), [])
+
+    def append(self, session_id: str, *turns: Turn) -> None:
+        _checked(session_id)
+        self._guarded("append", lambda: self._store.append(session_id, *turns), None)
+
+    def delete(self, session_id: str) -> bool:
+        _checked(session_id)
+        return self._guarded("delete", lambda: self._store.delete(session_id), False)
+
+    def ping(self) -> bool:
+        return self._guarded("ping", self._store.ping, False)
+
+
+def open_conversation_store(settings: Settings) -> ConversationStore:
+    """The store the settings ask for: Redis when `redis_url` is set, else in process.
+
+    Args:
+        settings: `redis_url`, `session_ttl_seconds` and `session_max_turns` are read.
+
+    Returns:
+        A `ResilientConversationStore` over Redis (nothing is connected until first use), or a
+        `MemoryConversationStore`.
+
+    Raises:
+        ValueError: `redis_url` is not a Redis URL (redis-py's own message).
+    """
+    if settings.redis_url is None:
+        return MemoryConversationStore(
+            ttl_seconds=settings.session_ttl_seconds, max_turns=settings.session_max_turns
+        )
+    # Short timeouts: a missing Redis must not hold up the answer. One immediate retry, so that
+    # a pooled connection dropped by a Redis restart costs a reconnect, not the history.
+    client = redis.Redis.from_url(
+        settings.redis_url,
+        socket_timeout=0.5,
+        socket_connect_timeout=0.5,
+        retry=Retry(NoBackoff(), 1),
+    )
+    return ResilientConversationStore(
+        RedisConversationStore(
+            client, ttl_seconds=settings.session_ttl_seconds, max_turns=settings.session_max_turns
+        )
+    )
+
+
+# --- Follow-up questions (the rule used when no chat model rewrites them) --------------------
+
+_WORD = re.compile(r"[^\W_]+")
+# Words that open a follow-up: "a ile…", "i co dalej", "to kiedy…", "ale czy…".
+_CONNECTORS = frozenset("a i to ale oraz czyli no".split())
+# Pronouns and adverbs pointing back at what was said before (ASCII-folded).
+_ANAPHORA = frozenset(
+    "ten ta to te tego tej tym tych tamten tamta tamto taki taka takie go jego jej ich nim niej "
+    "niego nich nia tam wtedy wowczas tez".split()
+)
+_DEMONSTRATIVES = frozenset("ten ta te tego tej tym tych tamten tamta tamto".split())
+# Lemma beginnings (ASCII-folded) of what residents ask about: benefits, housing, services and
+# crises. A question with none of them does not say what it is about.
+_SUBJECT_STEMS = tuple(
+    """
+    zasil dodat swiadcz mieszkani lokal czynsz eksmis eksmit najem najm komunaln socjaln pomoc opiek
+    pielegn rodzinn alimen becik wychowaw energ oslon bezdomn schronisk noclegow dps ops mops cus
+    uslug przemoc kryzys niebiesk interwenc asystent niepelnospraw dozywi posil stypend zadluz 800
+    """.split()
+)
+# Adjective endings, to carry "dodatek mieszkaniowy" and "zasiłek stały" whole.
+_ADJECTIVE = re.compile(r"(?:ow|n|sk|ck|cz|l|dz)(?:y|a|e|i|ego|emu|ej|ym|ych|ymi)$")
+_SHORT = 4  # content words at most in a question too short to carry its own subject
+_TOPIC_NAMES = {
+    "pomoc_spoleczna": "pomoc społeczna",
+    "dodatek_mieszkaniowy": "dodatek mieszkaniowy",
+    "dodatki_energetyczne": "dodatki energetyczne",
+    "mieszkania": "mieszkania komunalne i socjalne",
+    "swiadczenia_rodzinne": "świadczenia rodzinne",
+    "cus": "Centrum Usług Społecznych",
+    "procedura": "procedura administracyjna",
+    "kryzys": "przemoc i sytuacje kryzysowe",
+}
+
+
+def _is_subject(term: str) -> bool:
+    return term.startswith(_SUBJECT_STEMS)
+
+
+def _stems(terms: set[str]) -> set[str]:
+    return {stem for stem in _SUBJECT_STEMS for term in terms if term.startswith(stem)}
+
+
+def _subject_phrase(text: str, analyzer: PolishAnalyzer) -> str | None:
+    """The first subject of a question with its adjectives ("dodatek mieszkaniowy"), if any."""
+    words = list(_WORD.finditer(text))
+    for i, word in enumerate(words):
+        if not any(_is_subject(term) for term in analyzer.terms(word.group())):
+            continue
+        last = word
+        for following in words[i + 1 : i + 3]:
+            folded = fold(following.group())
+            adjective = folded not in STOPWORDS and _ADJECTIVE.search(folded)
+            if text[last.end() : following.start()].strip() or not adjective:
+                break
+            last = following
+        return text[word.start() : last.end()]
+    return None
+
+
+def _key_phrase(text: str, analyzer: PolishAnalyzer) -> str | None:
+    """What a question is about: its subject, else its first content words, else None."""
+    if subject := _subject_phrase(text, analyzer):
+        return subject
+    words = _WORD.finditer(text)
+    content = [w for w in words if fold(w.group()) not in STOPWORDS and analyzer.terms(w.group())]
+    return text[content[0].start() : content[:4][-1].end()] if content else None
+
+
+def _follows_up(question: str, key_terms: set[str], analyzer: PolishAnalyzer) -> bool:
+    words = _WORD.findall(question)
+    folded = [fold(word) for word in words]
+    subjects = {term for term in analyzer.terms(question) if _is_subject(term)}
+    if not subjects:
+        return True  # "ile się czeka?", "gdzie złożyć wniosek?": about the topic in hand
+    for demonstrative, word in zip(folded, words[1:], strict=False):
+        if demonstrative in _DEMONSTRATIVES and key_terms & set(analyzer.terms(word)):
+            return True  # "ten zasiłek", "tego dodatku"
+    # A subject of its own ("a dodatek energetyczny?", "a co to jest zasiłek celowy?" after
+    # "zasiłek stały") makes a new question, not a follow-up.
+    own = _subject_phrase(question, analyzer) or ""
+    qualified = len(_WORD.findall(own)) > 1 and set(analyzer.terms(own)) - key_terms
+    if qualified or _stems(subjects) - _stems(key_terms):
+        return False
+    if folded[0] in _CONNECTORS:
+        return True
+    content = [w for w, f in zip(words, folded, strict=True) if f not in STOPWORDS]
+    short = sum(1 for word in content if analyzer.terms(word)) <= _SHORT
+    return short and any(word in _ANAPHORA for word in folded)
+
+
+def standalone_question(
+    question: str, history: Sequence[Turn], *, analyzer: PolishAnalyzer | None = None
+) -> str:
+    """Make a follow-up question understandable alone by carrying the previous turn's topic.
+
+    "a ile się czeka na decyzję?" after "Kto może dostać dodatek mieszkaniowy?" becomes
+    "Dodatek mieszkaniowy: a ile się czeka na decyzję?". A question that names its own subject,
+    or has no earlier question to lean on, is returned unchanged.
+
+    Args:
+        question: The resident's question (already redacted).
+        history: The conversation before this question, oldest first.
+        analyzer: A shared `PolishAnalyzer`; one is built (loading its dictionary) if omitted.
+
+    Returns:
+        The question to retrieve with: `question` itself, or it prefixed with the previous topic.
+    """
+    previous = next((turn for turn in reversed(history) if turn.role == "user"), None)
+    if previous is None or not _WORD.search(question):
+        return question
+    analyzer = analyzer or PolishAnalyzer()
+    key = _key_phrase(previous.standalone or previous.text, analyzer)
+    if key is None:
+        answered = next((turn for turn in reversed(history) if turn.topics), None)
+        key = _TOPIC_NAMES.get(answered.topics[0]) if answered else None
+    if key is None:
+        return question
+    key_terms = set(analyzer.terms(key))
+    if key_terms <= set(analyzer.terms(question)) or not _follows_up(question, key_terms, analyzer):
+        return question
+    return f"{key[0].upper()}{key[1:]}: {question.strip()}"

@@ -1,0 +1,529 @@
+"""Conversation stores (one contract, both backends), degradation without Redis, follow-ups."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+import redis
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
+
+from rag.conversation import (
+    ConversationStore,
+    InvalidSessionId,
+    MemoryConversationStore,
+    RedisConversationStore,
+    ResilientConversationStore,
+    Turn,
+    new_session_id,
+    open_conversation_store,
+    standalone_question,
+    valid_session_id,
+)
+from rag.lexical import PolishAnalyzer
+from rag.settings import Settings
+
+SESSION = "sesja-testowa-1"
+OTHER = "sesja-testowa-2"
+
+
+def user(text: str, at: float = 1.0, standalone: str | None = None) -> Turn:
+    return Turn(role="user", text=text, at=at, standalone=standalone)
+
+
+def assistant(text: str, at: float = 2.0, topics: tuple[str, ...] = ()) -> Turn:
+    return Turn(role="assistant", text=text, at=at, topics=topics)
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Backend:
+    make: Callable[..., ConversationStore]  # keyword arguments: ttl_seconds, max_turns
+    wait: Callable[[float], None]  # let this much time pass for the store
+
+
+@pytest.fixture(scope="module")
+def redis_client() -> Iterator[redis.Redis]:
+    client = redis.Redis(
+        host="127.0.0.1",
+        port=6379,
+        db=15,
+        socket_connect_timeout=0.5,
+        socket_timeout=2,
+        retry=Retry(NoBackoff(), 1),  # the default backs off for seconds when nothing answers
+    )
+    try:
+        client.ping()
+    except (RedisConnectionError, RedisTimeoutError) as error:
+        client.close()
+        reason = f"Redis on 127.0.0.1:6379 did not answer ({error})"
+        # CI starts Redis: there a missing one is a broken environment, not a reason to skip.
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI is set, so Redis must be running")
+        pytest.skip(reason)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def redis_prefix(redis_client: redis.Redis) -> Iterator[str]:
+    prefix = f"okienko-test:{uuid.uuid4().hex}:"
+    yield prefix
+    for key in redis_client.scan_iter(match=prefix + "*"):
+        redis_client.delete(key)
+
+
+@pytest.fixture(params=["memory", "redis"])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    if request.param == "memory":
+        clock = FakeClock()
+        return Backend(
+            make=lambda **options: MemoryConversationStore(clock=clock, **options),
+            wait=clock.advance,
+        )
+    client: redis.Redis = request.getfixturevalue("redis_client")
+    prefix: str = request.getfixturevalue("redis_prefix")
+
+    def wait(seconds: float) -> None:
+        # Redis keeps its own clock: shorten each key's remaining life instead of sleeping.
+        # Its real expiry is checked once, with a real sleep, in a test of its own.
+        for key in client.scan_iter(match=prefix + "*"):
+            left = int(client.pttl(key)) - int(seconds * 1000)
+            if left > 0:
+                client.pexpire(key, left)
+            else:
+                client.delete(key)
+
+    return Backend(
+        make=lambda **options: RedisConversationStore(client, key_prefix=prefix, **options),
+        wait=wait,
+    )
+
+
+# --- The contract: every store ------------------------------------------------------------
+
+
+def test_unknown_session_is_empty(backend: Backend) -> None:
+    store = backend.make(ttl_seconds=60, max_turns=10)
+    assert store.history("nikt-tu-nie-pisal") == []
+    assert store.delete("nikt-tu-nie-pisal") is False
+    assert store.ping() is True
+
+
+def test_turns_come_back_oldest_first_with_all_fields(backend: Backend) -> None:
+    store = backend.make(ttl_seconds=60, max_turns=10)
+    first = user("kto dostanie dodatek mieszkaniowy", at=10.5)
+    reply = assistant("Dodatek przysługuje… [1]", at=11.25, topics=("dodatek_mieszkaniowy",))
+    follow = user("a ile sie czeka", at=20.0, standalone="Dodatek mieszkaniowy: a ile sie czeka")
+    store.append(SESSION, first, reply)
+    store.append(SESSION, follow)
+    assert store.history(SESSION) == [first, reply, follow]
+
+
+def test_cap_keeps_the_newest_turns(backend: Backend) -> None:
+    store = backend.make(ttl_seconds=60, max_turns=4)
+    turns = [user(f"pytanie numer {n}", at=float(n)) for n in range(9)]
+    for turn in turns[:3]:
+        store.append(SESSION, turn)
+    store.append(SESSION, *turns[3:])  # one batch longer than the cap
+    assert store.history(SESSION) == turns[-4:]
+
+
+def test_history_expires_and_each_append_restarts_the_clock(backend: Backend) -> None:
+    store = backend.make(ttl_seconds=60, max_turns=10)
+    store.append(SESSION, user("pierwsze", at=1.0))
+    backend.wait(40)
+    store.append(SESSION, user("drugie", at=2.0))
+    backend.wait(40)  # 80 s after the first append, 40 s after the second
+    assert [turn.text for turn in store.history(SESSION)] == ["pierwsze", "drugie"]
+    backend.wait(21)
+    assert store.history(SESSION) == []
+    assert store.delete(SESSION) is False
+
+
+def test_delete_erases_one_session_only(backend: Backend) -> None:
+    store = backend.make(ttl_seconds=60, max_turns=10)
+    store.append(SESSION, user("moje pytanie"))
+    store.append(OTHER, user("cudze pytanie"))
+    assert store.delete(SESSION) is True
+    assert store.history(SESSION) == []
+    assert store.delete(SESSION) is False
+    assert [turn.text for turn in store.history(OTHER)] == ["cudze pytanie"]
+
+
+def test_sessions_do_not_see_each_other(backend: Backend) -> None:
+    store = backend.make(ttl_seconds=60, max_turns=3)
+    for n in range(3):
+        store.append(SESSION, user(f"a{n}"))
+        store.append(OTHER, user(f"b{n}"))
+    store.append(OTHER, user("b3"))  # trims OTHER only
+    assert [turn.text for turn in store.history(SESSION)] == ["a0", "a1", "a2"]
+    assert [turn.text for turn in store.history(OTHER)] == ["b1", "b2", "b3"]
+
+
+def test_unicode_text_round_trips(backend: Backend) -> None:
+    store = backend.make(ttl_seconds=60, max_turns=10)
+    text = 'Zażółć gęślą jaźń — „cudzysłów”, ½ €, 🏠\nnowa linia\t{"role": "assistant"}'
+    turn = Turn(role="user", text=text, at=1_700_000_000.123456, standalone=text.upper())
+    store.append(SESSION, turn)
+    assert store.history(SESSION) == [turn]
+
+
+@pytest.fixture
+def eager_thread_switching() -> Iterator[None]:
+    # Switch threads as often as possible, so that an unguarded read-modify-write shows.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(interval)
+
+
+@pytest.mark.usefixtures("eager_thread_switching")
+def test_concurrent_appends_lose_nothing(backend: Backend) -> None:
+    threads, rounds = 8, 200
+    store = backend.make(ttl_seconds=60, max_turns=threads * rounds)
+    # Each round, every thread writes into the same new session at once: the race that an
+    # unguarded "read the session, add, write it back" loses turns in.
+    start = threading.Barrier(threads, timeout=5)
+
+    def writer(worker: int) -> None:
+        for n in range(rounds):
+            start.wait()
+            store.append(f"wspolna-{n:04d}", user(str(worker)))
+            store.append(SESSION, user(f"{worker}:{n}"))
+
+    pool = [threading.Thread(target=writer, args=(w,)) for w in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    everyone = [str(w) for w in range(threads)]
+    for n in range(rounds):
+        assert sorted(t.text for t in store.history(f"wspolna-{n:04d}")) == everyone
+    texts = [turn.text for turn in store.history(SESSION)]
+    assert len(texts) == threads * rounds
+    for worker in range(threads):
+        mine = [t for t in texts if t.startswith(f"{worker}:")]
+        assert mine == [f"{worker}:{n}" for n in range(rounds)]
+
+
+@pytest.mark.parametrize("bad", ["krotko", "okienko:session:*", "ąęśćżźńół", "a" * 65, ""])
+def test_invalid_session_ids_are_refused(backend: Backend, bad: str) -> None:
+    store = backend.make(ttl_seconds=60, max_turns=10)
+    with pytest.raises(InvalidSessionId) as raised:
+        store.history(bad)
+    assert raised.value.session_id == bad
+    with pytest.raises(InvalidSessionId):
+        store.append(bad, user("x"))
+
+
+# --- Each store's own behaviour -----------------------------------------------------------
+
+
+def test_redis_keys_expire_on_the_server(redis_client: redis.Redis, redis_prefix: str) -> None:
+    store = RedisConversationStore(
+        redis_client, ttl_seconds=1, max_turns=5, key_prefix=redis_prefix
+    )
+    store.append(SESSION, user("za chwile zniknie"))
+    key = store.key(SESSION)
+    assert key == f"{redis_prefix}{SESSION}"
+    assert redis_client.type(key) == b"list"
+    assert 0 < int(redis_client.ttl(key)) <= 1
+    time.sleep(1.2)
+    assert redis_client.exists(key) == 0
+    assert store.history(SESSION) == []
+
+
+def test_redis_skips_an_unreadable_entry(
+    redis_client: redis.Redis, redis_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = RedisConversationStore(
+        redis_client, ttl_seconds=60, max_turns=10, key_prefix=redis_prefix
+    )
+    store.append(SESSION, user("przed"))
+    damaged = ["to nie jest JSON", "[1, 2]", '{"role": "admin", "text": "x", "at": 1}']
+    damaged.append('{"role": "user", "text": 5, "at": 1}')
+    redis_client.rpush(store.key(SESSION), *damaged)
+    store.append(SESSION, user("po"))
+    with caplog.at_level(logging.WARNING, logger="rag.conversation"):
+        assert [turn.text for turn in store.history(SESSION)] == ["przed", "po"]
+    assert len(caplog.records) == len(damaged)
+
+
+def test_memory_store_evicts_the_least_recently_written_session() -> None:
+    store = MemoryConversationStore(ttl_seconds=60, max_turns=5, max_sessions=3)
+    for name in ("sesja-aaa", "sesja-bbb", "sesja-ccc"):
+        store.append(name, user(name))
+    store.append("sesja-aaa", user("znowu"))  # now the newest
+    store.append("sesja-ddd", user("czwarta"))
+    assert store.history("sesja-bbb") == []
+    assert [turn.text for turn in store.history("sesja-aaa")] == ["sesja-aaa", "znowu"]
+    assert store.history("sesja-ccc") != []
+    assert store.history("sesja-ddd") != []
+
+
+# --- Without Redis ------------------------------------------------------------------------
+
+
+def test_unreachable_redis_means_no_history_not_an_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = redis.Redis(
+        host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)
+    )
+    store = ResilientConversationStore(RedisConversationStore(client, ttl_seconds=60, max_turns=10))
+    started = time.perf_counter()
+    with caplog.at_level(logging.WARNING, logger="rag.conversation"):
+        assert store.history(SESSION) == []
+        store.append(SESSION, user("pytanie bez historii"))
+        assert store.delete(SESSION) is False
+        assert store.ping() is False
+    assert time.perf_counter() - started < 2.0
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1  # rate-limited: one outage, one warning
+    assert "without history" in warnings[0].getMessage()
+    with pytest.raises(InvalidSessionId):  # a caller's mistake is not an outage
+        store.history("zle:id*")
+
+
+class FlakyStore:
+    """A memory store behind a switch that makes it fail like an unreachable Redis."""
+
+    def __init__(self) -> None:
+        self.inner = MemoryConversationStore(ttl_seconds=600, max_turns=10)
+        self.failure: Exception | None = None
+        self.calls = 0
+
+    def _maybe_fail(self) -> None:
+        self.calls += 1
+        if self.failure is not None:
+            raise self.failure
+
+    def history(self, session_id: str) -> list[Turn]:
+        self._maybe_fail()
+        return self.inner.history(session_id)
+
+    def append(self, session_id: str, *turns: Turn) -> None:
+        self._maybe_fail()
+        self.inner.append(session_id, *turns)
+
+    def delete(self, session_id: str) -> bool:
+        self._maybe_fail()
+        return self.inner.delete(session_id)
+
+    def ping(self) -> bool:
+        self._maybe_fail()
+        return self.inner.ping()
+
+
+def test_resilient_store_backs_off_then_recovers(caplog: pytest.LogCaptureFixture) -> None:
+    clock, flaky = FakeClock(), FlakyStore()
+    store = ResilientConversationStore(
+        flaky, retry_after_seconds=5, warn_every_seconds=60, clock=clock
+    )
+    store.append(SESSION, user("zapisane przed awaria"))
+    flaky.failure = RedisTimeoutError("Timeout reading from socket")
+    with caplog.at_level(logging.INFO, logger="rag.conversation"):
+        assert store.history(SESSION) == []
+        calls = flaky.calls
+        store.append(SESSION, user("zgubione"))
+        assert store.history(SESSION) == []
+        assert flaky.calls == calls  # left alone while backing off
+        clock.advance(6)
+        assert store.history(SESSION) == []  # tried again, still down
+        assert flaky.calls == calls + 1
+        flaky.failure = None
+        clock.advance(6)
+        assert [turn.text for turn in store.history(SESSION)] == ["zapisane przed awaria"]
+    levels = [record.levelno for record in caplog.records]
+    assert levels == [logging.WARNING, logging.INFO]  # the second failure was held back
+    assert "reachable again" in caplog.records[-1].getMessage()
+
+
+def test_a_successful_ping_ends_the_back_off() -> None:
+    clock, flaky = FakeClock(), FlakyStore()
+    store = ResilientConversationStore(flaky, retry_after_seconds=5, clock=clock)
+    flaky.failure = RedisConnectionError("Connection refused")
+    assert store.ping() is False
+    store.append(SESSION, user("zgubione"))  # backing off: not even tried
+    flaky.failure = None
+    assert store.ping() is True  # a health check always asks
+    store.append(SESSION, user("zapisane"))
+    assert [turn.text for turn in store.history(SESSION)] == ["zapisane"]
+
+
+def test_resilient_store_does_not_hide_other_redis_errors() -> None:
+    flaky = FlakyStore()
+    flaky.failure = ResponseError("WRONGTYPE Operation against a key holding the wrong value")
+    store = ResilientConversationStore(flaky)
+    with pytest.raises(ResponseError):
+        store.history(SESSION)
+
+
+# --- Wiring and ids -----------------------------------------------------------------------
+
+
+def test_without_a_redis_url_history_stays_in_process() -> None:
+    settings = Settings(redis_url=None, session_ttl_seconds=60, session_max_turns=2)
+    store = open_conversation_store(settings)
+    assert isinstance(store, MemoryConversationStore)
+    store.append(SESSION, user("1"), user("2"), user("3"))
+    assert [turn.text for turn in store.history(SESSION)] == ["2", "3"]
+
+
+def test_with_a_redis_url_history_goes_to_redis(redis_client: redis.Redis) -> None:
+    settings = Settings(redis_url="redis://127.0.0.1:6379/15", session_max_turns=2)
+    store = open_conversation_store(settings)
+    session = new_session_id()
+    try:
+        store.append(session, user("1"), user("2"), user("3"))
+        assert [turn.text for turn in store.history(session)] == ["2", "3"]
+        assert redis_client.llen(f"okienko:session:{session}") == 2
+        assert store.ping() is True
+    finally:
+        assert store.delete(session) is True
+
+
+def test_a_dead_redis_url_degrades_quickly() -> None:
+    store = open_conversation_store(Settings(redis_url="redis://127.0.0.1:1/0"))
+    started = time.perf_counter()
+    assert store.history(new_session_id()) == []
+    assert store.ping() is False
+    assert time.perf_counter() - started < 2.5
+
+
+def test_a_malformed_redis_url_stops_start_up() -> None:
+    with pytest.raises(ValueError, match="redis://"):
+        open_conversation_store(Settings(redis_url="http://127.0.0.1:6379"))
+
+
+def test_session_ids() -> None:
+    ids = {new_session_id() for _ in range(100)}
+    assert len(ids) == 100
+    assert all(len(i) == 32 and valid_session_id(i) for i in ids)
+    assert valid_session_id("abc_DEF-12")
+    assert not valid_session_id("abc1234")  # 7 characters
+    assert not valid_session_id("x" * 65)
+    assert not valid_session_id("sesja:123*")
+    assert not valid_session_id("sesja 12345")
+
+
+# --- Follow-up questions made standalone --------------------------------------------------
+
+DODATEK = "Kto moze dostac dodatek mieszkaniowy?"
+ZASILEK = "Kto dostaje zasilek staly?"
+SOCJALNE = "jak dostac mieszkanie socjalne z gminy"
+
+
+@pytest.mark.parametrize(
+    ("previous", "question", "expected"),
+    [
+        (
+            DODATEK,
+            "a ile sie czeka na decyzje?",
+            "Dodatek mieszkaniowy: a ile sie czeka na decyzje?",
+        ),
+        (DODATEK, "gdzie zlozyc wniosek", "Dodatek mieszkaniowy: gdzie zlozyc wniosek"),
+        (DODATEK, "i co jak mi odmowia", "Dodatek mieszkaniowy: i co jak mi odmowia"),
+        (
+            DODATEK,
+            "a jesli mam zasilek staly, to czy dostane ten dodatek",
+            "Dodatek mieszkaniowy: a jesli mam zasilek staly, to czy dostane ten dodatek",
+        ),
+        (ZASILEK, "ile wynosi ten zasilek", "Zasilek staly: ile wynosi ten zasilek"),
+        (ZASILEK, "a jak dlugo sie go dostaje", "Zasilek staly: a jak dlugo sie go dostaje"),
+        (SOCJALNE, "i ile sie na nie czeka", "Mieszkanie socjalne: i ile sie na nie czeka"),
+        (SOCJALNE, "czy moj syn tez moze?", "Mieszkanie socjalne: czy moj syn tez moze?"),
+        (
+            "swiadczenie pielegnacyjne dla mamy po udarze",
+            "ile to wynosi w tym roku",
+            "Swiadczenie pielegnacyjne: ile to wynosi w tym roku",
+        ),
+        (
+            "Jak sie odwolac od decyzji?",
+            "a ile mam na to czasu?",
+            "Odwolac od decyzji: a ile mam na to czasu?",
+        ),
+        (
+            "Czy dodatek mieszkaniowy przysluguje najemcy?",
+            "a wlascicielowi mieszkania?",
+            "Dodatek mieszkaniowy: a wlascicielowi mieszkania?",
+        ),
+        (ZASILEK, "ile wynosi zasilek dla niej?", "Zasilek staly: ile wynosi zasilek dla niej?"),
+        # Self-contained: they name their own subject, so they stay as they are.
+        (DODATEK, "ile trwa eksmisja i czy mozna jej uniknac", None),
+        (SOCJALNE, "kiedy trzeba oddac mieszkanie gminie", None),
+        (ZASILEK, "Czy w Gdansku tez mozna dostac zasilek, jesli pracuje sie na pol etatu?", None),
+        (DODATEK, "a dodatek energetyczny?", "a dodatek energetyczny?"),
+        (DODATEK, "Co to jest zasilek celowy?", "Co to jest zasilek celowy?"),
+        (ZASILEK, "a co to jest zasilek celowy?", "a co to jest zasilek celowy?"),
+        (SOCJALNE, "a mieszkanie komunalne?", "a mieszkanie komunalne?"),
+        (DODATEK, "a dodatek mieszkaniowy dla studenta?", "a dodatek mieszkaniowy dla studenta?"),
+        (
+            DODATEK,
+            "Jakie papiery do wniosku o zasilek rodzinny?",
+            "Jakie papiery do wniosku o zasilek rodzinny?",
+        ),
+        (
+            DODATEK,
+            "jak dostac lokal socjalny jak nie mam gdzie mieszkac",
+            "jak dostac lokal socjalny jak nie mam gdzie mieszkac",
+        ),
+        (
+            "Jak zglosic przemoc w rodzinie?",
+            "czy niebieska karta to to samo co zgloszenie na policje?",
+            "czy niebieska karta to to samo co zgloszenie na policje?",
+        ),
+    ],
+)
+def test_follow_ups_carry_the_previous_topic(
+    analyzer: PolishAnalyzer, previous: str, question: str, expected: str | None
+) -> None:
+    history = [user(previous), assistant("Odpowiedź z cytatem [1].")]
+    assert standalone_question(question, history, analyzer=analyzer) == (expected or question)
+
+
+def test_without_an_earlier_question_nothing_changes(analyzer: PolishAnalyzer) -> None:
+    assert standalone_question("a ile sie czeka?", [], analyzer=analyzer) == "a ile sie czeka?"
+    only_answers = [assistant("Dzień dobry, w czym pomóc?")]
+    assert standalone_question("a ile to trwa", only_answers, analyzer=analyzer) == "a ile to trwa"
+
+
+def test_a_chain_of_follow_ups_keeps_the_first_subject(analyzer: PolishAnalyzer) -> None:
+    first = user(DODATEK, at=1.0)
+    second_text = "a ile sie czeka?"
+    second = user(second_text, at=3.0, standalone=standalone_question(second_text, [first]))
+    history = [first, assistant("…", at=2.0), second, assistant("…", at=4.0)]
+    third = standalone_question("a gdzie zlozyc wniosek?", history, analyzer=analyzer)
+    assert third == "Dodatek mieszkaniowy: a gdzie zlozyc wniosek?"
+
+
+def test_the_answer_topic_helps_when_the_question_named_nothing(
+    analyzer: PolishAnalyzer,
+) -> None:
+    history = [user("???"), assistant("…", topics=("swiadczenia_rodzinne",))]
+    assert (
+        standalone_question("a ile sie czeka", history, analyzer=analyzer)
+        == "Świadczenia rodzinne: a ile sie czeka"
+    )
