@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -253,6 +254,64 @@ def search_command(
         )
         console.print(f"   {snippet}", markup=False, highlight=False)
         console.print(f"   [dim]{hit.chunk.source}[/]", highlight=False)
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="The question, in Polish.")],
+    audience: Annotated[
+        str, typer.Option("--audience", "-a", help="mieszkaniec, pracownik or urzednik.")
+    ] = "mieszkaniec",
+    session: Annotated[
+        str | None, typer.Option("--session", help="Continue this conversation.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the API's JSON shape.")] = False,
+) -> None:
+    """Answer a question with citations (extractive, or through the configured chat model)."""
+    if not question.strip():
+        raise typer.BadParameter("pytanie nie może być puste", param_hint="QUESTION")
+    if len(question.strip()) > 2000:
+        raise typer.BadParameter("pytanie może mieć najwyżej 2000 znaków", param_hint="QUESTION")
+    _choices([audience], AUDIENCES, "--audience")
+    settings = _settings()
+    from rag.answering import InvalidSession
+    from rag.runtime import build_runtime
+
+    with _friendly_errors():
+        runtime = build_runtime(settings)
+        try:
+            answer = runtime.assistant.ask(
+                question,
+                audience=audience,  # type: ignore[arg-type]
+                session_id=session,
+            )
+        except InvalidSession as exc:
+            raise typer.BadParameter(
+                "identyfikator sesji może mieć 8–64 znaki: litery, cyfry, '-' i '_'",
+                param_hint="--session",
+            ) from exc
+        finally:
+            runtime.close()
+
+    if as_json:
+        typer.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        return
+    console.print(answer.answer, markup=False, highlight=False)
+    if answer.citations:
+        console.print()
+        for citation in answer.citations:
+            valid = f" (stan od {citation.valid_from.isoformat()})" if citation.valid_from else ""
+            console.print(
+                f"[bold]{escape(f'[{citation.n}]')}[/] {escape(citation.label)}{valid}",
+                highlight=False,
+            )
+            console.print(f"    [dim]{citation.source}[/]", highlight=False)
+    console.print(
+        f"[dim]tryb: {answer.mode} · sesja: {answer.session_id}"
+        + (f" · odmowa: {answer.reason}" if answer.refused else "")
+        + "[/]",
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -189,8 +189,15 @@ def load_document(path: Path, *, root: Path, strict: bool = False) -> Document:
             for err in exc.errors()
         )
         raise LoadError(path, f"invalid metadata: {problems}") from exc
-    relative = path.relative_to(root).with_suffix("").as_posix()
-    return Document(doc_id=f"{root.name}/{relative}", source=str(path), meta=meta, text=body)
+    relative = path.relative_to(root)
+    # Ids and sources are relative to the folder's name: stable wherever it is mounted, and
+    # they reveal no server paths when shown with a citation.
+    return Document(
+        doc_id=f"{root.name}/{relative.with_suffix('').as_posix()}",
+        source=f"{root.name}/{relative.as_posix()}",
+        meta=meta,
+        text=body,
+    )
 
 
 def discover(root: Path) -> Iterator[Path]:

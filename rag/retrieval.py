@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from collections.abc import Sequence
 
 from rag.documents import ScoredChunk
 from rag.embedding import Embedder
@@ -68,3 +70,69 @@ class Retriever:
                 filter=filter or SearchFilter(),
             )
         )
+
+
+def select_passages(
+    hits: Sequence[ScoredChunk], *, per_document: int, limit: int
+) -> list[ScoredChunk]:
+    """At most `per_document` passages from any one document; neighbours merged into one.
+
+    Two chunks of the same document that follow each other (positions n and n+1) read better as
+    one passage — an article cut at its paragraphs, say — so they are joined under the headings
+    they share. The result keeps the order of the best-ranked part and is renumbered 1..n.
+
+    Args:
+        hits: retrieved chunks, best first.
+        per_document: the cap per document.
+        limit: how many passages to keep.
+
+    Returns:
+        The selected passages, best first, ranks 1..n.
+    """
+    kept: list[ScoredChunk] = []
+    per_doc: dict[str, int] = {}
+    for hit in hits:
+        doc = hit.chunk.doc_id
+        if per_doc.get(doc, 0) >= per_document:
+            continue
+        per_doc[doc] = per_doc.get(doc, 0) + 1
+        kept.append(hit)
+    merged: list[ScoredChunk] = []
+    for hit in kept:
+        partner = next(
+            (
+                i
+                for i, other in enumerate(merged)
+                if other.chunk.doc_id == hit.chunk.doc_id
+                and abs(_last_position(other) - hit.chunk.position) == 1
+            ),
+            None,
+        )
+        if partner is None:
+            merged.append(hit)
+        else:
+            merged[partner] = _join(merged[partner], hit)
+    return [dataclasses.replace(p, rank=rank) for rank, p in enumerate(merged[:limit], start=1)]
+
+
+def _last_position(hit: ScoredChunk) -> int:
+    return hit.chunk.position
+
+
+def _join(first: ScoredChunk, second: ScoredChunk) -> ScoredChunk:
+    a, b = sorted((first.chunk, second.chunk), key=lambda c: c.position)
+    # The headings both share, from the title down (at least the title).
+    prefix: list[str] = []
+    for x, y in zip(a.heading_path, b.heading_path, strict=False):
+        if x != y:
+            break
+        prefix.append(x)
+    chunk = dataclasses.replace(
+        a,
+        chunk_id=f"{a.chunk_id}+{b.chunk_id}",
+        text=f"{a.text}\n\n{b.text}",
+        heading_path=tuple(prefix) or a.heading_path[:1],
+        position=b.position,
+        content_hash=f"{a.content_hash}+{b.content_hash}",
+    )
+    return dataclasses.replace(first, chunk=chunk, score=max(first.score, second.score))

@@ -80,6 +80,40 @@ class Settings(BaseSettings):
     # Retrieval
     top_k: int = Field(default=8, ge=1, le=100)
     prefetch_k: int = Field(default=40, ge=1, le=1000)
+    max_passages_per_doc: int = Field(default=2, ge=1, le=20)
+    reranker_path: str | None = Field(
+        default=None,
+        description="A sentence-transformers CrossEncoder (path or id); none by default.",
+    )
+
+    # Answer generation: an OpenAI-compatible server (vLLM serving PLLuM or Bielik)
+    llm_base_url: str | None = Field(
+        default=None, description="e.g. http://gpu-host:8000/v1; unset = extractive answers only."
+    )
+    llm_api_key: SecretStr = SecretStr("not-needed")
+    llm_model: str = "CYFRAGOVPL/PLLuM-12B-instruct"
+    llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    llm_max_retries: int = Field(default=1, ge=0, le=5)
+    llm_max_tokens: int = Field(default=700, ge=16, le=8192)
+    llm_temperature: float = Field(default=0.1, ge=0, le=2)
+    llm_stop: list[str] = Field(
+        default_factory=list, description="Extra stop sequences (Bielik: its own end token)."
+    )
+
+    # Conversations
+    redis_url: str | None = Field(
+        default=None, description="redis://127.0.0.1:6379/0; unset = in-process history."
+    )
+    session_ttl_seconds: int = Field(default=3600, ge=60)
+    session_max_turns: int = Field(default=20, ge=2, le=200)
+
+    # The CUS contact a refusal points to (deployment facts: never invented, all optional)
+    cus_name: str = "Centrum Usług Społecznych"
+    cus_phone: str | None = None
+    cus_email: str | None = None
+    cus_address: str | None = None
+    cus_hours: str | None = None
+    cus_url: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

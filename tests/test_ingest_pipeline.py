@@ -1,4 +1,4 @@
-"""Ingestion is incremental and idempotent, reports what changed, and never damages the served index."""
+"""Ingestion is incremental and idempotent, reports changes, never damages the served index."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Loaders: every supported format gives text and metadata; a bad file is a LoadError with its path."""
+"""Loaders: each format gives text and metadata; a bad file is a LoadError naming its path."""
 
 from __future__ import annotations
 

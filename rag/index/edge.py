@@ -179,7 +179,16 @@ class EdgeServed:
         info = self._directory.served()
         if info is None:
             raise IndexNotReady(str(self._directory.root))
-        shard = qe.EdgeShard.load(str(self._directory.generations / info.name / "shard"))
+        path = self._directory.generations / info.name / "shard"
+        try:
+            shard = qe.EdgeShard.load(str(path))
+        # The engine raises bare Exception for everything; the likely cause here is the one
+        # opener per directory rule (another process serving this generation).
+        except Exception as exc:
+            raise IndexNotReady(
+                str(self._directory.root),
+                f"cannot open generation {info.name} ({exc}); is another process serving it?",
+            ) from exc
         return info, EdgeIndex(shard)
 
     @property

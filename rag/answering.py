@@ -1,0 +1,297 @@
+"""Question → trustworthy answer: guards, follow-ups, retrieval, relevance, generation, citations.
+
+The order matters. Personal data is redacted before anything is stored, logged or sent to a
+model. A crisis leads the answer with emergency numbers whatever else happens. Injection and
+out-of-scope requests are redirected before retrieval. Generation uses the chat model when one
+is configured and falls back to an extractive answer when it fails; an answer whose citations do
+not hold is never shown: the resident gets the refusal with the CUS contact instead.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.answers import Answer, Audience, Citation, CitationReport, Mode
+from rag.chat_model import ChatModel, GenerationFailed, Message
+from rag.citations import check_citations, shown_text
+from rag.conversation import (
+    ConversationStore,
+    Turn,
+    new_session_id,
+    standalone_question,
+    valid_session_id,
+)
+from rag.documents import ScoredChunk
+from rag.extractive import extractive_answer
+from rag.guards import (
+    PII_NOTICE,
+    classify_request,
+    crisis_preamble,
+    detect_crisis,
+    neutralise_passage,
+    redact_pii,
+    redirect_message,
+)
+from rag.index import SearchFilter
+from rag.lexical import PolishAnalyzer
+from rag.prompts import REWRITE_PROMPT, system_prompt, user_prompt
+from rag.relevance import judge
+from rag.reranking import Reranker
+from rag.retrieval import Retriever, select_passages
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Who sees which documents: staff see what residents see, and their own material.
+VISIBLE_TO: dict[str, tuple[str, ...]] = {
+    "mieszkaniec": ("mieszkaniec",),
+    "pracownik": ("mieszkaniec", "pracownik"),
+    "urzednik": ("mieszkaniec", "pracownik", "urzednik"),
+}
+_CANDIDATES = 20  # retrieved before capping per document and merging neighbours
+_PASSAGES = 5  # numbered passages given to the model or the extractive answer
+
+
+class InvalidSession(ValueError):
+    """A session id that is not ours (wrong characters or length)."""
+
+
+def contact_sentence(settings: Settings) -> str:
+    """Where a resident gets a person: only what the deployment configured, nothing invented."""
+    details = [
+        f"tel. {settings.cus_phone}" if settings.cus_phone else "",
+        f"e-mail {settings.cus_email}" if settings.cus_email else "",
+        settings.cus_address or "",
+        f"godziny: {settings.cus_hours}" if settings.cus_hours else "",
+        settings.cus_url or "",
+    ]
+    known = ", ".join(d for d in details if d)
+    if known:
+        return f"Skontaktuj się z {settings.cus_name}: {known}."
+    return (
+        f"Skontaktuj się z {settings.cus_name} – dane kontaktowe znajdziesz na stronie "
+        "internetowej miasta."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    text: str
+    citations: tuple[Citation, ...]
+    mode: Mode
+    check: CitationReport
+    refused: bool = False
+    reason: str | None = None
+    fallback: bool = False
+    passages: tuple[ScoredChunk, ...] = ()
+
+    def topics(self) -> tuple[str, ...]:
+        """Topics of the passages the answer cites (remembered for follow-up questions)."""
+        cited = {c.n for c in self.citations}
+        return tuple(
+            sorted(
+                {
+                    t
+                    for n, p in enumerate(self.passages, 1)
+                    if n in cited
+                    for t in p.chunk.meta.topics
+                }
+            )
+        )
+
+
+class Assistant:
+    """The answering pipeline; build once per process and share (it holds models)."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        retriever: Retriever,
+        analyzer: PolishAnalyzer,
+        conversations: ConversationStore,
+        chat_model: ChatModel | None = None,
+        reranker: Reranker | None = None,
+    ) -> None:
+        self._settings = settings
+        self._retriever = retriever
+        self._analyzer = analyzer
+        self._conversations = conversations
+        self._chat = chat_model
+        self._reranker = reranker
+        self._contact = contact_sentence(settings)
+
+    def ask(
+        self, question: str, *, audience: Audience = "mieszkaniec", session_id: str | None = None
+    ) -> Answer:
+        """Answer one question of a conversation.
+
+        Args:
+            question: the text as typed (1–2000 characters after trimming is the API's limit).
+            audience: whose voice and which documents.
+            session_id: continue a conversation; a new one is started when None.
+
+        Returns:
+            The answer, refused or not, with its citations and the session id.
+
+        Raises:
+            InvalidSession: the session id is malformed.
+            IndexNotReady / IndexMismatch: nothing usable is being served.
+        """
+        if session_id is not None and not valid_session_id(session_id):
+            raise InvalidSession(session_id)
+        session = session_id or new_session_id()
+        redaction = redact_pii(question.strip())
+        text = redaction.text
+        flags: list[str] = ["pii_redacted"] if redaction.found else []
+        crisis = detect_crisis(text)
+        if crisis:
+            flags.append("crisis")
+
+        kind = classify_request(text)
+        history = self._conversations.history(session)
+        standalone = text
+        if kind == "ok":
+            standalone = self._standalone(text, history)
+            draft = self._answer(standalone, audience, history)
+            if draft.fallback:
+                flags.append("llm_fallback")
+        else:
+            draft = _Draft(
+                text=redirect_message(kind, contact=self._contact),
+                citations=(),
+                mode="llm" if self._chat else "extractive",
+                check=CitationReport(),
+                refused=True,
+                reason=kind,
+            )
+        body = draft.text
+        if draft.refused and draft.reason in ("no_support", "no_valid_citation"):
+            body = _refusal(self._contact)
+        parts = [crisis_preamble(crisis)] if crisis else []
+        parts.append(body)
+        if redaction.found:
+            parts.append(PII_NOTICE)
+        # Never echo personal data back; the CUS contact we add ourselves is not personal data.
+        final = redact_pii("\n\n".join(parts), keep=(self._contact,)).text
+        now = time.time()
+        self._conversations.append(
+            session,
+            Turn(role="user", text=text, at=now, standalone=standalone),
+            Turn(role="assistant", text=final, at=now, topics=draft.topics()),
+        )
+        log.info(
+            "answered session=%s audience=%s mode=%s refused=%s reason=%s citations=%d "
+            "removed=%d unsupported=%d flags=%s",
+            session,
+            audience,
+            draft.mode,
+            draft.refused,
+            draft.reason,
+            len(draft.citations),
+            draft.check.removed_markers,
+            len(draft.check.unsupported),
+            ",".join(flags),
+        )
+        return Answer(
+            answer=final,
+            citations=draft.citations,
+            refused=draft.refused,
+            reason=draft.reason,
+            mode=draft.mode,
+            session_id=session,
+            check=draft.check,
+            flags=tuple(flags),
+        )
+
+    def _standalone(self, question: str, history: Sequence[Turn]) -> str:
+        if not history:
+            return question
+        if self._chat is not None:
+            recent = [t for t in history if t.role == "user"][-3:]
+            context = "\n".join(f"- {t.standalone or t.text}" for t in recent)
+            try:
+                rewritten = self._chat.complete(
+                    [
+                        Message("system", REWRITE_PROMPT),
+                        Message(
+                            "user", f"Wcześniejsze pytania:\n{context}\n\nOstatnie: {question}"
+                        ),
+                    ]
+                ).strip()
+            except GenerationFailed as exc:
+                log.warning("rewrite failed, using the rule: %s", exc.reason)
+            else:
+                if 0 < len(rewritten) <= 400:
+                    return redact_pii(rewritten).text
+        return standalone_question(question, history, analyzer=self._analyzer)
+
+    def _passages(self, question: str, audience: Audience) -> list[ScoredChunk]:
+        hits = self._retriever.search(
+            question,
+            filter=SearchFilter(audience=VISIBLE_TO[audience], valid_on=dt.date.today()),
+            limit=_CANDIDATES,
+        )
+        if self._reranker is not None:
+            hits = self._reranker.rerank(question, hits)
+        return select_passages(
+            hits, per_document=self._settings.max_passages_per_doc, limit=_PASSAGES
+        )
+
+    def _answer(self, question: str, audience: Audience, history: Sequence[Turn]) -> _Draft:
+        passages = tuple(self._passages(question, audience))
+        relevance = judge(question, passages, self._analyzer, fused=self._reranker is None)
+        mode: Mode = "llm" if self._chat else "extractive"
+        if not relevance.supported:
+            return _Draft("", (), mode, CitationReport(), refused=True, reason="no_support")
+        if self._chat is not None:
+            try:
+                return self._generate(self._chat, question, audience, passages, history)
+            except GenerationFailed as exc:
+                log.warning("chat model failed, answering extractively: %s", exc.reason)
+                return dataclasses.replace(self._extractive(question, passages), fallback=True)
+        return self._extractive(question, passages)
+
+    def _extractive(self, question: str, passages: tuple[ScoredChunk, ...]) -> _Draft:
+        extract = extractive_answer(question, passages, self._analyzer)
+        if not extract.citations:
+            return _Draft("", (), "extractive", CitationReport(), refused=True, reason="no_support")
+        return _Draft(
+            extract.text, extract.citations, "extractive", CitationReport(), passages=passages
+        )
+
+    def _generate(
+        self,
+        chat: ChatModel,
+        question: str,
+        audience: Audience,
+        passages: tuple[ScoredChunk, ...],
+        history: Sequence[Turn],
+    ) -> _Draft:
+        numbered = [(n, _neutralised(p)) for n, p in enumerate(passages, start=1)]
+        messages = [Message("system", system_prompt(audience))]
+        messages.extend(Message(turn.role, turn.text) for turn in history[-4:])
+        messages.append(Message("user", user_prompt(question, numbered)))
+        reply = chat.complete(messages)
+        checked = check_citations(reply, passages, self._analyzer)
+        shown = shown_text(checked)  # no claim without a citation that holds
+        if not checked.valid or not shown:
+            return _Draft("", (), "llm", checked.report, refused=True, reason="no_valid_citation")
+        return _Draft(shown, checked.citations, "llm", checked.report, passages=passages)
+
+
+def _neutralised(passage: ScoredChunk) -> ScoredChunk:
+    chunk = dataclasses.replace(passage.chunk, text=neutralise_passage(passage.chunk.text))
+    return dataclasses.replace(passage, chunk=chunk)
+
+
+def _refusal(contact: str) -> str:
+    return (
+        "Nie znalazłem w materiałach Centrum Usług Społecznych informacji, która pozwalałaby "
+        f"rzetelnie odpowiedzieć na to pytanie, więc nie będę zgadywać. {contact}"
+    )

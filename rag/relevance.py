@@ -1,0 +1,78 @@
+"""Does anything retrieved support the question? If not, the assistant refuses instead of guessing.
+
+e5 similarities sit in a narrow band (about 0.82–0.92 for anything Polish), so no absolute
+threshold on them separates answerable from unanswerable questions. The decision uses what does
+separate them:
+- lexical support: the share of the question's content lemmas found in one of the best passages;
+- agreement: reciprocal rank fusion gives the top passage about 2/(k+1) when both the dense and the
+  lemma search rank it first, and at most 1/(k+1) when only one of them finds it.
+The thresholds below were calibrated on the golden set (eval/golden) — see eval/gates.toml.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rag.documents import ScoredChunk
+from rag.lexical import PolishAnalyzer
+
+# Words that shape a question but say nothing about its subject (lemmas, folded).
+QUESTION_WORDS = frozenset(
+    """
+    jaki jak ile kiedy gdzie czy co kto ktory dlaczego czemu moc musiec chciec trzeba potrzebny
+    potrzebowac dostac otrzymac dostawac mozna prosic pytanie pani pan panstwo dzien dobry witam
+    wiedziec powiedziec informacja sprawa zalatwic zrobic miec byc zostac
+    """.split()
+)
+
+COVERAGE_ALONE = 0.6  # this share of the question's subject lemmas in one passage suffices
+COVERAGE_WITH_AGREEMENT = 0.34  # a lower share suffices when both searches rank the top first
+AGREEMENT = 0.75  # top fused score / the best possible (both searches rank it first)
+
+
+@dataclass(frozen=True, slots=True)
+class Relevance:
+    supported: bool
+    coverage: float
+    agreement: float
+    subject_terms: tuple[str, ...]
+
+
+def subject_terms(question: str, analyzer: PolishAnalyzer) -> tuple[str, ...]:
+    return tuple(t for t in analyzer.terms(question) if t not in QUESTION_WORDS)
+
+
+def judge(
+    question: str,
+    passages: Sequence[ScoredChunk],
+    analyzer: PolishAnalyzer,
+    *,
+    rrf_k: int = 60,
+    fused: bool = True,
+) -> Relevance:
+    """Decide whether the passages can answer the question.
+
+    Args:
+        question: the standalone question.
+        passages: retrieved passages, best first.
+        analyzer: the lemmatiser shared with retrieval.
+        rrf_k: the fusion constant used by the index.
+        fused: False when a reranker replaced the fused scores (agreement is then unknown).
+
+    Returns:
+        The decision with the features behind it.
+    """
+    terms = subject_terms(question, analyzer)
+    if not passages or not terms:
+        return Relevance(False, 0.0, 0.0, terms)
+    wanted = set(terms)
+    coverage = max(
+        len(wanted & set(analyzer.terms(f"{p.chunk.label} {p.chunk.text}"))) / len(wanted)
+        for p in passages[:3]
+    )
+    agreement = passages[0].score / (2.0 / (rrf_k + 1)) if fused else 0.0
+    supported = coverage >= COVERAGE_ALONE or (
+        coverage >= COVERAGE_WITH_AGREEMENT and agreement >= AGREEMENT
+    )
+    return Relevance(supported, round(coverage, 3), round(min(agreement, 1.0), 3), terms)

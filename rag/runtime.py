@@ -1,0 +1,82 @@
+"""The parts an answering process needs, built from settings once and closed together.
+
+The CLI builds one per command; the API builds one in its lifespan. Nothing here runs at import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.answering import Assistant
+from rag.chat_model import ChatModel, OpenAIChatModel
+from rag.conversation import ConversationStore, open_conversation_store
+from rag.embedding import Embedder, build_embedder
+from rag.index import ServedIndex, open_store
+from rag.lexical import PolishAnalyzer
+from rag.reranking import CrossEncoderReranker, Reranker
+from rag.retrieval import Retriever
+from rag.settings import Settings
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    embedder: Embedder
+    analyzer: PolishAnalyzer
+    served: ServedIndex
+    conversations: ConversationStore
+    chat_model: ChatModel | None
+    reranker: Reranker | None
+    assistant: Assistant
+
+    def close(self) -> None:
+        self.served.close()
+
+
+def build_runtime(settings: Settings, *, embedder: Embedder | None = None) -> Runtime:
+    """Open the served index and build the assistant around it.
+
+    Raises:
+        IndexNotReady: nothing has been ingested yet.
+        IndexMismatch: the index was built with another embedding model.
+        EmbeddingModelError: the embedding model or reranker cannot be loaded.
+    """
+    embedder = embedder or build_embedder(settings)
+    analyzer = PolishAnalyzer(k1=settings.bm25_k1, b=settings.bm25_b, avg_len=settings.bm25_avg_len)
+    served = open_store(settings).open_served()
+    try:
+        retriever = Retriever(
+            embedder=embedder,
+            analyzer=analyzer,
+            served=served,
+            top_k=settings.top_k,
+            prefetch_k=settings.prefetch_k,
+        )
+        chat_model = OpenAIChatModel(settings) if settings.llm_base_url else None
+        reranker = (
+            CrossEncoderReranker(settings.reranker_path, device=settings.embedding_device)
+            if settings.reranker_path
+            else None
+        )
+        conversations = open_conversation_store(settings)
+    except BaseException:
+        served.close()
+        raise
+    assistant = Assistant(
+        settings=settings,
+        retriever=retriever,
+        analyzer=analyzer,
+        conversations=conversations,
+        chat_model=chat_model,
+        reranker=reranker,
+    )
+    return Runtime(
+        settings=settings,
+        embedder=embedder,
+        analyzer=analyzer,
+        served=served,
+        conversations=conversations,
+        chat_model=chat_model,
+        reranker=reranker,
+        assistant=assistant,
+    )
