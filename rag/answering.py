@@ -13,12 +13,12 @@ import dataclasses
 import datetime as dt
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.answers import Answer, Audience, Citation, CitationReport, Mode
 from rag.chat_model import ChatModel, GenerationFailed, Message
-from rag.citations import check_citations, shown_text
+from rag.citations import check_citations, shown_text, split_sentences
 from rag.conversation import (
     ConversationStore,
     Turn,
@@ -57,6 +57,13 @@ _CANDIDATES = 20  # retrieved before capping per document and merging neighbours
 _PASSAGES = 5  # numbered passages given to the model or the extractive answer
 
 
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A piece of answer text as it is produced (see `Assistant.stream`)."""
+
+    text: str
+
+
 class InvalidSession(ValueError):
     """A session id that is not ours (wrong characters or length)."""
 
@@ -89,6 +96,7 @@ class _Draft:
     reason: str | None = None
     fallback: bool = False
     passages: tuple[ScoredChunk, ...] = ()
+    streamed: bool = False  # its text already went out as tokens
 
     def topics(self) -> tuple[str, ...]:
         """Topics of the passages the answer cites (remembered for follow-up questions)."""
@@ -143,6 +151,21 @@ class Assistant:
             InvalidSession: the session id is malformed.
             IndexNotReady / IndexMismatch: nothing usable is being served.
         """
+        for event in self.stream(question, audience=audience, session_id=session_id):
+            if isinstance(event, Answer):
+                return event
+        raise RuntimeError("the answer stream ended without an answer")  # a bug, not a state
+
+    def stream(
+        self, question: str, *, audience: Audience = "mieszkaniec", session_id: str | None = None
+    ) -> Iterator[Token | Answer]:
+        """Answer as it is produced: `Token`s of text, then the final `Answer`.
+
+        Text is streamed a sentence at a time, each only after its citations were checked, so
+        nothing unsupported is ever shown. The final `Answer` is authoritative: when it differs
+        from what was streamed (the model failed midway and the extractive answer replaced it),
+        clients show the final text. Raises as `ask` does, before the first event.
+        """
         if session_id is not None and not valid_session_id(session_id):
             raise InvalidSession(session_id)
         session = session_id or new_session_id()
@@ -152,13 +175,14 @@ class Assistant:
         crisis = detect_crisis(text)
         if crisis:
             flags.append("crisis")
+            yield Token(crisis_preamble(crisis) + "\n\n")
 
         kind = classify_request(text)
         history = self._conversations.history(session)
         standalone = text
         if kind == "ok":
             standalone = self._standalone(text, history)
-            draft = self._answer(standalone, audience, history)
+            draft = yield from self._answer(standalone, audience, history)
             if draft.fallback:
                 flags.append("llm_fallback")
         else:
@@ -173,12 +197,14 @@ class Assistant:
         body = draft.text
         if draft.refused and draft.reason in ("no_support", "no_valid_citation"):
             body = _refusal(self._contact)
+        if not draft.streamed:
+            yield Token(_redact(body, self._contact))
         parts = [crisis_preamble(crisis)] if crisis else []
         parts.append(body)
         if redaction.found:
             parts.append(PII_NOTICE)
-        # Never echo personal data back; the CUS contact we add ourselves is not personal data.
-        final = redact_pii("\n\n".join(parts), keep=(self._contact,)).text
+            yield Token("\n\n" + PII_NOTICE)
+        final = _redact("\n\n".join(parts), self._contact)
         now = time.time()
         self._conversations.append(
             session,
@@ -198,7 +224,7 @@ class Assistant:
             len(draft.check.unsupported),
             ",".join(flags),
         )
-        return Answer(
+        yield Answer(
             answer=final,
             citations=draft.citations,
             refused=draft.refused,
@@ -243,7 +269,9 @@ class Assistant:
             hits, per_document=self._settings.max_passages_per_doc, limit=_PASSAGES
         )
 
-    def _answer(self, question: str, audience: Audience, history: Sequence[Turn]) -> _Draft:
+    def _answer(
+        self, question: str, audience: Audience, history: Sequence[Turn]
+    ) -> Generator[Token, None, _Draft]:
         passages = tuple(self._passages(question, audience))
         relevance = judge(question, passages, self._analyzer, fused=self._reranker is None)
         mode: Mode = "llm" if self._chat else "extractive"
@@ -251,7 +279,9 @@ class Assistant:
             return _Draft("", (), mode, CitationReport(), refused=True, reason="no_support")
         if self._chat is not None:
             try:
-                return self._generate(self._chat, question, audience, passages, history)
+                return (
+                    yield from self._generate(self._chat, question, audience, passages, history)
+                )
             except GenerationFailed as exc:
                 log.warning("chat model failed, answering extractively: %s", exc.reason)
                 return dataclasses.replace(self._extractive(question, passages), fallback=True)
@@ -272,22 +302,55 @@ class Assistant:
         audience: Audience,
         passages: tuple[ScoredChunk, ...],
         history: Sequence[Turn],
-    ) -> _Draft:
+    ) -> Generator[Token, None, _Draft]:
         numbered = [(n, _neutralised(p)) for n, p in enumerate(passages, start=1)]
         messages = [Message("system", system_prompt(audience))]
         messages.extend(Message(turn.role, turn.text) for turn in history[-4:])
         messages.append(Message("user", user_prompt(question, numbered)))
-        reply = chat.complete(messages)
+        reply = ""
+        shown_upto = 0  # sentences of the reply already streamed
+        streamed = False
+        for delta in chat.stream(messages):
+            reply += delta
+            done = split_sentences(reply)[:-1]  # the last one may still grow
+            for sentence in done[shown_upto:]:
+                checked = check_citations(sentence, passages, self._analyzer)
+                piece = shown_text(checked)
+                if piece:
+                    yield Token(_redact(piece, self._contact) + " ")
+                    streamed = True
+            shown_upto = max(shown_upto, len(done))
+        tail = split_sentences(reply)[shown_upto:]
+        for sentence in tail:
+            piece = shown_text(check_citations(sentence, passages, self._analyzer))
+            if piece:
+                yield Token(_redact(piece, self._contact))
+                streamed = True
         checked = check_citations(reply, passages, self._analyzer)
         shown = shown_text(checked)  # no claim without a citation that holds
         if not checked.valid or not shown:
-            return _Draft("", (), "llm", checked.report, refused=True, reason="no_valid_citation")
-        return _Draft(shown, checked.citations, "llm", checked.report, passages=passages)
+            return _Draft(
+                "",
+                (),
+                "llm",
+                checked.report,
+                refused=True,
+                reason="no_valid_citation",
+                streamed=False,
+            )
+        return _Draft(
+            shown, checked.citations, "llm", checked.report, passages=passages, streamed=streamed
+        )
 
 
 def _neutralised(passage: ScoredChunk) -> ScoredChunk:
     chunk = dataclasses.replace(passage.chunk, text=neutralise_passage(passage.chunk.text))
     return dataclasses.replace(passage, chunk=chunk)
+
+
+def _redact(text: str, contact: str) -> str:
+    """Never echo personal data back; the CUS contact we add ourselves is not personal data."""
+    return redact_pii(text, keep=(contact,)).text
 
 
 def _refusal(contact: str) -> str:

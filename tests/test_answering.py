@@ -14,7 +14,8 @@ from api.cli import app
 from ingest.chunking import Chunker
 from ingest.embedding_cache import EmbeddingCache
 from ingest.pipeline import Ingestor, Source
-from rag.answering import Assistant, InvalidSession
+from rag.answering import Assistant, InvalidSession, Token
+from rag.answers import Answer
 from rag.chat_model import GenerationFailed, OpenAIChatModel, ScriptedChatModel
 from rag.conversation import MemoryConversationStore
 from rag.embedding import HashEmbedder
@@ -227,3 +228,25 @@ def test_cli_ask_prints_the_api_shape(
     assert re.search(r"\[\d\]", human.output)
     wrong = CliRunner().invoke(app, ["ask", "x", "--session", "zła sesja!"])
     assert wrong.exit_code == 2
+
+
+def test_stream_shows_only_checked_sentences(served: ServedIndex, analyzer: PolishAnalyzer) -> None:
+    chat = ScriptedChatModel(
+        ["Dodatek mieszkaniowy przyznaje się na 6 miesięcy [1]. Urząd zawsze się zgodzi [1]."]
+    )
+    events = list(assistant(served, analyzer, chat=chat).stream(PERIOD_QUESTION))
+    *tokens, final = events
+    assert isinstance(final, Answer)
+    assert all(isinstance(t, Token) for t in tokens)
+    streamed = "".join(t.text for t in tokens if isinstance(t, Token))
+    assert "6 miesięcy [1]" in streamed
+    assert "zawsze się zgodzi" not in streamed
+    assert final.answer.strip() == streamed.strip()
+
+
+def test_stream_of_an_extractive_refusal(served: ServedIndex, analyzer: PolishAnalyzer) -> None:
+    events = list(assistant(served, analyzer).stream("Jaki jest przepis na sernik z rodzynkami?"))
+    *tokens, final = events
+    assert isinstance(final, Answer)
+    assert final.refused
+    assert "".join(t.text for t in tokens if isinstance(t, Token)).strip() == final.answer
