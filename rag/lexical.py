@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,10 +60,14 @@ def _morfeusz_lemmatiser() -> Callable[[str], tuple[str, ...]] | None:
     except ImportError:
         return None
     morfeusz = morfeusz2.Morfeusz(expand_tags=False)
+    # One Morfeusz instance is not safe to share between threads (the API answers in a pool).
+    lock = threading.Lock()
 
     def lemmas(word: str) -> tuple[str, ...]:
         found: dict[str, None] = {}
-        for _start, _end, (_orth, lemma, tag, *_rest) in morfeusz.analyse(word):
+        with lock:
+            analyses = morfeusz.analyse(word)
+        for _start, _end, (_orth, lemma, tag, *_rest) in analyses:
             if tag == "interp":
                 continue
             # "zamek:s1" → "zamek"; unknown words ("ign") keep their own form.

@@ -107,6 +107,23 @@ class Settings(BaseSettings):
     session_ttl_seconds: int = Field(default=3600, ge=60)
     session_max_turns: int = Field(default=20, ge=2, le=200)
 
+    # The HTTP service
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    api_key_hashes: list[str] = Field(
+        default_factory=list,
+        description="SHA-256 hex digests of staff API keys (`okienko apikey` makes one).",
+    )
+    admin_key_hashes: list[str] = Field(
+        default_factory=list, description="SHA-256 hex digests of admin API keys."
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to call the API (the city's site)."
+    )
+    rate_limit_per_minute: int = Field(default=30, ge=1, description="Requests per client.")
+    rate_limit_session_per_minute: int = Field(default=12, ge=1, description="Per session.")
+    feedback_max_entries: int = Field(default=100_000, ge=100)
+
     # The CUS contact a refusal points to (deployment facts: never invented, all optional)
     cus_name: str = "Centrum Usług Społecznych"
     cus_phone: str | None = None

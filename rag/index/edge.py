@@ -173,6 +173,7 @@ class EdgeServed:
 
     def __init__(self, directory: GenerationDirectory) -> None:
         self._directory = directory
+        self._retired: list[EdgeIndex] = []
         self._info, self._index = self._open()
 
     def _open(self) -> tuple[GenerationInfo, EdgeIndex]:
@@ -203,12 +204,18 @@ class EdgeServed:
         if self._directory.current_name() in (None, self._info.name):
             return False
         info, index = self._open()
-        old = self._index
+        # Queries already running on the old shard finish there; it is closed at the next
+        # switch (or on close), long after any query that started before this one.
+        for retired in self._retired:
+            retired.close()
+        self._retired = [self._index]
         self._info, self._index = info, index
-        old.close()
         return True
 
     def close(self) -> None:
+        for retired in self._retired:
+            retired.close()
+        self._retired = []
         self._index.close()
 
 
