@@ -18,16 +18,11 @@ from dataclasses import dataclass
 
 from rag.answers import Answer, Audience, Citation, CitationReport, Mode
 from rag.chat_model import ChatModel, GenerationFailed, Message
-from rag.citations import check_citations, shown_text, split_sentences
-from rag.conversation import (
-    ConversationStore,
-    Turn,
-    new_session_id,
-    standalone_question,
-    valid_session_id,
-)
+from rag.citations import check_citations, shown_text
+from rag.conversation import ConversationStore, Turn, new_session_id, valid_session_id
 from rag.documents import ScoredChunk
 from rag.extractive import extractive_answer
+from rag.followups import standalone_question
 from rag.guards import (
     PII_NOTICE,
     classify_request,
@@ -43,6 +38,7 @@ from rag.prompts import REWRITE_PROMPT, system_prompt, user_prompt
 from rag.relevance import judge
 from rag.reranking import Reranker
 from rag.retrieval import Retriever, select_passages
+from rag.sentences import split_sentences
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -47,6 +47,10 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, settings: Settings) -> None:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        # No progress bars in CLI output or service logs.
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
         self._model_id = settings.embedding_model
         self._batch_size = settings.embedding_batch_size
@@ -61,7 +65,7 @@ class SentenceTransformerEmbedder:
             )
         except (OSError, ValueError) as exc:
             raise EmbeddingModelError(self._model_id, str(exc)) from exc
-        dimension = self._model.get_sentence_embedding_dimension()
+        dimension = self._model.get_embedding_dimension()
         if dimension is None:
             raise EmbeddingModelError(self._model_id, "the model does not say its dimension")
         self._dimension = int(dimension)

@@ -21,18 +21,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answers import Citation
-from rag.citations import (
-    KeyTerms,
-    is_quotable,
-    join_quote,
-    key_terms,
-    make_citation,
-    plain,
-    sentences,
-    shared_words,
-)
+from rag.citations import KeyTerms, key_terms, make_citation, shared_words
 from rag.documents import ScoredChunk
 from rag.lexical import PolishAnalyzer, fold
+from rag.sentences import is_quotable, join_quote, plain, sentences
 
 HEADER = "Odpowiedź na podstawie dokumentów CUS (cytaty z materiałów źródłowych):"
 

@@ -6,15 +6,10 @@ import datetime as dt
 
 import pytest
 
-from rag.citations import (
-    check_citations,
-    key_terms,
-    make_citation,
-    shown_text,
-    split_sentences,
-)
+from rag.citations import check_citations, key_terms, make_citation, shown_text
 from rag.documents import Chunk, DocumentMeta, ScoredChunk
 from rag.lexical import PolishAnalyzer
+from rag.sentences import split_sentences
 
 
 def passage(
