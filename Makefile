@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 QUESTION ?= Jakie dokumenty są potrzebne do wniosku o dodatek mieszkaniowy?
 
-.PHONY: install run test lint typecheck unit bench lock clean
+.PHONY: install e2e-deps run test lint typecheck unit bench lock clean
 
 $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,21 @@ run: install
 	$(BIN)/okienko ingest
 	$(BIN)/okienko search "$(QUESTION)" --top-k 3
 
+# The browser tests drive Debian's Chromium with playwright-core and axe-core from npm.
+E2E_STAMP := tests/e2e/node_modules/.installed-stamp
+$(E2E_STAMP): tests/e2e/package-lock.json
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else \
+			echo "Chromium is missing: sudo apt-get install chromium (browser tests will fail in CI)"; \
+		fi; \
+	fi
+	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+	touch $(E2E_STAMP)
+
+e2e-deps: $(E2E_STAMP)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -29,7 +44,7 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
-unit: install
+unit: install e2e-deps
 	$(BIN)/python -m pytest
 
 # The whole suite: lint, types, every test (the model-backed ones included).

@@ -27,8 +27,8 @@ from rag.index.payload import (
     INDEXED_INTEGERS,
     INDEXED_KEYWORDS,
     day_number,
-    from_payload,
     point_id,
+    ranked,
     to_payload,
 )
 
@@ -107,10 +107,7 @@ class EdgeIndex:
                 filter=flt,
             )
         )
-        return [
-            ScoredChunk(chunk=from_payload(dict(hit.payload or {})), score=hit.score, rank=rank)
-            for rank, hit in enumerate(hits, start=1)
-        ]
+        return ranked((hit.payload, hit.score) for hit in hits)
 
     def _hits(self, single: Any, query: HybridQuery, flt: qe.Filter | None) -> list[ScoredChunk]:
         if single is None:  # a sparse-only search for a question of stopwords finds nothing
@@ -118,10 +115,7 @@ class EdgeIndex:
         hits = self._shard.query(
             qe.QueryRequest(query.limit, query=single, with_payload=True, filter=flt)
         )
-        return [
-            ScoredChunk(chunk=from_payload(dict(hit.payload or {})), score=hit.score, rank=rank)
-            for rank, hit in enumerate(hits, start=1)
-        ]
+        return ranked((hit.payload, hit.score) for hit in hits)
 
     def hashes(self) -> dict[str, str]:
         found: dict[str, str] = {}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
-from rag.documents import Chunk, DocumentMeta
+from rag.documents import Chunk, DocumentMeta, ScoredChunk
 
 _NAMESPACE = uuid.UUID("6f1c2a52-3b1e-4d0c-9a57-0c0e4b1d7a11")
 
@@ -61,3 +62,17 @@ def from_payload(payload: dict[str, Any]) -> Chunk:
         position=int(payload["position"]),
         content_hash=payload["content_hash"],
     )
+
+
+def ranked(hits: Iterable[tuple[dict[str, Any] | None, float]]) -> list[ScoredChunk]:
+    """(payload, score) pairs → ScoredChunks ranked 1..n, ties broken by chunk id.
+
+    The engines return equal scores (RRF ties are common) in an arbitrary order that differs
+    between builds of the same index; a fixed tie-break makes rankings reproducible.
+    """
+    chunks = [(from_payload(dict(payload or {})), score) for payload, score in hits]
+    chunks.sort(key=lambda pair: (-pair[1], pair[0].chunk_id))
+    return [
+        ScoredChunk(chunk=chunk, score=score, rank=rank)
+        for rank, (chunk, score) in enumerate(chunks, start=1)
+    ]

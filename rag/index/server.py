@@ -32,8 +32,8 @@ from rag.index.payload import (
     INDEXED_INTEGERS,
     INDEXED_KEYWORDS,
     day_number,
-    from_payload,
     point_id,
+    ranked,
     to_payload,
 )
 
@@ -126,10 +126,7 @@ class ServerIndex:
             limit=query.limit,
             with_payload=True,
         )
-        return [
-            ScoredChunk(chunk=from_payload(dict(hit.payload or {})), score=hit.score, rank=rank)
-            for rank, hit in enumerate(response.points, start=1)
-        ]
+        return ranked((hit.payload, hit.score) for hit in response.points)
 
     def _single(self, query: HybridQuery, flt: models.Filter | None) -> list[ScoredChunk]:
         if query.using == "sparse" and not len(query.sparse):
@@ -149,10 +146,7 @@ class ServerIndex:
             limit=query.limit,
             with_payload=True,
         )
-        return [
-            ScoredChunk(chunk=from_payload(dict(hit.payload or {})), score=hit.score, rank=rank)
-            for rank, hit in enumerate(response.points, start=1)
-        ]
+        return ranked((hit.payload, hit.score) for hit in response.points)
 
     def hashes(self) -> dict[str, str]:
         found: dict[str, str] = {}

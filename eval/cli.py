@@ -1,0 +1,149 @@
+"""`okienko eval`: run the suites, write the results folder, optionally enforce the gates.
+
+`eval_command` is a Typer command function; the `okienko` app mounts it. Like the other
+commands, it imports models, indexes and data sets only when it runs, so `okienko --help`
+stays fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from eval.report import EvalRun
+
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+GOLDEN_PATH = Path(__file__).with_name("golden") / "v1.yaml"
+POLEVAL_PATH = Path("../shared/eval-data/poleval2022-passage-retrieval-legal")
+RESULTS_DIR = Path("eval/results")
+
+
+class Suite(StrEnum):
+    golden = "golden"
+    poleval = "poleval"
+    all = "all"
+
+
+class Split(StrEnum):
+    test_a = "test-A"
+    test_b = "test-B"
+
+
+@contextmanager
+def _progress(description: str) -> Iterator[Callable[[int, int], None]]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _print_scores(run: EvalRun) -> None:
+    from rich.table import Table
+
+    from eval.retrieval import LABELS
+
+    for suite in run.suites:
+        table = Table(title=suite.title)
+        for name in ("wyszukiwarka", "R@5", "R@10", "hit@5", "MRR@10", "nDCG@10"):
+            table.add_column(name, justify="left" if name == "wyszukiwarka" else "right")
+        for s in suite.scores:
+            table.add_row(
+                LABELS.get(s.retriever, s.retriever),
+                *(f"{s.metric(m):.3f}" for m in ("recall@5", "recall@10", "hit@5")),
+                f"{s.mrr:.3f}",
+                f"{s.ndcg:.3f}",
+            )
+        console.print(table)
+    for note in run.notes:
+        console.print(f"- {note}", highlight=False)
+    for g in run.gates:
+        colour = {"pass": "green", "fail": "red", "skipped": "yellow"}[g.status]
+        value = "–" if g.value is None else f"{g.value:.3f}"
+        console.print(
+            f"[{colour}]{g.status}[/] {'/'.join(g.gate.key)} {g.gate.bound}: {value} {g.note}",
+            highlight=False,
+        )
+
+
+def eval_command(
+    suite: Annotated[Suite, typer.Option("--suite", help="Which suite to run.")] = Suite.golden,
+    poleval_path: Annotated[
+        Path, typer.Option("--poleval-path", help="Folder of the PolEval 2022 legal data set.")
+    ] = POLEVAL_PATH,
+    subset: Annotated[
+        bool,
+        typer.Option(
+            "--subset/--full",
+            help="PolEval: acts with relevant articles plus sampled distractors, or every article.",
+        ),
+    ] = True,
+    poleval_split: Annotated[
+        Split, typer.Option("--poleval-split", help="test-B (reported) or test-A (for tuning).")
+    ] = Split.test_b,
+    gate: Annotated[
+        bool, typer.Option("--gate", help="Exit with code 1 when a gate in eval/gates.toml fails.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Results folder (default eval/results/<time>).")
+    ] = None,
+    retrieval_only: Annotated[
+        bool, typer.Option("--retrieval-only", help="Score retrieval only, not answers.")
+    ] = False,
+    golden: Annotated[Path, typer.Option("--golden", help="The golden case file.")] = GOLDEN_PATH,
+) -> None:
+    """Evaluate retrieval (and answers) on the golden set and PolEval; write a report."""
+    from pydantic import ValidationError
+
+    from eval.cases import CaseFileError
+    from eval.gates import GateFileError
+    from eval.report import write_report
+    from eval.retrieval import EvalSetupError
+    from eval.suites import Request, run_suites
+    from rag.errors import OkienkoError
+    from rag.settings import Settings
+
+    started = dt.datetime.now(dt.UTC)
+    request = Request(
+        golden=golden if suite in (Suite.golden, Suite.all) else None,
+        poleval=poleval_path if suite in (Suite.poleval, Suite.all) else None,
+        subset=subset,
+        split=poleval_split.value,
+        retrieval_only=retrieval_only,
+        command=shlex.join(["okienko", *sys.argv[1:]]),
+        started=started,
+    )
+    try:
+        run = run_suites(request, Settings(), _progress)
+    except ValidationError as exc:
+        err.print(f"[bold red]Błędna konfiguracja (zmienne OKIENKO_…):[/] {exc}")
+        raise typer.Exit(2) from exc
+    except (OkienkoError, EvalSetupError, CaseFileError, GateFileError) as exc:
+        err.print(f"[bold red]Błąd:[/] {exc}")
+        raise typer.Exit(2) from exc
+    out_dir = out or RESULTS_DIR / started.strftime("%Y%m%dT%H%M%SZ")
+    files = write_report(run, out_dir)
+    _print_scores(run)
+    console.print(f"Raport: {files.markdown}  Podsumowanie: {files.summary}", highlight=False)
+    if gate and not run.gates_passed:
+        err.print("[bold red]Progi regresji niespełnione.[/]")
+        raise typer.Exit(1)
