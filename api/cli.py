@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -24,6 +25,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from eval.cli import eval_command
 from rag.documents import AUDIENCES, DOC_TYPES, TOPICS
 from rag.errors import OkienkoError
 from rag.index import SearchFilter
@@ -312,6 +314,89 @@ def ask_command(
         + "[/]",
         highlight=False,
     )
+
+
+@app.command("serve")
+def serve_command() -> None:
+    """Start the HTTP API with the widget's demo page (on OKIENKO_HOST:OKIENKO_PORT)."""
+    settings = _settings()
+    import uvicorn
+
+    from api.app import create_app
+
+    try:
+        service = create_app(settings)
+    except ValueError as exc:  # a malformed key digest in the settings
+        err.print(f"[bold red]Błędna konfiguracja:[/] {exc}")
+        raise typer.Exit(2) from exc
+    for name in ("api", "rag"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(f"Okienko: strona demonstracyjna [bold]{base}/demo[/]", highlight=False)
+    console.print(f"         konsola pracownika {base}/console · API {base}/docs", highlight=False)
+    # One process: the embedded index allows one opener per generation directory.
+    uvicorn.run(service, host=settings.host, port=settings.port, log_level="info")
+
+
+feedback_app = typer.Typer(help="Residents' ratings of answers.", no_args_is_help=True)
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export_command(
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="jsonl or csv.", case_sensitive=False)
+    ] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Export the feedback kept in Redis, oldest first."""
+    fmt = fmt.lower()
+    if fmt not in ("jsonl", "csv"):
+        raise typer.BadParameter("dozwolone: jsonl, csv", param_hint="--format")
+    settings = _settings()
+    if settings.redis_url is None:
+        err.print("[bold red]Błąd:[/] opinie są przechowywane w Redis: ustaw OKIENKO_REDIS_URL.")
+        raise typer.Exit(2)
+    import sys
+
+    from api.feedback import FeedbackStore, export
+    from api.redis_link import RedisDown, RedisLink
+
+    link = RedisLink.from_url(settings.redis_url)
+    store = FeedbackStore(link, max_entries=settings.feedback_max_entries)
+    try:
+        with (
+            output.open("w", encoding="utf-8", newline="")
+            if output
+            else contextlib.nullcontext(sys.stdout)
+        ) as out:
+            count = export(store.entries(), out, fmt="csv" if fmt == "csv" else "jsonl")
+    except RedisDown as exc:
+        err.print(f"[bold red]Błąd:[/] Redis nie odpowiada ({exc.reason}).")
+        raise typer.Exit(2) from exc
+    finally:
+        link.close()
+    err.print(f"Wyeksportowano opinii: {count}" + (f" do {output}" if output else ""))
+
+
+@app.command("apikey")
+def apikey_command(
+    admin: Annotated[bool, typer.Option("--admin", help="A key for the admin routes.")] = False,
+) -> None:
+    """Generate an API key: the key is shown once; settings keep only its SHA-256 digest."""
+    from api.security import new_api_key
+
+    key, digest = new_api_key()
+    variable = "OKIENKO_ADMIN_KEY_HASHES" if admin else "OKIENKO_API_KEY_HASHES"
+    console.print(f"Klucz (pokazany tylko raz, przekaż go bezpiecznie): {key}", highlight=False)
+    console.print(f"SHA-256 do {variable}: {digest}", highlight=False)
+    console.print(f"np. {variable}='[\"{digest}\"]'", highlight=False, markup=False)
+
+
+# `okienko eval`: the evaluation suites (eval/), see `okienko eval --help`.
+app.command("eval")(eval_command)
 
 
 def main() -> None:

@@ -1,0 +1,119 @@
+"""The HTTP service: `create_app(settings)` builds it, its lifespan owns every resource.
+
+`okienko serve` runs it under uvicorn; tests build apps around a runtime of their own. The app
+starts whatever the state of its surroundings: without an index it answers 503 and keeps trying
+to open one; without Redis it answers without history and counts rate limits in process.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware.cors import CORSMiddleware
+
+from api.callbacks import CallbackBook
+from api.errors import install_error_handlers
+from api.feedback import FeedbackStore
+from api.metrics import Metrics, MetricsMiddleware
+from api.ratelimit import RateLimiter
+from api.redis_link import RedisLink
+from api.routes import admin, chat, completions, feedback, handoff, health, sessions, static
+from api.security import API_KEY_HEADER, KeyRing
+from api.state import AnsweringSlot, AppState, LlmProbe
+from rag.index import open_store
+from rag.runtime import Runtime
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """\
+Okienko odpowiada na pytania mieszkańców i pracowników Centrum Usług Społecznych, cytując
+przepisy i procedury, na których opiera odpowiedź.
+
+Mieszkańcy korzystają anonimowo. Odbiorcy `pracownik` i `urzednik` oraz trasy administracyjne
+wymagają klucza w nagłówku `X-API-Key`. Każdy błąd ma postać
+`{"error": {"code": "...", "message": "..."}}` z komunikatem po polsku.
+"""
+
+TAGS = [
+    {"name": "czat", "description": "Pytania i odpowiedzi z cytowaniem."},
+    {"name": "rozmowy", "description": "Historia rozmowy i jej usunięcie."},
+    {"name": "opinie", "description": "Oceny odpowiedzi."},
+    {"name": "kontakt", "description": "Kontakt z pracownikiem i ustawienia widżetu."},
+    {"name": "zgodność z OpenAI", "description": "Fasada chat completions."},
+    {"name": "administracja", "description": "Indeks (klucz administratora)."},
+    {"name": "stan", "description": "Zdrowie, gotowość i metryki."},
+]
+
+
+def create_app(
+    settings: Settings, *, runtime: Runtime | None = None, redis_prefix: str = "okienko:"
+) -> FastAPI:
+    """Build the service.
+
+    Args:
+        settings: the one settings object (Redis, keys, limits, CORS, the CUS contact…).
+        runtime: an answering runtime built by the caller (tests), who also closes it; by
+            default the lifespan builds one with `build_runtime` and closes it.
+        redis_prefix: the prefix of every Redis key the service writes (tests use their own).
+
+    Raises:
+        ValueError: a key digest in settings is malformed.
+    """
+    keys = KeyRing(staff=settings.api_key_hashes, admin=settings.admin_key_hashes)
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        answering = AnsweringSlot(settings, runtime=runtime)
+        # Loading the model takes seconds: keep the event loop free meanwhile.
+        await run_in_threadpool(answering.start)
+        link = RedisLink.from_url(settings.redis_url, prefix=redis_prefix)
+        app.state.okienko = AppState(
+            settings=settings,
+            answering=answering,
+            redis=link,
+            limiter=RateLimiter(
+                link,
+                per_client=settings.rate_limit_per_minute,
+                per_session=settings.rate_limit_session_per_minute,
+            ),
+            feedback=FeedbackStore(link, max_entries=settings.feedback_max_entries),
+            callbacks=CallbackBook(link, max_entries=settings.feedback_max_entries),
+            keys=keys,
+            metrics=metrics,
+            llm=LlmProbe(settings),
+            store=open_store(settings),
+        )
+        try:
+            yield
+        finally:
+            answering.close()
+            link.close()
+
+    app = FastAPI(
+        title="Okienko",
+        summary="Asystent Centrum Usług Społecznych: odpowiedzi z cytowaniem przepisów.",
+        description=DESCRIPTION,
+        version="1.0.0",
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (chat, completions, sessions, feedback, handoff, admin, health, static):
+        app.include_router(module.router)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "DELETE"],
+        allow_headers=["Content-Type", "Authorization", API_KEY_HEADER, "X-Okienko-Audience"],
+        expose_headers=["Retry-After"],
+        max_age=600,
+    )
+    # Added last, so it is outermost: it also counts what CORS answers on its own.
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app

@@ -1,0 +1,96 @@
+"""Dependencies of the routes, declared once as `Annotated` aliases.
+
+Resources live in the lifespan's `AppState` (`app.state.okienko`); routes never build them.
+Getters that only read state are `async` (no thread hop); those that may block on Redis or
+on opening the index are plain functions, which FastAPI runs in its thread pool.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+
+from api.callbacks import CallbackBook
+from api.feedback import FeedbackStore
+from api.metrics import Metrics
+from api.ratelimit import RateLimiter
+from api.security import API_KEY_HEADER, Role, require_admin
+from api.state import AppState
+from rag.runtime import Runtime
+from rag.settings import Settings
+
+api_key_header = APIKeyHeader(
+    name=API_KEY_HEADER,
+    auto_error=False,
+    description="Klucz pracownika (odbiorcy pracownik/urzednik) lub administratora.",
+)
+
+
+async def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.okienko
+    return state
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+async def get_settings(state: State) -> Settings:
+    return state.settings
+
+
+async def get_limiter(state: State) -> RateLimiter:
+    return state.limiter
+
+
+async def get_feedback(state: State) -> FeedbackStore:
+    return state.feedback
+
+
+async def get_callbacks(state: State) -> CallbackBook:
+    return state.callbacks
+
+
+async def get_metrics(state: State) -> Metrics:
+    return state.metrics
+
+
+def get_runtime(state: State) -> Runtime:
+    """The answering runtime; raises `IndexNotReady` (→ 503) while there is no index."""
+    return state.answering.get()
+
+
+async def get_role(
+    state: State, key: Annotated[str | None, Security(api_key_header)]
+) -> Role | None:
+    """Whose key came with the request (None: a resident, or a key we do not know)."""
+    return state.keys.role(key)
+
+
+RoleDep = Annotated[Role | None, Depends(get_role)]
+
+
+def limit_client(request: Request, state: State, role: RoleDep) -> None:
+    """Count the request against its client address; staff with a valid key are not limited."""
+    if role is None:
+        address = request.client.host if request.client else "unknown"
+        state.limiter.check("client", address)
+
+
+async def require_admin_key(role: RoleDep) -> None:
+    require_admin(role)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
+FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
+CallbacksDep = Annotated[CallbackBook, Depends(get_callbacks)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+# For routes where a key is optional (residents are anonymous): documents "no key" as a valid
+# alternative to `X-API-Key` (FastAPI appends it to the operation's `security` list).
+KEY_OPTIONAL: dict[str, Any] = {"security": [{}]}
+# For routers: `dependencies=[ClientLimit]`.
+ClientLimit = Depends(limit_client)
+AdminOnly = Depends(require_admin_key)

@@ -1,0 +1,189 @@
+"""The one place where errors become HTTP responses.
+
+Every error body is `{"error": {"code": "...", "message": "<Polish, for residents>"}}`: no stack
+trace, no English framework message, no bare 500. What went wrong in detail goes to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.feedback import UnknownAnswer
+from rag.answering import InvalidSession
+from rag.conversation import InvalidSessionId
+from rag.errors import EmbeddingModelError, IndexMismatch, IndexNotReady
+
+log = logging.getLogger(__name__)
+
+NOT_READY_RETRY_SECONDS = 30
+INDEX_NOT_READY_MESSAGE = (
+    "Asystent jest właśnie przygotowywany i chwilowo nie może odpowiadać. Spróbuj ponownie za "
+    "kilka minut."
+)
+INVALID_SESSION_MESSAGE = (
+    "Nieprawidłowy identyfikator rozmowy. Rozpocznij nową rozmowę i zadaj pytanie jeszcze raz."
+)
+NOT_FOUND_MESSAGE = "Nie ma niczego pod tym adresem: sprawdź, czy jest poprawny."
+INTERNAL_MESSAGE = (
+    "Przepraszamy, wystąpił nieoczekiwany błąd po naszej stronie. Spróbuj ponownie za chwilę."
+)
+
+
+class ApiError(Exception):
+    """An expected failure with its HTTP status, a machine code and a Polish message."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+class RateLimited(ApiError):
+    """Too many requests from one client or in one conversation."""
+
+    def __init__(self, *, scope: str, retry_after: int) -> None:
+        super().__init__(
+            429,
+            "rate_limited",
+            "Zadano zbyt wiele pytań w krótkim czasie. Odczekaj chwilę "
+            f"(około {retry_after} s) i spróbuj ponownie.",
+            headers={"Retry-After": str(retry_after)},
+        )
+        self.scope = scope
+        self.retry_after = retry_after
+
+
+class NotFound(ApiError):
+    """The thing a request names is not there (a conversation, an answer)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(404, code, message)
+
+
+def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
+    """The JSON every error response carries."""
+    return {"error": {"code": code, "message": message}}
+
+
+def _response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message), status_code=status, headers=dict(headers or {}))
+
+
+# Polish names of the request fields a resident's client sends.
+_FIELDS = {
+    "message": "pytanie",
+    "session_id": "identyfikator rozmowy",
+    "audience": "odbiorca",
+    "answer_id": "identyfikator odpowiedzi",
+    "rating": "ocena",
+    "comment": "komentarz",
+    "name": "imię i nazwisko",
+    "phone": "telefon",
+    "email": "e-mail",
+    "messages": "wiadomości",
+}
+
+
+def _problem(error: Mapping[str, Any]) -> str:
+    location: Sequence[Any] = error.get("loc", ())
+    fields = [str(part) for part in location if part not in ("body", "query", "path", "header")]
+    field = fields[0] if fields else ""
+    name = _FIELDS.get(field, field)
+    kind = str(error.get("type", ""))
+    context: Mapping[str, Any] = error.get("ctx") or {}
+    if kind == "json_invalid":
+        return "treść zapytania nie jest poprawnym JSON-em"
+    if kind == "missing":
+        return f"brakuje pola „{name}”" if name else "brakuje treści zapytania"
+    if kind == "string_too_short" and field == "message":
+        return "pytanie nie może być puste"
+    if kind == "string_too_short":
+        return f"pole „{name}” jest za krótkie"
+    if kind == "string_too_long":
+        return f"pole „{name}” może mieć najwyżej {context.get('max_length', '?')} znaków"
+    if kind == "string_pattern_mismatch" and field == "session_id":
+        return "identyfikator rozmowy może mieć 8–64 znaki: litery, cyfry, „-” i „_”"
+    if kind in ("literal_error", "enum"):
+        return f"pole „{name}” ma niedozwoloną wartość (dozwolone: {context.get('expected', '')})"
+    return f"pole „{name}” ma nieprawidłową wartość" if name else "nieprawidłowe dane"
+
+
+def validation_message(errors: Sequence[Mapping[str, Any]]) -> str:
+    """A Polish sentence naming what is wrong with a request (at most three problems)."""
+    problems = list(dict.fromkeys(_problem(error) for error in errors))[:3]
+    return "Nie można przyjąć zapytania: " + "; ".join(problems or ["nieprawidłowe dane"]) + "."
+
+
+_HTTP_MESSAGES = {
+    404: ("not_found", NOT_FOUND_MESSAGE),
+    405: ("method_not_allowed", "Ta metoda nie jest obsługiwana pod tym adresem."),
+    406: ("not_acceptable", "Nie można zwrócić odpowiedzi w żądanym formacie."),
+    413: ("too_large", "Zapytanie jest za duże."),
+    415: ("unsupported_media_type", "Nieobsługiwany format danych: wyślij JSON."),
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers mapping every error to the JSON body above."""
+
+    @app.exception_handler(ApiError)
+    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return _response(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(UnknownAnswer)
+    async def unknown_answer(_: Request, __: UnknownAnswer) -> JSONResponse:
+        return _response(
+            404,
+            "answer_not_found",
+            "Nie znaleziono odpowiedzi, której dotyczy ocena (mogła już wygasnąć).",
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return _response(422, "invalid_request", validation_message(exc.errors()))
+
+    @app.exception_handler(InvalidSession)
+    @app.exception_handler(InvalidSessionId)
+    async def invalid_session(_: Request, __: Exception) -> JSONResponse:
+        return _response(422, "invalid_session", INVALID_SESSION_MESSAGE)
+
+    @app.exception_handler(IndexNotReady)
+    @app.exception_handler(IndexMismatch)
+    @app.exception_handler(EmbeddingModelError)
+    async def not_ready(_: Request, exc: Exception) -> JSONResponse:
+        # Debug only: while the index is missing every request lands here; the slot that opens
+        # the index logs the reason once.
+        log.debug("answering unavailable: %s", exc)
+        retry = {"Retry-After": str(NOT_READY_RETRY_SECONDS)}
+        return _response(503, "index_not_ready", INDEX_NOT_READY_MESSAGE, retry)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message = _HTTP_MESSAGES.get(
+            exc.status_code, ("http_error", "Nie można obsłużyć tego zapytania.")
+        )
+        return _response(exc.status_code, code, message, exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # The one catch-all: the resident gets a Polish sentence, the log gets the traceback.
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return _response(500, "internal_error", INTERNAL_MESSAGE)

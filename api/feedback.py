@@ -1,0 +1,234 @@
+"""Residents' 👍/👎 on answers: kept in a capped Redis stream, exported to JSONL or CSV.
+
+Each answer the API gives gets an `answer_id`; a short-lived record of it (the session, the
+redacted question, the answer) lets feedback name what it is about. Everything kept here is
+redacted of personal data first. Without Redis both live in process (bounded), so the thumbs
+still work on a single-process deployment; only Redis-held feedback can be exported.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime as dt
+import functools
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Literal, TextIO
+
+import redis
+from redis.typing import EncodableT, FieldT, StreamRangeResponse
+
+from api.redis_link import RedisDown, RedisLink
+from rag.errors import OkienkoError
+from rag.guards import redact_pii
+
+log = logging.getLogger(__name__)
+
+Rating = Literal["up", "down"]
+ExportFormat = Literal["jsonl", "csv"]
+ANSWER_TTL_SECONDS = 24 * 3600  # feedback is given right away; a day is plenty
+_MEMORY_ANSWERS = 10_000
+
+
+class UnknownAnswer(OkienkoError):
+    """Feedback names an answer we have no record of (never given, or forgotten)."""
+
+    def __init__(self, answer_id: str) -> None:
+        super().__init__(f"no record of answer {answer_id[:80]!r}")
+        self.answer_id = answer_id
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRecord:
+    """What feedback refers to; `question` is already redacted."""
+
+    answer_id: str
+    session_id: str
+    question: str
+    answer: str
+    mode: str
+    refused: bool
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackEntry:
+    """One rating, self-contained: it carries the question and answer it rates."""
+
+    answer_id: str
+    rating: Rating
+    comment: str
+    at: str  # ISO 8601, UTC
+    session_id: str
+    question: str
+    answer: str
+    mode: str
+    refused: bool
+    reason: str
+
+
+FIELDS = tuple(f.name for f in dataclasses.fields(FeedbackEntry))
+
+
+class FeedbackStore:
+    """Answer records and feedback entries, in Redis when it answers, else in process."""
+
+    def __init__(self, link: RedisLink, *, max_entries: int) -> None:
+        self._link = link
+        self._max_entries = max_entries
+        self._lock = threading.Lock()
+        self._answers: OrderedDict[str, tuple[float, AnswerRecord]] = OrderedDict()
+        self._entries: deque[FeedbackEntry] = deque(maxlen=max_entries)
+
+    @property
+    def stream(self) -> str:
+        return self._link.key("feedback")
+
+    def remember(self, record: AnswerRecord) -> None:
+        """Keep `record` for a day so that feedback can refer to it."""
+        payload = json.dumps(dataclasses.asdict(record), ensure_ascii=False)
+        key = self._link.key("answer", record.answer_id)
+        try:
+            self._link.run("remember answer", lambda c: c.set(key, payload, ex=ANSWER_TTL_SECONDS))
+        except RedisDown:
+            with self._lock:
+                self._answers[record.answer_id] = (time.monotonic() + ANSWER_TTL_SECONDS, record)
+                while len(self._answers) > _MEMORY_ANSWERS:
+                    self._answers.popitem(last=False)
+
+    def recall(self, answer_id: str) -> AnswerRecord | None:
+        """The record of an answer given in the last day, if there is one."""
+        with self._lock:
+            held = self._answers.get(answer_id)
+            if held is not None and held[0] <= time.monotonic():
+                del self._answers[answer_id]
+                held = None
+        if held is not None:
+            return held[1]
+        key = self._link.key("answer", answer_id)
+        try:
+            raw = self._link.run("recall answer", lambda c: c.get(key))
+        except RedisDown:
+            return None
+        if not isinstance(raw, str | bytes):
+            return None
+        try:
+            return AnswerRecord(**json.loads(raw))
+        except (ValueError, TypeError):  # written by another version, or damaged
+            log.warning("unreadable record of answer %s", answer_id)
+            return None
+
+    def add(self, answer_id: str, rating: Rating, comment: str | None) -> FeedbackEntry:
+        """Record a rating of an answer.
+
+        Raises:
+            UnknownAnswer: there is no record of `answer_id`.
+        """
+        record = self.recall(answer_id)
+        if record is None:
+            raise UnknownAnswer(answer_id)
+        entry = FeedbackEntry(
+            answer_id=answer_id,
+            rating=rating,
+            comment=redact_pii(comment.strip()).text if comment else "",
+            at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            session_id=record.session_id,
+            question=record.question,
+            answer=record.answer,
+            mode=record.mode,
+            refused=record.refused,
+            reason=record.reason or "",
+        )
+        # Stream fields are strings: the flag becomes "1" or "0".
+        fields: dict[FieldT, EncodableT] = {
+            name: ("1" if value else "0") if isinstance(value, bool) else value
+            for name, value in dataclasses.asdict(entry).items()
+        }
+        try:
+            self._link.run(
+                "add feedback",
+                lambda c: c.xadd(self.stream, fields, maxlen=self._max_entries, approximate=True),
+            )
+        except RedisDown:
+            with self._lock:
+                self._entries.append(entry)
+        return entry
+
+    def entries(self, *, page: int = 500) -> Iterator[FeedbackEntry]:
+        """Every entry in Redis, oldest first, then those held in process.
+
+        Raises:
+            RedisDown: Redis is configured but does not answer.
+        """
+        if self._link.configured:
+            yield from _stream_entries(self._link, self.stream, page)
+        with self._lock:
+            held = list(self._entries)
+        yield from held
+
+
+def _stream_entries(link: RedisLink, stream: str, page: int) -> Iterator[FeedbackEntry]:
+    start = "-"
+    while True:
+        batch = link.run("export feedback", functools.partial(_page, stream, start, page)) or []
+        for _, fields in batch:
+            if fields:
+                yield _entry(fields)
+        if len(batch) < page:
+            return
+        start = "(" + _text(batch[-1][0])
+
+
+def _page(stream: str, start: str, count: int, client: redis.Redis) -> StreamRangeResponse | None:
+    return client.xrange(stream, min=start, count=count)
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _entry(fields: Mapping[bytes | str, bytes | str]) -> FeedbackEntry:
+    data = {_text(k): _text(v) for k, v in fields.items()}
+    rating: Rating = "up" if data.get("rating") == "up" else "down"
+    return FeedbackEntry(
+        answer_id=data.get("answer_id", ""),
+        rating=rating,
+        comment=data.get("comment", ""),
+        at=data.get("at", ""),
+        session_id=data.get("session_id", ""),
+        question=data.get("question", ""),
+        answer=data.get("answer", ""),
+        mode=data.get("mode", ""),
+        refused=data.get("refused") == "1",
+        reason=data.get("reason", ""),
+    )
+
+
+def _cell(value: object) -> object:
+    # A comment starting with "=" would run as a formula when staff open the file in a
+    # spreadsheet (CSV injection); a leading apostrophe keeps it text.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def export(entries: Iterable[FeedbackEntry], out: TextIO, *, fmt: ExportFormat) -> int:
+    """Write entries as JSON lines or CSV (with a header row); return how many were written."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=FIELDS)
+        writer.writeheader()
+        for entry in entries:
+            writer.writerow({k: _cell(v) for k, v in dataclasses.asdict(entry).items()})
+            count += 1
+        return count
+    for entry in entries:
+        out.write(json.dumps(dataclasses.asdict(entry), ensure_ascii=False) + "\n")
+        count += 1
+    return count

@@ -1,0 +1,119 @@
+"""The service's Redis connection: rate limits, feedback, answer records and callback requests.
+
+Redis is a convenience here, never a reason to fail an answer. After a failure the link is
+left alone for `retry_after_seconds`, so a Redis that is down costs one short timeout per
+interval instead of one per request, and callers fall back (an in-process limiter, memory).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Literal, TypeVar
+
+import redis
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
+
+from rag.errors import OkienkoError
+
+log = logging.getLogger(__name__)
+
+RedisStatus = Literal["ok", "down", "not_configured"]
+_T = TypeVar("_T")
+# Both mean "Redis is not there"; anything else (a wrong type, a bad command) is a bug.
+_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
+
+
+class RedisDown(OkienkoError):
+    """Redis is not configured, or did not answer; the caller falls back."""
+
+    def __init__(self, operation: str, reason: str) -> None:
+        super().__init__(f"redis unavailable for {operation}: {reason}")
+        self.operation = operation
+        self.reason = reason
+
+
+class RedisLink:
+    """One Redis client (or none) shared by the service's parts, with a short circuit breaker."""
+
+    def __init__(
+        self,
+        client: redis.Redis | None,
+        *,
+        prefix: str = "okienko:",
+        retry_after_seconds: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self.prefix = prefix
+        self._retry_after = retry_after_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._retry_at = -float("inf")
+
+    @classmethod
+    def from_url(cls, url: str | None, *, prefix: str = "okienko:") -> RedisLink:
+        """A link to `url` (nothing is connected until first use), or a link to nothing."""
+        if url is None:
+            return cls(None, prefix=prefix)
+        # Short timeouts: a missing Redis must not hold up an answer.
+        client = redis.Redis.from_url(
+            url,
+            socket_timeout=0.5,
+            socket_connect_timeout=0.5,
+            retry=Retry(NoBackoff(), 1),
+        )
+        return cls(client, prefix=prefix)
+
+    @property
+    def configured(self) -> bool:
+        return self._client is not None
+
+    def key(self, *parts: str) -> str:
+        """A key under this service's prefix, e.g. `okienko:feedback`."""
+        return self.prefix + ":".join(parts)
+
+    def run(self, operation: str, call: Callable[[redis.Redis], _T]) -> _T:
+        """Run `call` with the client.
+
+        Raises:
+            RedisDown: no Redis is configured, it failed within the last few seconds, or it
+                does not answer now.
+        """
+        if self._client is None:
+            raise RedisDown(operation, "not configured")
+        if self._clock() < self._retry_at:
+            raise RedisDown(operation, "failed recently")
+        try:
+            result = call(self._client)
+        except _UNREACHABLE as exc:
+            with self._lock:
+                first = self._retry_at == -float("inf")
+                self._retry_at = self._clock() + self._retry_after
+            if first:
+                log.warning("redis unreachable during %s (%s); working without it", operation, exc)
+            raise RedisDown(operation, str(exc)) from exc
+        if self._retry_at != -float("inf"):
+            with self._lock:
+                self._retry_at = -float("inf")
+            log.info("redis reachable again")
+        return result
+
+    def status(self) -> RedisStatus:
+        """Ping now (ignoring the breaker): what readiness reports."""
+        if self._client is None:
+            return "not_configured"
+        try:
+            self._client.ping()
+        except _UNREACHABLE:
+            return "down"
+        return "ok"
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()

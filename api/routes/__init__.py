@@ -1,0 +1,1 @@
+"""The HTTP routes, one module per area; each is thin and gets what it needs from `api.deps`."""

@@ -1,0 +1,164 @@
+"""`POST /v1/chat` (one JSON answer) and `POST /v1/chat/stream` (server-sent events)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import iterate_in_threadpool
+
+from api.deps import (
+    KEY_OPTIONAL,
+    ClientLimit,
+    FeedbackDep,
+    LimiterDep,
+    MetricsDep,
+    RoleDep,
+    RuntimeDep,
+)
+from api.errors import INDEX_NOT_READY_MESSAGE, INTERNAL_MESSAGE
+from api.feedback import AnswerRecord, FeedbackStore
+from api.metrics import Metrics
+from api.ratelimit import RateLimiter
+from api.schemas import (
+    CHAT_STREAM_EVENT,
+    ChatRequest,
+    ChatResponse,
+    answer_citations,
+    error_responses,
+)
+from api.security import Role, require_audience
+from rag.answering import Token
+from rag.answers import Answer
+from rag.errors import IndexMismatch, IndexNotReady
+from rag.guards import redact_pii
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/v1", tags=["czat"], dependencies=[ClientLimit])
+
+_ERRORS = error_responses(401, 422, 429, 503)
+_SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def admit(body: ChatRequest, role: Role | None, limiter: RateLimiter) -> None:
+    """Check the audience's key and the conversation's rate before any work is done."""
+    require_audience(body.audience, role)
+    if body.session_id is not None:
+        limiter.check("session", body.session_id)
+
+
+def deliver(
+    answer: Answer, question: str, *, feedback: FeedbackStore, metrics: Metrics
+) -> ChatResponse:
+    """Give the answer an id, remember it for feedback, count it; the wire shape."""
+    answer_id = uuid.uuid4().hex
+    feedback.remember(
+        AnswerRecord(
+            answer_id=answer_id,
+            session_id=answer.session_id,
+            question=redact_pii(question).text,
+            answer=answer.answer,
+            mode=answer.mode,
+            refused=answer.refused,
+            reason=answer.reason,
+        )
+    )
+    metrics.observe_answer(answer)
+    return ChatResponse.of(answer, answer_id)
+
+
+@router.post(
+    "/chat",
+    summary="Zadaj pytanie (odpowiedź w całości)",
+    response_model=ChatResponse,
+    responses=_ERRORS,
+    openapi_extra=KEY_OPTIONAL,
+)
+def chat(
+    body: ChatRequest,
+    runtime: RuntimeDep,
+    role: RoleDep,
+    limiter: LimiterDep,
+    feedback: FeedbackDep,
+    metrics: MetricsDep,
+) -> ChatResponse:
+    """A cited answer, or a refusal pointing to the centre, with the conversation's id."""
+    admit(body, role, limiter)
+    answer = runtime.assistant.ask(body.message, audience=body.audience, session_id=body.session_id)
+    return deliver(answer, body.message, feedback=feedback, metrics=metrics)
+
+
+def sse(event: str, data: Any) -> str:
+    """One server-sent event with a JSON payload."""
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _events(
+    events: Iterator[Token | Answer],
+    question: str,
+    *,
+    feedback: FeedbackStore,
+    metrics: Metrics,
+) -> Iterator[str]:
+    try:
+        for event in events:
+            if isinstance(event, Token):
+                yield sse("token", {"text": event.text})
+                continue
+            response = deliver(event, question, feedback=feedback, metrics=metrics)
+            yield sse("citations", {"citations": answer_citations(event)})
+            yield sse("done", response.model_dump(mode="json"))
+    except (IndexNotReady, IndexMismatch) as exc:
+        log.warning("stream stopped: %s", exc)
+        yield sse("error", {"code": "index_not_ready", "message": INDEX_NOT_READY_MESSAGE})
+    except Exception:
+        # The response has started: an error event is the only way left to tell the client.
+        log.exception("stream failed")
+        yield sse("error", {"code": "internal_error", "message": INTERNAL_MESSAGE})
+
+
+@router.post(
+    "/chat/stream",
+    summary="Zadaj pytanie (odpowiedź strumieniowana, SSE)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": (
+                "Zdarzenia `token` ({text}), potem `citations` ({citations}) i `done` (pełna "
+                "odpowiedź jak z /v1/chat, rozstrzygająca); przy błędzie `error` ({code, message})."
+            ),
+            "content": {"text/event-stream": {"schema": CHAT_STREAM_EVENT}},
+        },
+        **_ERRORS,
+    },
+    openapi_extra=KEY_OPTIONAL,
+)
+def chat_stream(
+    body: ChatRequest,
+    runtime: RuntimeDep,
+    role: RoleDep,
+    limiter: LimiterDep,
+    feedback: FeedbackDep,
+    metrics: MetricsDep,
+) -> StreamingResponse:
+    """The same answer as `/v1/chat`, streamed as it is produced."""
+    admit(body, role, limiter)
+    events = runtime.assistant.stream(
+        body.message, audience=body.audience, session_id=body.session_id
+    )
+    # The pipeline raises (bad session, no index) before its first event: taking that event
+    # here turns those into ordinary JSON errors instead of a stream that fails at once.
+    first = next(events)
+    stream = _events(
+        itertools.chain([first], events), body.message, feedback=feedback, metrics=metrics
+    )
+    return StreamingResponse(
+        iterate_in_threadpool(stream), media_type="text/event-stream", headers=_SSE_HEADERS
+    )

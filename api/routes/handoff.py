@@ -1,0 +1,54 @@
+"""`POST /v1/handoff` (talk to a person) and `GET /v1/config` (what the widget shows)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.callbacks import CallbackRequest
+from api.deps import KEY_OPTIONAL, CallbacksDep, ClientLimit, SettingsDep
+from api.schemas import ConfigOut, Contact, HandoffRequest, HandoffResponse, error_responses
+from rag.answering import contact_sentence
+
+router = APIRouter(prefix="/v1", tags=["kontakt"])
+
+
+@router.post(
+    "/handoff",
+    summary="Porozmawiaj z pracownikiem",
+    response_model=HandoffResponse,
+    responses=error_responses(422, 429),
+    dependencies=[ClientLimit],
+    openapi_extra=KEY_OPTIONAL,
+)
+def handoff(
+    body: HandoffRequest, settings: SettingsDep, callbacks: CallbacksDep
+) -> HandoffResponse:
+    """The centre's contact; with a phone or e-mail left, a callback request for staff."""
+    request = CallbackRequest(
+        session_id=body.session_id,
+        name=body.name or None,
+        phone=body.phone or None,
+        email=body.email or None,
+        message=body.message or None,
+    )
+    recorded = callbacks.record(request)
+    contact = contact_sentence(settings)
+    if recorded:
+        message = (
+            f"Przekazaliśmy Twoją prośbę o kontakt pracownikom ({settings.cus_name}): pracownik "
+            "odezwie się na podany telefon lub adres e-mail. W pilnej sprawie nie czekaj. "
+            + contact
+        )
+    elif request.reachable:
+        message = f"Nie udało się teraz zapisać prośby o kontakt. {contact}"
+    else:
+        message = contact
+    return HandoffResponse(
+        contact=Contact.of(settings), message=message, callback_recorded=recorded
+    )
+
+
+@router.get("/config", summary="Ustawienia widżetu", response_model=ConfigOut)
+async def config(settings: SettingsDep) -> ConfigOut:
+    """The centre's contact, the privacy note and the longest question accepted."""
+    return ConfigOut(cus=Contact.of(settings))

@@ -1,0 +1,54 @@
+"""`GET` and `DELETE /v1/sessions/{id}`: a resident reads back or erases their conversation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
+
+from api.deps import KEY_OPTIONAL, ClientLimit, RuntimeDep
+from api.errors import NotFound
+from api.schemas import SESSION_ID_PATTERN, SessionOut, TurnOut, error_responses
+
+router = APIRouter(prefix="/v1/sessions", tags=["rozmowy"], dependencies=[ClientLimit])
+
+SessionPath = Annotated[str, Path(pattern=SESSION_ID_PATTERN, description="Identyfikator rozmowy.")]
+
+
+@router.get(
+    "/{session_id}",
+    summary="Przebieg rozmowy",
+    response_model=SessionOut,
+    responses=error_responses(404, 422, 429, 503),
+    openapi_extra=KEY_OPTIONAL,
+)
+def get_session(session_id: SessionPath, runtime: RuntimeDep) -> SessionOut:
+    """The conversation's turns, oldest first (already redacted of personal data)."""
+    turns = runtime.conversations.history(session_id)
+    if not turns:
+        raise NotFound(
+            "session_not_found",
+            "Nie znaleziono tej rozmowy: mogła wygasnąć albo zostać usunięta.",
+        )
+    return SessionOut(
+        session_id=session_id,
+        turns=[
+            TurnOut(role=t.role, text=t.text, at=dt.datetime.fromtimestamp(t.at, dt.UTC))
+            for t in turns
+        ],
+    )
+
+
+@router.delete(
+    "/{session_id}",
+    summary="Usuń rozmowę",
+    status_code=204,
+    response_class=Response,
+    responses=error_responses(422, 429, 503),
+    openapi_extra=KEY_OPTIONAL,
+)
+def delete_session(session_id: SessionPath, runtime: RuntimeDep) -> Response:
+    """Erase the conversation; answers 204 whether or not there was one (it is gone either way)."""
+    runtime.conversations.delete(session_id)
+    return Response(status_code=204)

@@ -1,0 +1,350 @@
+/**
+ * The staff console (served by the API at /console, so requests go to the same origin).
+ *
+ * Staff log in with their API key, which is kept in sessionStorage only: it dies with the tab and
+ * is never written anywhere that outlives it. Front-desk staff ask as `pracownik`; caseworkers as
+ * `urzednik`, whose answer is a draft reply letter. The draft is shown with its legal basis and
+ * the sources it cites; "Kopiuj do schowka" copies the letter without the [n] markers and with
+ * the legal basis under it.
+ */
+(() => {
+  'use strict';
+
+  const STORE = { key: 'okienko:staff-key', audience: 'okienko:staff-audience', session: 'okienko:staff-session' };
+
+  const TEXT = {
+    ask: { pracownik: 'Zapytaj', urzednik: 'Przygotuj projekt pisma' },
+    questionLabel: { pracownik: 'Pytanie', urzednik: 'Treść pisma lub opis sprawy' },
+    resultTitle: { pracownik: 'Odpowiedź', urzednik: 'Projekt odpowiedzi' },
+    working: 'Przygotowuję odpowiedź…',
+    ready: 'Odpowiedź gotowa.',
+    empty: 'Wpisz pytanie.',
+    emptyKey: 'Wpisz klucz API.',
+    mode: { llm: 'Tekst napisany przez model językowy na podstawie źródeł.', extractive: 'Tekst złożony z cytatów dokumentów (bez modelu językowego).' },
+    refused: 'Asystent nie znalazł w materiałach podstawy do odpowiedzi.',
+    review: 'Projekt sprawdź i uzupełnij przed wysłaniem.',
+    copied: 'Skopiowano do schowka.',
+    copyFailed: 'Nie udało się skopiować. Zaznacz tekst i naciśnij Ctrl+C.',
+    basis: 'Podstawa prawna:',
+    noBasis: 'Brak: odpowiedź nie powołuje się na źródła.',
+    newCase: 'Rozpoczęto nową sprawę.',
+    offline: 'Brak połączenia z serwerem Okienka. Spróbuj ponownie.',
+    failed: 'Coś poszło nie tak. Spróbuj ponownie za chwilę.',
+    unavailable: 'Okienko jest chwilowo niedostępne. Spróbuj ponownie za kilka minut.',
+    retryAfter: (s) => `Możesz spróbować ponownie za ${s} s.`,
+    label: 'Przepis lub fragment',
+    document: 'Dokument',
+    validFrom: 'Obowiązuje od',
+    source: 'Źródło',
+    footnote: (n) => `Źródło ${n}`,
+  };
+
+  const $ = (id) => document.getElementById(id);
+
+  // sessionStorage may be blocked by the browser: the console then works but forgets on reload.
+  function read(key) {
+    try {
+      return sessionStorage.getItem(key);
+    } catch {
+      return null;
+    }
+  }
+
+  function write(key, value) {
+    try {
+      if (value === null) sessionStorage.removeItem(key);
+      else sessionStorage.setItem(key, value);
+    } catch {
+      // blocked: nothing to keep it in
+    }
+  }
+
+  function h(tag, props = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === 'class') node.className = value;
+      else if (key === 'text') node.textContent = value;
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    node.append(...children.filter((c) => c !== null && c !== undefined));
+    return node;
+  }
+
+  /** A failed request with the Polish message to show (the API's own, when it sent one). */
+  class ApiError extends Error {
+    constructor(message, status) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  async function post(path, body, key) {
+    let response;
+    try {
+      response = await fetch(path, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-API-Key': key },
+        body: JSON.stringify(body),
+      });
+    } catch {
+      throw new ApiError(TEXT.offline, 0);
+    }
+    if (response.ok) return response.status === 204 ? null : response.json();
+    let message = '';
+    try {
+      message = (await response.json()).error.message || '';
+    } catch {
+      // not the API's JSON error: use our own words below
+    }
+    if (!message) message = response.status >= 500 ? TEXT.unavailable : TEXT.failed;
+    const wait = Number.parseInt(response.headers.get('Retry-After') || '', 10);
+    if (response.status === 429 && wait > 0) message = `${message} ${TEXT.retryAfter(wait)}`;
+    throw new ApiError(message, response.status);
+  }
+
+  function polishDate(iso) {
+    const date = new Date(`${iso}T00:00:00Z`);
+    if (Number.isNaN(date.getTime())) return iso;
+    return new Intl.DateTimeFormat('pl-PL', { dateStyle: 'long', timeZone: 'UTC' }).format(date);
+  }
+
+  const withoutMarkers = (text) => text.replace(/[ \t]*\[\d+\]/g, '');
+
+  // ---------------------------------------------------------------------------------------------
+  // Login
+
+  function showLogin(message) {
+    write(STORE.key, null);
+    $('workspace').hidden = true;
+    $('logout').hidden = true;
+    $('login').hidden = false;
+    const error = $('login-error');
+    error.textContent = message || '';
+    error.hidden = !message;
+    $('api-key').value = '';
+    $('api-key').focus();
+  }
+
+  function showWorkspace() {
+    $('login').hidden = true;
+    $('workspace').hidden = false;
+    $('logout').hidden = false;
+    $('question').focus();
+  }
+
+  $('login-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const key = $('api-key').value.trim();
+    if (!key) {
+      showLogin(TEXT.emptyKey);
+      return;
+    }
+    // The key is checked by the first question: a wrong one brings the login back with the reason.
+    write(STORE.key, key);
+    showWorkspace();
+  });
+
+  $('logout').addEventListener('click', () => {
+    write(STORE.session, null);
+    showLogin('');
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // Asking
+
+  const audience = () => document.querySelector('input[name="audience"]:checked').value;
+
+  function applyAudience() {
+    const who = audience();
+    write(STORE.audience, who);
+    $('ask-button').textContent = TEXT.ask[who];
+    $('question-label').textContent = TEXT.questionLabel[who];
+  }
+
+  for (const radio of document.querySelectorAll('input[name="audience"]')) {
+    radio.addEventListener('change', applyAudience);
+  }
+
+  $('question').addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      $('ask-form').requestSubmit();
+    }
+  });
+
+  function status(id, message, bad = false) {
+    const node = $(id);
+    node.textContent = message;
+    node.classList.toggle('bad', bad);
+  }
+
+  let current = null; // the answer on screen, for copying
+
+  $('ask-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const question = $('question').value.trim();
+    if (!question) {
+      status('ask-status', TEXT.empty, true);
+      $('question').focus();
+      return;
+    }
+    const button = $('ask-button');
+    button.disabled = true;
+    $('result').setAttribute('aria-busy', 'true');
+    status('ask-status', TEXT.working);
+    try {
+      const result = await post('/v1/chat', {
+        message: question, session_id: read(STORE.session), audience: audience(),
+      }, read(STORE.key));
+      write(STORE.session, result.session_id);
+      show(result, audience());
+      status('ask-status', TEXT.ready);
+      $('draft-title').focus();
+    } catch (error) {
+      if (error.status === 401 || error.status === 403) {
+        showLogin(error.message);
+        return;
+      }
+      status('ask-status', error.message || TEXT.failed, true);
+    } finally {
+      button.disabled = false;
+      $('result').removeAttribute('aria-busy');
+    }
+  });
+
+  $('new-case').addEventListener('click', () => {
+    const old = read(STORE.session);
+    write(STORE.session, null);
+    current = null;
+    $('result').hidden = true;
+    $('question').value = '';
+    $('question').focus();
+    status('ask-status', TEXT.newCase);
+    if (old) {
+      // Best effort: the server forgets a conversation by itself after its time to live anyway.
+      fetch(`/v1/sessions/${encodeURIComponent(old)}`, {
+        method: 'DELETE', headers: { 'X-API-Key': read(STORE.key) || '' },
+      }).catch(() => {});
+    }
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // Showing an answer: the text with [n] links, the legal basis, the sources beside it
+
+  function show(result, who) {
+    current = result;
+    $('draft-title').textContent = TEXT.resultTitle[who];
+    const meta = [TEXT.mode[result.mode] || ''];
+    if (who === 'urzednik' && !result.refused) meta.push(TEXT.review);
+    $('draft-meta').textContent = meta.join(' ');
+
+    const numbers = new Set(result.citations.map((c) => c.n));
+    const text = $('draft-text');
+    text.replaceChildren();
+    if (result.refused) text.append(h('p', { class: 'refused', text: TEXT.refused }));
+    for (const paragraph of result.answer.split(/\n{2,}/)) {
+      const p = h('p');
+      paragraph.split('\n').forEach((line, index) => {
+        if (index > 0) p.append(h('br'));
+        for (const piece of line.split(/(\[\d+\])/)) {
+          const marker = /^\[(\d+)\]$/.exec(piece);
+          if (marker && numbers.has(Number(marker[1]))) {
+            p.append(h('button', {
+              type: 'button', class: 'ref', text: piece, 'aria-label': TEXT.footnote(marker[1]),
+              onclick: () => goToSource(Number(marker[1])),
+            }));
+          } else if (piece) {
+            p.append(piece);
+          }
+        }
+      });
+      text.append(p);
+    }
+
+    const basis = $('basis-list');
+    basis.replaceChildren(...legalBasis(result.citations).map((label) => h('li', { text: label })));
+    if (!basis.children.length) basis.append(h('li', { text: TEXT.noBasis }));
+
+    $('sources-list').replaceChildren(...result.citations.map(sourceItem));
+    $('no-sources').hidden = result.citations.length > 0;
+    status('copy-status', '');
+    $('result').hidden = false;
+  }
+
+  /** Each cited provision once, in the order of first citation. */
+  function legalBasis(citations) {
+    return [...new Set(citations.map((c) => c.label || c.title))];
+  }
+
+  function sourceItem(c) {
+    const details = h('dl', {},
+      h('dt', { text: TEXT.document }), h('dd', { text: c.title || '—' }));
+    if (c.valid_from) details.append(h('dt', { text: TEXT.validFrom }), h('dd', { text: polishDate(c.valid_from) }));
+    if (c.source) {
+      const link = /^https?:\/\//i.test(c.source)
+        ? h('a', { href: c.source, target: '_blank', rel: 'noopener noreferrer', text: c.source })
+        : document.createTextNode(c.source);
+      details.append(h('dt', { text: TEXT.source }), h('dd', {}, link));
+    }
+    return h('li', { id: `source-${c.n}`, tabindex: '-1' },
+      h('h3', { text: `[${c.n}] ${c.label || c.title}` }),
+      h('blockquote', { text: `„${c.quote}”` }),
+      details);
+  }
+
+  function goToSource(n) {
+    const item = $(`source-${n}`);
+    for (const other of document.querySelectorAll('.sources li.highlight')) other.classList.remove('highlight');
+    item.classList.add('highlight');
+    item.scrollIntoView({ block: 'nearest' });
+    item.focus();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Copying the letter with its legal basis
+
+  function letterText(result) {
+    const body = withoutMarkers(result.answer).trim();
+    const basis = legalBasis(result.citations).map((label) => `– ${label}`);
+    return basis.length ? `${body}\n\n${TEXT.basis}\n${basis.join('\n')}\n` : `${body}\n`;
+  }
+
+  // navigator.clipboard needs a secure context; a console opened over plain http on the office
+  // network falls back to the older selection-based copy.
+  async function copy(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      await navigator.clipboard.writeText(text);
+      return;
+    }
+    const area = h('textarea', { class: 'sr-only', readonly: true, 'aria-hidden': 'true' });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    const done = document.execCommand('copy');
+    area.remove();
+    if (!done) throw new Error('copy refused');
+  }
+
+  $('copy').addEventListener('click', async () => {
+    if (!current) return;
+    try {
+      await copy(letterText(current));
+      status('copy-status', TEXT.copied);
+    } catch {
+      status('copy-status', TEXT.copyFailed, true);
+    }
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // Start: restore the mode and the login of this tab
+
+  const saved = read(STORE.audience);
+  for (const radio of document.querySelectorAll('input[name="audience"]')) {
+    if (radio.value === saved) radio.checked = true;
+  }
+  applyAudience();
+  if (read(STORE.key)) showWorkspace();
+  else $('api-key').focus();
+})();

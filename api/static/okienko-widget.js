@@ -1,0 +1,1048 @@
+/**
+ * Okienko — the CUS assistant as one embeddable script, in plain JavaScript.
+ *
+ *   <script src="https://okienko.example.pl/widget.js" defer></script>
+ *
+ * defines the web component <okienko-chat> and, when the page has none, appends one: a launcher
+ * button that opens the chat panel. Optional attributes of the script tag:
+ *   data-api   the API's base URL (default: the origin the script was loaded from).
+ * An <okienko-chat api="…"> placed by the page overrides it.
+ *
+ * Everything renders inside a shadow root, so the host page's styles neither break the widget
+ * nor get broken by it. Answer text and citations are inserted as text, never as HTML.
+ */
+(() => {
+  'use strict';
+
+  if (customElements.get('okienko-chat')) return; // the script was included twice: keep the first
+
+  // document.currentScript is only set while this file runs for the first time, so read it now.
+  const SCRIPT = document.currentScript;
+  const DEFAULT_API =
+    (SCRIPT && SCRIPT.dataset.api) || (SCRIPT && SCRIPT.src ? new URL(SCRIPT.src).origin : location.origin);
+
+  const STORE = { session: 'okienko:session', transcript: 'okienko:transcript' };
+  const KEEP_TURNS = 20; // the server keeps no more either (OKIENKO_SESSION_MAX_TURNS)
+  // Where the panel becomes full-screen: phones, and desktops zoomed to 200% or more.
+  const SMALL_SCREEN = '(max-width: 480px), (max-height: 520px)';
+
+  const TEXT = {
+    launcher: 'Zapytaj Okienko',
+    title: 'Okienko',
+    subtitle: 'Asystent Centrum Usług Społecznych',
+    newChat: 'Nowa rozmowa',
+    close: 'Zamknij asystenta',
+    conversation: 'Rozmowa z asystentem',
+    intro:
+      'Dzień dobry! Jestem Okienko, automatyczny asystent Centrum Usług Społecznych. Odpowiadam na ' +
+      'pytania o dodatek mieszkaniowy, mieszkania komunalne i socjalne, pomoc społeczną, świadczenia ' +
+      'rodzinne i odwołania. Każda odpowiedź wskazuje przepis lub procedurę, na której się opiera. ' +
+      'Nie wydaję decyzji: w sprawach indywidualnych pomoże pracownik CUS.',
+    privacy:
+      'Nie wpisuj numeru PESEL, numeru dowodu, adresu ani innych danych osobowych. Pytaj ogólnie, ' +
+      'np. „Czy dostanę dodatek mieszkaniowy, jeśli mieszkam sam?”.',
+    hint: 'Nie wpisuj numeru PESEL ani innych danych osobowych.',
+    suggestionsLabel: 'Przykładowe pytania',
+    suggestions: [
+      'Jakie dokumenty są potrzebne do wniosku o dodatek mieszkaniowy?',
+      'Kto może dostać zasiłek okresowy?',
+      'Jak odwołać się od decyzji?',
+    ],
+    questionLabel: 'Twoje pytanie',
+    placeholder: 'Napisz pytanie…',
+    send: 'Wyślij',
+    you: 'Ty:',
+    bot: 'Okienko:',
+    thinking: 'Okienko przygotowuje odpowiedź',
+    sent: 'Wysłano pytanie. Okienko przygotowuje odpowiedź.',
+    answered: 'Odpowiedź Okienka:',
+    sourcesCount: (n) => (n === 1 ? 'Jedno źródło poniżej.' : `Źródła poniżej: ${n}.`),
+    sources: 'Źródła',
+    footnote: (n) => `Przypis ${n}`,
+    quote: 'Cytowany fragment',
+    label: 'Przepis lub fragment',
+    document: 'Dokument',
+    validFrom: 'Obowiązuje od',
+    source: 'Źródło',
+    helpful: 'Czy ta odpowiedź była pomocna?',
+    up: 'Tak, pomocna',
+    down: 'Nie, niepomocna',
+    thanks: 'Dziękujemy za ocenę.',
+    commentLabel: 'Komentarz do odpowiedzi (nieobowiązkowy)',
+    commentSend: 'Wyślij komentarz',
+    commentThanks: 'Dziękujemy za komentarz.',
+    handoff: 'Porozmawiaj z pracownikiem',
+    deleteChat: 'Usuń rozmowę',
+    deleted: 'Rozmowa została usunięta.',
+    started: 'Rozpoczęto nową rozmowę.',
+    handoffTitle: 'Porozmawiaj z pracownikiem',
+    handoffIntro: 'W sprawach indywidualnych pomoże pracownik Centrum Usług Społecznych.',
+    contactUnknown: 'Dane kontaktowe Centrum Usług Społecznych znajdziesz na stronie internetowej miasta.',
+    contactLoading: 'Pobieram dane kontaktowe…',
+    callbackIntro:
+      'Możesz też zostawić dane, a pracownik CUS oddzwoni lub odpisze. Wszystkie pola są nieobowiązkowe.',
+    name: 'Imię',
+    phone: 'Telefon',
+    email: 'E-mail',
+    message: 'W jakiej sprawie? (nieobowiązkowe)',
+    badEmail: 'Wpisz adres e-mail w postaci nazwa@domena.pl albo zostaw to pole puste.',
+    badPhone: 'Wpisz numer telefonu cyframi (mogą być spacje, nawiasy, „-” i „+” na początku) albo zostaw to pole puste.',
+    requestCallback: 'Poproś o kontakt',
+    back: 'Wróć do rozmowy',
+    phoneLabel: 'Telefon',
+    emailLabel: 'E-mail',
+    addressLabel: 'Adres',
+    hoursLabel: 'Godziny pracy',
+    urlLabel: 'Strona internetowa',
+    empty: 'Wpisz pytanie.',
+    tooLong: (max) => `Pytanie może mieć najwyżej ${max} znaków.`,
+    offline: 'Nie udało się połączyć z Okienkiem. Sprawdź połączenie z internetem i spróbuj ponownie.',
+    interrupted: 'Odpowiedź została przerwana. Spróbuj zadać pytanie jeszcze raz.',
+    unavailable: 'Okienko jest chwilowo niedostępne. Spróbuj ponownie za kilka minut.',
+    failed: 'Coś poszło nie tak. Spróbuj ponownie za chwilę.',
+    retryAfter: (s) => `Możesz spróbować ponownie za ${s} s.`,
+    deleteFailed: 'Nie udało się usunąć rozmowy z serwera; zostanie usunięta automatycznie.',
+  };
+
+  // ---------------------------------------------------------------------------------------------
+  // Talking to the API
+
+  /** A failed request, carrying the Polish message the resident should see. */
+  class ApiError extends Error {
+    constructor(message, { code = 'error', status = 0 } = {}) {
+      super(message);
+      this.code = code;
+      this.status = status;
+    }
+
+    /** Reads the API's `{"error": {"code", "message"}}` body; falls back to our own wording. */
+    static async from(response) {
+      let code = 'error';
+      let message = '';
+      try {
+        const body = await response.json();
+        code = (body && body.error && body.error.code) || code;
+        message = (body && body.error && body.error.message) || '';
+      } catch {
+        // not JSON (a proxy's error page): the fallback below says it in Polish
+      }
+      if (!message) message = response.status >= 500 ? TEXT.unavailable : TEXT.failed;
+      const wait = Number.parseInt(response.headers.get('Retry-After') || '', 10);
+      if (response.status === 429 && wait > 0) message = `${message} ${TEXT.retryAfter(wait)}`;
+      return new ApiError(message, { code, status: response.status });
+    }
+  }
+
+  class Api {
+    constructor(base) {
+      this.base = base.replace(/\/+$/, '');
+    }
+
+    async request(path, { method = 'GET', body, headers = {}, signal } = {}) {
+      const init = { method, headers: { ...headers }, signal };
+      if (body !== undefined) {
+        init.headers['Content-Type'] = 'application/json';
+        init.body = JSON.stringify(body);
+      }
+      let response;
+      try {
+        response = await fetch(this.base + path, init);
+      } catch (error) {
+        if (error.name === 'AbortError') throw error;
+        throw new ApiError(TEXT.offline, { code: 'network' });
+      }
+      if (!response.ok) throw await ApiError.from(response);
+      return response;
+    }
+
+    async json(path, options) {
+      return (await this.request(path, options)).json();
+    }
+  }
+
+  /**
+   * Server-sent events from a fetch response (EventSource cannot POST): yields {event, data}.
+   * Follows the SSE line rules: CR, LF or CRLF line ends, `:` comments, multi-line data.
+   */
+  async function* readEvents(response) {
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let pending = '';
+    let event = 'message';
+    let data = [];
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return; // an event without its closing blank line is dropped, as the spec says
+        pending += value;
+        // A CR at the very end may be the first half of a CRLF: keep it for the next chunk.
+        const lines = pending.split(/\r\n|\n|\r(?!$)/);
+        pending = lines.pop();
+        for (const line of lines) {
+          if (line === '') {
+            if (data.length) yield { event, data: data.join('\n') };
+            event = 'message';
+            data = [];
+            continue;
+          }
+          if (line.startsWith(':')) continue;
+          const colon = line.indexOf(':');
+          const field = colon < 0 ? line : line.slice(0, colon);
+          let value = colon < 0 ? '' : line.slice(colon + 1);
+          if (value.startsWith(' ')) value = value.slice(1);
+          if (field === 'event') event = value;
+          else if (field === 'data') data.push(value);
+        }
+      }
+    } finally {
+      reader.cancel().catch(() => {}); // we may stop early (after `done`): release the stream
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Small DOM helpers (text only: nothing from the server is ever parsed as HTML)
+
+  function h(tag, props = {}, ...children) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key === 'class') node.className = value;
+      else if (key === 'text') node.textContent = value;
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
+    return node;
+  }
+
+  // Inline icons are our own constants (aria-hidden); server text never reaches innerHTML.
+  const ICONS = {
+    chat: '<path d="M4 4h16v11H8l-4 4z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>',
+    close: '<path d="M6 6l12 12M18 6L6 18" stroke="currentColor" stroke-width="2.4" stroke-linecap="round"/>',
+    plus: '<path d="M12 5v14M5 12h14" stroke="currentColor" stroke-width="2.4" stroke-linecap="round"/>',
+    send: '<path d="M4 12l16-8-6 16-2-6z" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>',
+    up: '<path d="M7 11v9H4v-9zM7 11l4-7c1.5 0 2.5 1 2 3l-1 3h6c1.2 0 2 1 1.8 2.2l-1.3 6.3c-.2 1-1 1.5-2 1.5H7" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round"/>',
+    down: '<path d="M7 13V4H4v9zM7 13l4 7c1.5 0 2.5-1 2-3l-1-3h6c1.2 0 2-1 1.8-2.2l-1.3-6.3c-.2-1-1-1.5-2-1.5H7" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round"/>',
+    person: '<circle cx="12" cy="8" r="4" fill="none" stroke="currentColor" stroke-width="2"/><path d="M4 21c1-4.5 4-6.5 8-6.5s7 2 8 6.5" fill="none" stroke="currentColor" stroke-width="2"/>',
+    trash: '<path d="M5 7h14M10 7V4h4v3M7 7l1 13h8l1-13" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>',
+    chevron: '<path d="M6 9l6 6 6-6" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"/>',
+  };
+
+  function icon(name) {
+    const span = h('span', { class: 'icon', 'aria-hidden': 'true' });
+    span.innerHTML = `<svg viewBox="0 0 24 24" width="20" height="20" focusable="false">${ICONS[name]}</svg>`;
+    return span;
+  }
+
+  /** "2021-07-01" → "1 lipca 2021" (read as a calendar date, not shifted by the time zone). */
+  function polishDate(iso) {
+    const date = new Date(`${iso}T00:00:00Z`);
+    if (Number.isNaN(date.getTime())) return iso;
+    return new Intl.DateTimeFormat('pl-PL', { dateStyle: 'long', timeZone: 'UTC' }).format(date);
+  }
+
+  /** The answer without its [n] markers, for the screen-reader announcement. */
+  function withoutMarkers(text) {
+    return text.replace(/\s*\[\d+\]/g, '').replace(/\s+/g, ' ').trim();
+  }
+
+  function storage() {
+    try {
+      return window.sessionStorage; // may throw where the browser blocks storage
+    } catch {
+      return null;
+    }
+  }
+
+  function load(key, fallback) {
+    try {
+      const raw = storage()?.getItem(key);
+      return raw ? JSON.parse(raw) : fallback;
+    } catch {
+      return fallback;
+    }
+  }
+
+  function save(key, value) {
+    try {
+      if (value === null) storage()?.removeItem(key);
+      else storage()?.setItem(key, JSON.stringify(value));
+    } catch {
+      // storage full or blocked: the conversation still works, it just won't survive a reload
+    }
+  }
+
+  const STYLE = `
+    :host { all: initial; }
+    * { box-sizing: border-box; }
+    [hidden] { display: none !important; }
+    .root {
+      font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", Arial, sans-serif;
+      color: #1a1a1a;
+    }
+    button, input, textarea { font: inherit; color: inherit; }
+    button { cursor: pointer; }
+    :focus-visible { outline: 3px solid #111; outline-offset: 2px; box-shadow: 0 0 0 2px #fff; }
+    .sr-only {
+      position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden;
+      clip: rect(0 0 0 0); white-space: nowrap; border: 0;
+    }
+    .icon { display: inline-flex; flex: none; }
+    .launcher {
+      position: fixed; right: 20px; bottom: 20px; z-index: 2147483000;
+      display: inline-flex; align-items: center; gap: 8px; min-height: 48px; padding: 10px 18px;
+      border: 2px solid #fff; border-radius: 999px; background: #0b4f8a; color: #fff;
+      font-weight: 600; box-shadow: 0 4px 14px rgb(0 0 0 / 30%);
+    }
+    .launcher:hover { background: #083c69; }
+    .launcher:focus-visible { outline-offset: 3px; }
+    .panel {
+      position: fixed; right: 20px; bottom: 84px; z-index: 2147483001;
+      display: flex; flex-direction: column; width: 400px; max-width: calc(100vw - 40px);
+      height: min(660px, calc(100vh - 104px)); overflow: hidden;
+      background: #fff; border: 1px solid #6b7785; border-radius: 12px;
+      box-shadow: 0 12px 32px rgb(0 0 0 / 28%);
+    }
+    .header {
+      display: flex; align-items: center; gap: 8px; padding: 10px 12px;
+      background: #0b4f8a; color: #fff;
+    }
+    .header .titles { flex: 1; min-width: 0; }
+    h2 { margin: 0; font-size: 1.125em; line-height: 1.3; }
+    .subtitle { margin: 0; font-size: 0.875em; }
+    .header-button {
+      display: inline-flex; align-items: center; gap: 4px; min-height: 40px; min-width: 40px;
+      justify-content: center; padding: 6px 10px; border: 1px solid #fff; border-radius: 8px;
+      background: transparent; color: #fff; font-size: 0.875em;
+    }
+    .header-button:hover { background: rgb(255 255 255 / 15%); }
+    .header :focus-visible { outline-color: #fff; box-shadow: 0 0 0 2px #0b4f8a; }
+    .view { display: flex; flex-direction: column; flex: 1; min-height: 0; }
+    .messages { position: relative; flex: 1; min-height: 0; overflow-y: auto; padding: 12px; }
+    .intro, .msg { margin: 0 0 12px; }
+    .intro p { margin: 0 0 8px; }
+    .privacy {
+      padding: 8px 10px; border-left: 4px solid #9a5b00; background: #fff6e5; font-size: 0.9375em;
+    }
+    .suggestions { display: flex; flex-direction: column; align-items: flex-start; gap: 6px; margin: 8px 0 0; padding: 0; list-style: none; }
+    .suggestion {
+      padding: 6px 10px; border: 1px solid #0b4f8a; border-radius: 8px; background: #fff;
+      color: #0b4f8a; text-align: left;
+    }
+    .suggestion:hover { background: #e8f0f8; }
+    .msg { overflow-wrap: anywhere; }
+    .msg.user {
+      margin-left: 48px; padding: 8px 12px; border-radius: 12px 12px 2px 12px;
+      background: #0b4f8a; color: #fff; white-space: pre-wrap;
+    }
+    .msg.bot { margin-right: 16px; padding: 10px 12px; border-radius: 12px 12px 12px 2px; background: #eef2f6; }
+    .msg.error { background: #fdecea; color: #8a1c14; border: 1px solid #8a1c14; }
+    .msg p { margin: 0 0 8px; }
+    .msg p:last-child { margin-bottom: 0; }
+    .typing::after { content: " …"; }
+    .ref {
+      display: inline; margin: 0; padding: 0 2px;
+      border: 0; border-radius: 4px; background: none; color: #0b4f8a; font-weight: 700;
+      text-decoration: underline; vertical-align: baseline;
+    }
+    .ref[aria-expanded="true"] { background: #0b4f8a; color: #fff; text-decoration: none; }
+    .sources { margin-top: 10px; border-top: 1px solid #b5bfc9; padding-top: 8px; }
+    h3 { margin: 0 0 6px; font-size: 0.9375em; }
+    .sources ol { margin: 0; padding: 0; list-style: none; }
+    .sources li { margin: 0 0 6px; }
+    .source-toggle {
+      display: flex; align-items: flex-start; gap: 6px; width: 100%; padding: 6px 8px;
+      border: 1px solid #6b7785; border-radius: 8px; background: #fff; text-align: left; font-size: 0.9375em;
+    }
+    .source-toggle:hover { border-color: #0b4f8a; }
+    .source-toggle .num { flex: none; color: #0b4f8a; font-weight: 700; }
+    .source-toggle .text { flex: 1; min-width: 0; }
+    .source-toggle .icon { transition: transform 0.15s; }
+    .source-toggle[aria-expanded="true"] .icon { transform: rotate(180deg); }
+    .source-body { margin: 4px 0 0; padding: 8px 10px; border-radius: 8px; background: #fff; font-size: 0.9375em; }
+    blockquote { margin: 0 0 8px; padding: 0 0 0 10px; border-left: 4px solid #0b4f8a; font-style: italic; }
+    dl { margin: 0; }
+    dt { font-weight: 600; font-size: 0.875em; }
+    dd { margin: 0 0 6px; }
+    a { color: #0b4f8a; }
+    .feedback { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 10px; font-size: 0.9375em; }
+    .thumb {
+      display: inline-flex; align-items: center; gap: 4px; min-height: 36px; padding: 4px 10px;
+      border: 1px solid #6b7785; border-radius: 8px; background: #fff;
+    }
+    .thumb[aria-pressed="true"] { border-color: #0b4f8a; background: #0b4f8a; color: #fff; }
+    .feedback-status { flex-basis: 100%; margin: 0; color: #285e2a; font-weight: 600; }
+    .comment { flex-basis: 100%; display: flex; flex-direction: column; gap: 4px; }
+    .comment textarea, .field input, .field textarea, .composer textarea {
+      width: 100%; padding: 8px; border: 1px solid #6b7785; border-radius: 8px; background: #fff;
+    }
+    .secondary {
+      align-self: flex-start; min-height: 40px; padding: 6px 12px; border: 1px solid #0b4f8a;
+      border-radius: 8px; background: #fff; color: #0b4f8a; font-weight: 600;
+    }
+    .primary {
+      display: inline-flex; align-items: center; justify-content: center; gap: 6px; min-height: 44px;
+      padding: 8px 16px; border: 0; border-radius: 8px; background: #0b4f8a; color: #fff; font-weight: 600;
+    }
+    .primary:hover { background: #083c69; }
+    .primary:disabled { background: #5c6f80; cursor: progress; }
+    .composer { padding: 8px 12px 4px; border-top: 1px solid #b5bfc9; }
+    .composer .row { display: flex; gap: 8px; align-items: flex-end; }
+    .composer textarea { flex: 1; min-height: 44px; max-height: 140px; resize: vertical; }
+    .composer textarea::placeholder { color: #56616c; }
+    .hint { margin: 0 0 6px; font-size: 0.8125em; color: #4a5561; }
+    .count { margin: 2px 0 0; font-size: 0.8125em; color: #4a5561; text-align: right; }
+    .invalid { margin: 4px 0 0; color: #8a1c14; font-size: 0.875em; font-weight: 600; }
+    .actions { display: flex; flex-wrap: wrap; gap: 4px 12px; padding: 4px 12px 10px; }
+    .link-button {
+      display: inline-flex; align-items: center; gap: 4px; min-height: 36px; padding: 4px 2px;
+      border: 0; background: none; color: #0b4f8a; font-size: 0.9375em; text-decoration: underline;
+    }
+    .handoff { flex: 1; min-height: 0; overflow-y: auto; padding: 12px; }
+    .handoff h3 { font-size: 1.0625em; margin-bottom: 8px; }
+    .handoff p { margin: 0 0 8px; }
+    .contact { margin: 0 0 12px; padding: 10px; border: 1px solid #b5bfc9; border-radius: 8px; }
+    .contact .name { font-weight: 700; }
+    .field { display: flex; flex-direction: column; gap: 2px; margin: 0 0 8px; }
+    .field label { font-weight: 600; }
+    .notice { padding: 8px 10px; border-left: 4px solid #285e2a; background: #edf7ee; }
+    .notice.warn { border-left-color: #9a5b00; background: #fff6e5; }
+    .buttons { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 8px; }
+    @media ${SMALL_SCREEN} {
+      .panel {
+        inset: 0; width: 100%; max-width: none; height: 100%; border: 0; border-radius: 0;
+      }
+      .root.open .launcher { display: none; }
+      .msg.user { margin-left: 24px; }
+      .msg.bot { margin-right: 0; }
+    }
+    /* Short screens (a laptop zoomed to 200 %, a phone held sideways): room for the answer. */
+    @media (max-height: 520px) {
+      .subtitle { display: none; }
+      .composer textarea { min-height: 0; height: 44px; }
+    }
+    @media (prefers-reduced-motion: reduce) { * { transition: none !important; } }
+    @media (forced-colors: active) { .launcher, .panel, .msg { border: 1px solid CanvasText; } }
+  `;
+
+  // ---------------------------------------------------------------------------------------------
+  // Rendering an answer: text with [n] footnote buttons, the sources list, the feedback row
+
+  /** One footnote's disclosure: a list button and any inline [n] buttons share one panel. */
+  class Footnote {
+    constructor(id, citation) {
+      this.id = id;
+      this.citation = citation;
+      this.buttons = [];
+      this.body = this.#renderBody();
+    }
+
+    #renderBody() {
+      const c = this.citation;
+      const details = h('dl', {},
+        h('dt', { text: TEXT.label }), h('dd', { text: c.label || '—' }),
+        h('dt', { text: TEXT.document }), h('dd', { text: c.title || '—' }));
+      if (c.valid_from) details.append(h('dt', { text: TEXT.validFrom }), h('dd', { text: polishDate(c.valid_from) }));
+      if (c.source) {
+        const isLink = /^https?:\/\//i.test(c.source);
+        const source = isLink
+          ? h('a', { href: c.source, target: '_blank', rel: 'noopener noreferrer', text: c.source })
+          : document.createTextNode(c.source);
+        details.append(h('dt', { text: TEXT.source }), h('dd', {}, source));
+      }
+      return h('div', { class: 'source-body', id: this.id, hidden: true },
+        h('blockquote', { 'aria-label': TEXT.quote, text: `„${c.quote}”` }),
+        details);
+    }
+
+    /** A button (inline marker or list entry) that opens and closes this footnote. */
+    bind(button) {
+      button.setAttribute('aria-expanded', 'false');
+      button.setAttribute('aria-controls', this.id);
+      button.addEventListener('click', () => this.toggle());
+      this.buttons.push(button);
+      return button;
+    }
+
+    toggle() {
+      const open = this.body.hidden;
+      this.body.hidden = !open;
+      for (const button of this.buttons) button.setAttribute('aria-expanded', String(open));
+      // Bring the quote into view with its heading (the list entry holds both).
+      if (open) this.body.parentElement.scrollIntoView({ block: 'nearest' });
+    }
+  }
+
+  /** Paragraphs of the answer, each [n] that names a citation turned into a footnote button. */
+  function answerText(text, footnotes) {
+    const fragment = document.createDocumentFragment();
+    for (const paragraph of text.split(/\n{2,}/)) {
+      const p = h('p');
+      paragraph.split('\n').forEach((line, index) => {
+        if (index > 0) p.append(h('br'));
+        for (const piece of line.split(/(\[\d+\])/)) {
+          const marker = /^\[(\d+)\]$/.exec(piece);
+          const footnote = marker && footnotes.get(Number(marker[1]));
+          if (footnote) {
+            p.append(footnote.bind(h('button', {
+              type: 'button', class: 'ref', 'aria-label': TEXT.footnote(marker[1]), text: piece,
+            })));
+          } else if (piece) {
+            p.append(piece);
+          }
+        }
+      });
+      fragment.append(p);
+    }
+    return fragment;
+  }
+
+  function sourcesList(footnotes, headingId) {
+    const list = h('ol');
+    for (const [n, footnote] of footnotes) {
+      const toggle = footnote.bind(h('button', { type: 'button', class: 'source-toggle' },
+        h('span', { class: 'num', text: `[${n}]` }),
+        h('span', { class: 'text', text: footnote.citation.label || footnote.citation.title }),
+        icon('chevron')));
+      list.append(h('li', {}, toggle, footnote.body));
+    }
+    return h('section', { class: 'sources', 'aria-labelledby': headingId },
+      h('h3', { id: headingId, text: TEXT.sources }), list);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The element
+
+  class OkienkoChat extends HTMLElement {
+    #root;
+    #api;
+    #ui = {};
+    #configRequest = null;
+    #sessionId = null;
+    #turns = [];
+    #busy = false;
+    #abort = null;
+    #ids = 0;
+
+    constructor() {
+      super();
+      this.#root = this.attachShadow({ mode: 'open' });
+    }
+
+    connectedCallback() {
+      if (this.#ui.panel) return; // moved within the page: already built
+      this.#api = new Api(this.getAttribute('api') || DEFAULT_API);
+      this.#sessionId = load(STORE.session, null);
+      this.#build();
+      // A conversation begun on another page of the site goes on here (same browser tab).
+      this.#turns = load(STORE.transcript, []);
+      for (const turn of this.#turns) this.#showTurn(turn.question, turn.result);
+    }
+
+    disconnectedCallback() {
+      this.#abort?.abort();
+    }
+
+    /** Opens the panel and puts the cursor in the question box. */
+    open() {
+      const { root, panel, launcher, question } = this.#ui;
+      panel.hidden = false;
+      root.classList.add('open');
+      launcher.setAttribute('aria-expanded', 'true');
+      this.#syncModal();
+      this.#loadConfig();
+      this.#showChat();
+      question.focus();
+    }
+
+    /** Closes the panel and returns focus to the launcher. */
+    close() {
+      const { root, panel, launcher } = this.#ui;
+      panel.hidden = true;
+      root.classList.remove('open');
+      launcher.setAttribute('aria-expanded', 'false');
+      launcher.focus();
+    }
+
+    #id(prefix) {
+      this.#ids += 1;
+      return `${prefix}-${this.#ids}`;
+    }
+
+    #build() {
+      const ui = this.#ui;
+      ui.launcher = h('button', {
+        type: 'button', class: 'launcher', 'aria-expanded': 'false', 'aria-controls': 'okienko-panel',
+        onclick: () => (ui.panel.hidden ? this.open() : this.close()),
+      }, icon('chat'), h('span', { text: TEXT.launcher }));
+
+      ui.live = h('div', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' });
+      ui.privacy = h('p', { class: 'privacy', text: TEXT.privacy });
+      ui.messages = h('div', {
+        class: 'messages', role: 'region', 'aria-label': TEXT.conversation, tabindex: '0',
+      }, this.#intro());
+
+      ui.question = h('textarea', {
+        id: 'okienko-question', rows: '2', maxlength: '2000', placeholder: TEXT.placeholder,
+        'aria-describedby': 'okienko-hint okienko-invalid', autocomplete: 'off',
+        onkeydown: (event) => {
+          // Enter sends, Shift+Enter starts a new line (as in other chat windows).
+          if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+            event.preventDefault();
+            this.#submit();
+          }
+        },
+        oninput: () => this.#updateCount(),
+      });
+      ui.send = h('button', { type: 'submit', class: 'primary' }, icon('send'), h('span', { text: TEXT.send }));
+      ui.count = h('p', { class: 'count', hidden: true });
+      ui.invalid = h('p', { class: 'invalid', id: 'okienko-invalid', hidden: true });
+      const composer = h('form', {
+        class: 'composer', novalidate: true,
+        onsubmit: (event) => { event.preventDefault(); this.#submit(); },
+      },
+      h('p', { class: 'hint', id: 'okienko-hint', text: TEXT.hint }),
+      h('label', { class: 'sr-only', for: 'okienko-question', text: TEXT.questionLabel }),
+      h('div', { class: 'row' }, ui.question, ui.send),
+      ui.invalid, ui.count);
+
+      ui.handoffButton = h('button', {
+        type: 'button', class: 'link-button', onclick: () => this.#showHandoff(),
+      }, icon('person'), h('span', { text: TEXT.handoff }));
+      const actions = h('div', { class: 'actions' }, ui.handoffButton,
+        h('button', { type: 'button', class: 'link-button', onclick: () => this.#reset(TEXT.deleted) },
+          icon('trash'), h('span', { text: TEXT.deleteChat })));
+      ui.chat = h('div', { class: 'view' }, ui.messages, composer, actions);
+      ui.handoff = h('div', { class: 'view', hidden: true });
+
+      ui.panel = h('section', {
+        class: 'panel', id: 'okienko-panel', role: 'dialog', 'aria-modal': 'false',
+        'aria-labelledby': 'okienko-title', hidden: true,
+        onkeydown: (event) => this.#onPanelKey(event),
+      },
+      h('div', { class: 'header' },
+        h('div', { class: 'titles' },
+          h('h2', { id: 'okienko-title', text: TEXT.title }),
+          h('p', { class: 'subtitle', text: TEXT.subtitle })),
+        h('button', {
+          type: 'button', class: 'header-button', onclick: () => this.#reset(TEXT.started),
+        }, icon('plus'), h('span', { text: TEXT.newChat })),
+        h('button', {
+          type: 'button', class: 'header-button', 'aria-label': TEXT.close, onclick: () => this.close(),
+        }, icon('close'))),
+      ui.chat, ui.handoff, ui.live);
+
+      ui.root = h('div', { class: 'root' }, ui.launcher, ui.panel);
+      // A constructed style sheet is not inline style, so a host page's strict
+      // Content-Security-Policy (no 'unsafe-inline' styles) does not block it.
+      if ('adoptedStyleSheets' in ShadowRoot.prototype && 'replaceSync' in CSSStyleSheet.prototype) {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(STYLE);
+        this.#root.adoptedStyleSheets = [sheet];
+      } else {
+        this.#root.append(h('style', { text: STYLE }));
+      }
+      this.#root.append(ui.root);
+      // Entering or leaving full-screen (rotating a phone, zooming) changes whether we are modal.
+      window.matchMedia(SMALL_SCREEN).addEventListener('change', () => this.#syncModal());
+    }
+
+    #intro() {
+      const suggestions = h('ul', { class: 'suggestions', 'aria-label': TEXT.suggestionsLabel },
+        ...TEXT.suggestions.map((text) => h('li', {}, h('button', {
+          type: 'button', class: 'suggestion', text, onclick: () => this.#ask(text),
+        }))));
+      return h('div', { class: 'intro' }, h('p', { text: TEXT.intro }), this.#ui.privacy, suggestions);
+    }
+
+    // Full-screen, the panel hides the page: behave as a modal dialog and keep Tab inside it.
+    #syncModal() {
+      this.#ui.panel.setAttribute('aria-modal', String(window.matchMedia(SMALL_SCREEN).matches));
+    }
+
+    #onPanelKey(event) {
+      if (event.key === 'Escape') {
+        event.preventDefault();
+        this.close();
+        return;
+      }
+      if (event.key !== 'Tab' || this.#ui.panel.getAttribute('aria-modal') !== 'true') return;
+      const focusable = [...this.#ui.panel.querySelectorAll(
+        'button:not([disabled]), textarea, input, a[href], [tabindex="0"]')]
+        .filter((node) => node.getClientRects().length > 0);
+      const first = focusable[0];
+      const last = focusable[focusable.length - 1];
+      const current = this.#root.activeElement;
+      if (event.shiftKey && current === first) {
+        event.preventDefault();
+        last.focus();
+      } else if (!event.shiftKey && current === last) {
+        event.preventDefault();
+        first.focus();
+      }
+    }
+
+    #announce(text) {
+      // Emptying first makes a screen reader announce a message equal to the previous one too.
+      this.#ui.live.textContent = '';
+      window.setTimeout(() => { this.#ui.live.textContent = text; }, 60);
+    }
+
+    #loadConfig() {
+      this.#configRequest ??= this.#api.json('/v1/config')
+        .then((config) => {
+          if (config.privacy_note) this.#ui.privacy.textContent = config.privacy_note;
+          const max = Number(config.max_message_length);
+          if (max > 0) this.#ui.question.maxLength = max;
+          return config;
+        })
+        .catch(() => {
+          this.#configRequest = null; // try again on the next opening
+          return null;
+        });
+      return this.#configRequest;
+    }
+
+    #updateCount() {
+      const { question, count, invalid } = this.#ui;
+      const max = question.maxLength > 0 ? question.maxLength : 2000;
+      const used = question.value.length;
+      count.hidden = used < max * 0.8;
+      count.textContent = `${used} / ${max}`;
+      if (!invalid.hidden && question.value.trim()) this.#invalid('');
+    }
+
+    #invalid(message) {
+      const { question, invalid } = this.#ui;
+      invalid.textContent = message;
+      invalid.hidden = !message;
+      if (message) question.setAttribute('aria-invalid', 'true');
+      else question.removeAttribute('aria-invalid');
+    }
+
+    #submit() {
+      const { question } = this.#ui;
+      const text = question.value.trim();
+      if (!text) {
+        this.#invalid(TEXT.empty);
+        question.focus();
+        return;
+      }
+      if (this.#busy) return;
+      question.value = '';
+      this.#updateCount();
+      this.#ask(text);
+    }
+
+    #scrollToEnd() {
+      const { messages } = this.#ui;
+      messages.scrollTop = messages.scrollHeight;
+    }
+
+    async #ask(text) {
+      if (this.#busy) return;
+      this.#busy = true;
+      this.#ui.send.disabled = true;
+      this.#invalid('');
+      const view = this.#showQuestion(text);
+      this.#announce(TEXT.sent);
+      const controller = new AbortController();
+      this.#abort = controller;
+      let streamed = '';
+      try {
+        const response = await this.#api.request('/v1/chat/stream', {
+          method: 'POST',
+          headers: { Accept: 'text/event-stream' },
+          body: { message: text, session_id: this.#sessionId, audience: 'mieszkaniec' },
+          signal: controller.signal,
+        });
+        let result = null;
+        for await (const { event, data } of readEvents(response)) {
+          const payload = JSON.parse(data);
+          if (event === 'token') {
+            streamed += payload.text;
+            view.body.textContent = streamed; // plain text while it grows; footnotes come at the end
+            this.#scrollToEnd();
+          } else if (event === 'done') {
+            result = payload; // authoritative: it replaces whatever was streamed
+            break;
+          } else if (event === 'error') {
+            throw new ApiError(payload.message || TEXT.failed, { code: payload.code });
+          }
+          // `citations` arrive again, complete, in `done`; nothing to do before it.
+        }
+        if (!result) throw new ApiError(TEXT.interrupted, { code: 'interrupted' });
+        this.#remember(text, result);
+        this.#finish(view, result);
+        this.#announce(`${TEXT.answered} ${withoutMarkers(result.answer)} ${
+          result.citations.length ? TEXT.sourcesCount(result.citations.length) : ''}`.trim());
+      } catch (error) {
+        if (error.name === 'AbortError') return;
+        const message = error instanceof ApiError ? error.message : TEXT.failed;
+        this.#fail(view, message);
+        this.#announce(message);
+      } finally {
+        if (this.#abort === controller) {
+          this.#abort = null;
+          this.#busy = false;
+          this.#ui.send.disabled = false;
+        }
+      }
+    }
+
+    #remember(question, result) {
+      this.#sessionId = result.session_id || this.#sessionId;
+      save(STORE.session, this.#sessionId);
+      this.#turns = [...this.#turns, { question, result }].slice(-KEEP_TURNS);
+      save(STORE.transcript, this.#turns);
+    }
+
+    /** The question's bubble and an empty answer bubble that the stream fills. */
+    #showQuestion(text) {
+      const { messages } = this.#ui;
+      messages.append(h('div', { class: 'msg user' }, h('span', { class: 'sr-only', text: `${TEXT.you} ` }), text));
+      const body = h('div', { class: 'typing', text: TEXT.thinking });
+      const article = h('article', { class: 'msg bot', 'aria-busy': 'true' },
+        h('span', { class: 'sr-only', text: TEXT.bot }), body);
+      messages.append(article);
+      this.#scrollToEnd();
+      return { article, body };
+    }
+
+    #showTurn(question, result) {
+      this.#finish(this.#showQuestion(question), result);
+    }
+
+    #finish(view, result) {
+      const { article, body } = view;
+      const prefix = this.#id('answer');
+      const footnotes = new Map(result.citations.map((c) => [c.n, new Footnote(`${prefix}-src-${c.n}`, c)]));
+      const text = h('div', { class: 'answer' }, answerText(result.answer, footnotes));
+      body.replaceWith(text);
+      article.removeAttribute('aria-busy');
+      if (footnotes.size) article.append(sourcesList(footnotes, `${prefix}-sources`));
+      if (result.refused) {
+        article.append(h('div', { class: 'buttons' }, h('button', {
+          type: 'button', class: 'secondary', text: TEXT.handoff, onclick: () => this.#showHandoff(),
+        })));
+      }
+      if (result.answer_id) article.append(this.#feedback(result.answer_id));
+      // A long answer is read from its question down; a short one leaves the view at the end.
+      const { messages } = this.#ui;
+      const question = article.previousElementSibling;
+      if (article.offsetTop + article.offsetHeight - question.offsetTop > messages.clientHeight) {
+        messages.scrollTop = question.offsetTop - 8;
+      } else {
+        this.#scrollToEnd();
+      }
+    }
+
+    #fail(view, message) {
+      view.article.classList.add('error');
+      view.article.removeAttribute('aria-busy');
+      view.body.className = '';
+      view.body.textContent = message;
+    }
+
+    #feedback(answerId) {
+      let rating = null;
+      const status = h('p', { class: 'feedback-status', hidden: true });
+      const comment = h('textarea', { rows: '2', maxlength: '1000', id: this.#id('comment') });
+      const form = h('form', {
+        class: 'comment', hidden: true, novalidate: true,
+        onsubmit: async (event) => {
+          event.preventDefault();
+          const text = comment.value.trim();
+          if (!text) { comment.focus(); return; }
+          if (await this.#sendFeedback(answerId, rating, text, status)) {
+            form.hidden = true;
+            status.textContent = TEXT.commentThanks;
+            this.#announce(TEXT.commentThanks);
+            status.setAttribute('tabindex', '-1');
+            status.focus(); // the form that had focus is gone: keep the keyboard user nearby
+          }
+        },
+      }, h('label', { for: comment.id, text: TEXT.commentLabel }), comment,
+      h('button', { type: 'submit', class: 'secondary', text: TEXT.commentSend }));
+
+      const thumb = (value, label, iconName) => h('button', {
+        type: 'button', class: 'thumb', 'aria-pressed': 'false',
+        onclick: async (event) => {
+          rating = value;
+          for (const button of event.currentTarget.parentElement.querySelectorAll('.thumb')) {
+            button.setAttribute('aria-pressed', String(button === event.currentTarget));
+          }
+          if (await this.#sendFeedback(answerId, value, null, status)) {
+            status.textContent = TEXT.thanks;
+            this.#announce(TEXT.thanks);
+            form.hidden = false;
+          }
+        },
+      }, icon(iconName), h('span', { text: label }));
+
+      const questionId = this.#id('helpful');
+      return h('div', { class: 'feedback', role: 'group', 'aria-labelledby': questionId },
+        h('span', { id: questionId, text: TEXT.helpful }),
+        thumb('up', TEXT.up, 'up'), thumb('down', TEXT.down, 'down'), status, form);
+    }
+
+    async #sendFeedback(answerId, rating, comment, status) {
+      status.hidden = false;
+      try {
+        await this.#api.request('/v1/feedback', {
+          method: 'POST', body: { answer_id: answerId, rating, comment },
+        });
+        return true;
+      } catch (error) {
+        status.textContent = error.message;
+        this.#announce(error.message);
+        return false;
+      }
+    }
+
+    /** "Nowa rozmowa" and "Usuń rozmowę": both erase the conversation on the server and here. */
+    async #reset(message) {
+      this.#abort?.abort();
+      const old = this.#sessionId;
+      this.#sessionId = null;
+      this.#turns = [];
+      save(STORE.session, null);
+      save(STORE.transcript, null);
+      const { messages, question } = this.#ui;
+      messages.replaceChildren(this.#intro());
+      this.#showChat();
+      question.focus();
+      let note = message;
+      if (old) {
+        try {
+          await this.#api.request(`/v1/sessions/${encodeURIComponent(old)}`, { method: 'DELETE' });
+        } catch (error) {
+          if (error instanceof ApiError && error.status !== 404) note = `${message} ${TEXT.deleteFailed}`;
+        }
+      }
+      this.#announce(note);
+    }
+
+    #showChat() {
+      this.#ui.handoff.hidden = true;
+      this.#ui.chat.hidden = false;
+    }
+
+    async #showHandoff() {
+      const { chat, handoff, handoffButton } = this.#ui;
+      const heading = h('h3', { tabindex: '-1', text: TEXT.handoffTitle });
+      const contact = h('div', {}, h('p', { class: 'contact', text: TEXT.contactLoading }));
+      const notice = h('p', { class: 'notice', hidden: true }); // read out when it takes the focus
+      const back = h('button', {
+        type: 'button', class: 'secondary', text: TEXT.back,
+        onclick: () => { this.#showChat(); handoffButton.focus(); },
+      });
+      const form = this.#callbackForm(contact, notice);
+      handoff.replaceChildren(h('div', { class: 'handoff' },
+        heading, h('p', { text: TEXT.handoffIntro }), contact, notice, form, h('div', { class: 'buttons' }, back)));
+      chat.hidden = true;
+      handoff.hidden = false;
+      heading.focus();
+      const config = await this.#loadConfig();
+      contact.replaceChildren(this.#contactCard(config && config.cus));
+    }
+
+    #callbackForm(contact, notice) {
+      const field = (name, label, attrs) => {
+        const id = this.#id(`handoff-${name}`);
+        const input = h(name === 'message' ? 'textarea' : 'input', { id, name, ...attrs });
+        return h('div', { class: 'field' }, h('label', { for: id, text: label }), input);
+      };
+      // The same rules as the API's, checked here so the resident learns of a typo at once.
+      // An error paragraph stays empty until needed: a screen reader reads it with the field.
+      const checks = {
+        phone: { valid: /^\+?[0-9 ()-]{6,30}$/, message: TEXT.badPhone, error: h('p', { class: 'invalid', id: this.#id('phone-error'), hidden: true }) },
+        email: { valid: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, message: TEXT.badEmail, error: h('p', { class: 'invalid', id: this.#id('email-error'), hidden: true }) },
+      };
+      const form = h('form', { novalidate: true },
+        h('p', { text: TEXT.callbackIntro }),
+        field('name', TEXT.name, { autocomplete: 'given-name', maxlength: '200' }),
+        field('phone', TEXT.phone, {
+          type: 'tel', autocomplete: 'tel', maxlength: '30', 'aria-describedby': checks.phone.error.id,
+        }),
+        checks.phone.error,
+        field('email', TEXT.email, {
+          type: 'email', autocomplete: 'email', maxlength: '254', 'aria-describedby': checks.email.error.id,
+        }),
+        checks.email.error,
+        field('message', TEXT.message, { rows: '3', maxlength: '1000' }),
+        h('p', { class: 'hint', text: TEXT.hint }),
+        h('button', { type: 'submit', class: 'primary', text: TEXT.requestCallback }));
+      form.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const value = (name) => form.elements[name].value.trim() || null;
+        let firstBad = null;
+        for (const [name, check] of Object.entries(checks)) {
+          const bad = Boolean(value(name)) && !check.valid.test(value(name));
+          check.error.hidden = !bad;
+          check.error.textContent = bad ? check.message : '';
+          if (bad) form.elements[name].setAttribute('aria-invalid', 'true');
+          else form.elements[name].removeAttribute('aria-invalid');
+          firstBad ??= bad ? form.elements[name] : null;
+        }
+        if (firstBad) { firstBad.focus(); return; }
+        const submit = form.querySelector('[type=submit]');
+        submit.disabled = true;
+        try {
+          const reply = await this.#api.json('/v1/handoff', {
+            method: 'POST',
+            body: {
+              session_id: this.#sessionId, name: value('name'), phone: value('phone'),
+              email: value('email'), message: value('message'),
+            },
+          });
+          notice.textContent = reply.message;
+          notice.classList.toggle('warn', !reply.callback_recorded);
+          contact.replaceChildren(this.#contactCard(reply.contact));
+          if (reply.callback_recorded) form.hidden = true;
+        } catch (error) {
+          notice.textContent = error.message;
+          notice.classList.add('warn');
+        } finally {
+          submit.disabled = false;
+          notice.hidden = false;
+          notice.setAttribute('tabindex', '-1');
+          notice.focus();
+        }
+      });
+      return form;
+    }
+
+    /** The CUS contact exactly as the API gives it: nothing is made up when a field is empty. */
+    #contactCard(cus) {
+      const card = h('div', { class: 'contact' });
+      const rows = cus && [
+        [TEXT.phoneLabel, cus.phone, cus.phone && `tel:${cus.phone.replace(/[^\d+]/g, '')}`],
+        [TEXT.emailLabel, cus.email, cus.email && `mailto:${cus.email}`],
+        [TEXT.addressLabel, cus.address, null],
+        [TEXT.hoursLabel, cus.hours, null],
+        [TEXT.urlLabel, cus.url, cus.url && /^https?:\/\//i.test(cus.url) ? cus.url : null],
+      ].filter(([, value]) => value);
+      if (!rows || !rows.length) {
+        card.append(h('p', { text: (cus && cus.name ? `${cus.name}. ` : '') + TEXT.contactUnknown }));
+        return card;
+      }
+      const list = h('dl', {});
+      if (cus.name) list.append(h('dt', { class: 'sr-only', text: 'Nazwa' }), h('dd', { class: 'name', text: cus.name }));
+      for (const [label, value, href] of rows) {
+        list.append(h('dt', { text: label }),
+          h('dd', {}, href ? h('a', { href, text: value }) : document.createTextNode(value)));
+      }
+      card.append(list);
+      return card;
+    }
+  }
+
+  customElements.define('okienko-chat', OkienkoChat);
+
+  function ensureElement() {
+    if (!document.querySelector('okienko-chat')) document.body.append(document.createElement('okienko-chat'));
+  }
+  // With `defer` the document is parsed already; without it, wait for <body>.
+  if (document.body) ensureElement();
+  else document.addEventListener('DOMContentLoaded', ensureElement, { once: true });
+})();

@@ -1,0 +1,112 @@
+// The staff console: API-key login, both audiences, the draft letter, its sources, copying.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+import { assertNoSeriousViolations, axeScan, focused, openBrowser } from './browser.mjs';
+
+// The scripted chat model answers the caseworker's first question with a draft letter.
+export const CASE_QUESTION = 'Mieszkaniec pyta, na jak długo przyznaje się dodatek mieszkaniowy i kiedy zapadnie decyzja.';
+const DESK_QUESTION = 'Na jak długo przyznaje się dodatek mieszkaniowy?';
+
+const squash = (text) => text.replace(/\s+/g, ' ').trim();
+
+async function submitQuestion(page, text) {
+  await page.getByRole('textbox', { name: /Pytanie|Treść pisma/ }).fill(text);
+  const answered = page.waitForResponse((r) => r.url().endsWith('/v1/chat'));
+  await page.keyboard.press('Control+Enter');
+  return answered;
+}
+
+export async function staffConsole(ctx) {
+  const browser = await openBrowser({
+    base: ctx.base,
+    viewport: { width: 1280, height: 900 },
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  const { page } = browser;
+  await page.goto('/console');
+  const keyField = page.getByLabel('Klucz API');
+  await keyField.waitFor();
+  assert.equal((await focused(page)).tag, 'input', 'the key field has focus');
+  const login = await axeScan(page, 'console-login', ctx.artifacts);
+  assertNoSeriousViolations(login, 'the console login');
+
+  // A wrong key: the first question brings the login back with the API's Polish message.
+  await keyField.fill('to-nie-jest-klucz');
+  await page.keyboard.press('Enter');
+  await page.getByRole('textbox', { name: 'Pytanie' }).waitFor();
+  const refused = await submitQuestion(page, DESK_QUESTION);
+  assert.equal(refused.status(), 401);
+  const message = (await refused.json()).error.message;
+  await page.getByRole('alert').getByText(message).waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('okienko:staff-key')), null);
+
+  // The right key, kept in sessionStorage only.
+  await keyField.fill(ctx.apiKey);
+  await page.keyboard.press('Enter');
+  await page.getByRole('textbox', { name: 'Pytanie' }).waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('okienko:staff-key')), ctx.apiKey);
+  assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing outlives the tab');
+
+  // Caseworker mode, chosen with the arrow key as a keyboard user would.
+  await page.getByRole('radio', { name: /Punkt obsługi/ }).focus();
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.getByRole('radio', { name: /Pracownik merytoryczny/ }).isChecked(), true);
+  await page.getByRole('button', { name: 'Przygotuj projekt pisma' }).waitFor();
+
+  const response = await submitQuestion(page, CASE_QUESTION);
+  assert.equal(response.status(), 200);
+  const request = response.request();
+  assert.equal(request.headers()['x-api-key'], ctx.apiKey);
+  assert.deepEqual(request.postDataJSON(), { message: CASE_QUESTION, session_id: null, audience: 'urzednik' });
+  const letter = await response.json();
+  assert.equal(letter.refused, false, letter.answer);
+  assert.ok(letter.citations.length > 0);
+
+  const title = page.getByRole('heading', { name: 'Projekt odpowiedzi' });
+  await title.waitFor();
+  assert.equal((await focused(page)).name, 'Projekt odpowiedzi', 'focus moves to the result');
+  assert.equal(squash(await page.locator('#draft-text').innerText()), squash(letter.answer));
+  const labels = [...new Set(letter.citations.map((c) => c.label))];
+  assert.deepEqual(await page.locator('#basis-list li').allInnerTexts(), labels);
+  const sources = page.locator('#sources-list > li');
+  assert.equal(await sources.count(), letter.citations.length);
+  for (const [i, c] of letter.citations.entries()) {
+    const item = sources.nth(i);
+    assert.equal(squash(await item.locator('h3').innerText()), squash(`[${c.n}] ${c.label}`));
+    assert.equal(await item.locator('blockquote').innerText(), `„${c.quote}”`);
+  }
+
+  // A marker in the letter takes the reader to its source beside it.
+  const first = letter.citations[0];
+  await page.locator('#draft-text').getByRole('button', { name: `Źródło ${first.n}` }).first().click();
+  assert.equal(await page.evaluate(() => document.activeElement.id), `source-${first.n}`);
+  assert.match(await page.locator(`#source-${first.n}`).getAttribute('class'), /highlight/);
+
+  await page.getByRole('button', { name: 'Kopiuj do schowka' }).click();
+  await page.getByText('Skopiowano do schowka.').waitFor();
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.ok(copied.startsWith('Szanowna Pani'), copied);
+  assert.doesNotMatch(copied, /\[\d+\]/, 'the letter is copied without footnote markers');
+  assert.ok(copied.includes(`Podstawa prawna:\n– ${labels[0]}`), copied);
+  assert.ok(copied.includes('[podpis pracownika]'), 'placeholders to fill in stay');
+
+  const shown = await axeScan(page, 'console-letter', ctx.artifacts);
+  assertNoSeriousViolations(shown, 'the console with a draft letter');
+  const file = path.join(ctx.artifacts, 'console.png');
+  await page.screenshot({ path: file, fullPage: true });
+
+  // Front desk mode: an answer rather than a letter, in the same case.
+  await page.getByRole('radio', { name: /Pracownik merytoryczny/ }).focus();
+  await page.keyboard.press('ArrowUp');
+  const desk = await submitQuestion(page, DESK_QUESTION);
+  assert.equal(desk.status(), 200);
+  assert.deepEqual(desk.request().postDataJSON(), { message: DESK_QUESTION, session_id: letter.session_id, audience: 'pracownik' });
+  await page.getByRole('heading', { name: 'Odpowiedź', exact: true }).waitFor();
+
+  await page.getByRole('button', { name: 'Wyloguj' }).click();
+  await keyField.waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('okienko:staff-key')), null);
+  await browser.close();
+  return { screenshots: [file], axe: { login, letter: shown } };
+}

@@ -1,0 +1,494 @@
+// Scenarios of the resident's widget, on the demo page of the (fictional) city's site.
+import assert from 'node:assert/strict';
+import path from 'node:path';
+
+import {
+  assertNoSeriousViolations,
+  assertVisibleFocus,
+  axeScan,
+  focused,
+  openBrowser,
+  tabTo,
+} from './browser.mjs';
+
+// The scripted chat model behind the test server answers this question with three cited sentences.
+export const QUESTION = 'Na jak długo przyznaje się dodatek mieszkaniowy?';
+
+const SENT = 'Wysłano pytanie. Okienko przygotowuje odpowiedź.';
+const squash = (text) => text.replace(/\s+/g, ' ').trim();
+const withoutMarkers = (text) => squash(text.replace(/\s*\[\d+\]/g, ''));
+
+/** The widget's parts, located through its (open) shadow root. */
+function widget(page) {
+  return {
+    launcher: page.locator('okienko-chat .launcher'),
+    panel: page.locator('okienko-chat .panel'),
+    question: page.getByRole('textbox', { name: 'Twoje pytanie' }),
+    answers: page.locator('okienko-chat article.msg.bot'),
+    live: page.locator('okienko-chat [aria-live="polite"]'),
+    button: (name) => page.locator('okienko-chat').getByRole('button', { name, exact: true }),
+  };
+}
+
+async function openDemo(ctx, options = {}) {
+  const browser = await openBrowser({ base: ctx.base, ...options });
+  await browser.page.goto('/demo');
+  await widget(browser.page).launcher.waitFor();
+  return browser;
+}
+
+/** Reads a value the widget keeps in sessionStorage (JSON), or null. */
+function stored(page, key) {
+  return page.evaluate((k) => JSON.parse(sessionStorage.getItem(k) ?? 'null'), key);
+}
+
+/**
+ * Sends a question (typed, then Enter) and waits until the finished answer is announced.
+ * Returns the request body and the stream's authoritative `done` payload. The payload is read
+ * from the transcript the widget keeps in sessionStorage: Chromium does not keep the body of a
+ * response the page consumed as a stream, so the test cannot read it off the network.
+ */
+async function ask(page, text, { typed = false } = {}) {
+  const streamed = page.waitForResponse((r) => r.url().endsWith('/v1/chat/stream'));
+  if (typed) {
+    await page.keyboard.type(text);
+    await page.keyboard.press('Enter');
+  } else {
+    await widget(page).question.fill(text);
+    await widget(page).question.press('Enter');
+  }
+  const response = await streamed;
+  assert.equal(response.status(), 200);
+  assert.match(response.headers()['content-type'], /^text\/event-stream/);
+  await page.waitForFunction(() => {
+    const root = document.querySelector('okienko-chat').shadowRoot;
+    return !root.querySelector('article[aria-busy]')
+      && root.querySelector('[aria-live="polite"]').textContent.startsWith('Odpowiedź Okienka:');
+  });
+  const transcript = await stored(page, 'okienko:transcript');
+  const { question, result: done } = transcript[transcript.length - 1];
+  assert.equal(question, text);
+  return { request: response.request().postDataJSON(), done };
+}
+
+/** Records what the live region says and what the answer bubble shows while it streams. */
+function traceWidget(page) {
+  return page.evaluate(() => {
+    const root = document.querySelector('okienko-chat').shadowRoot;
+    const live = root.querySelector('[aria-live="polite"]');
+    window.okienkoTrace = { live: [], partial: [] };
+    new MutationObserver(() => {
+      if (live.textContent) window.okienkoTrace.live.push(live.textContent);
+    }).observe(live, { childList: true, characterData: true, subtree: true });
+    new MutationObserver(() => {
+      const growing = root.querySelector('article[aria-busy="true"] .typing');
+      if (growing) window.okienkoTrace.partial.push(growing.textContent);
+    }).observe(root.querySelector('.messages'), { childList: true, characterData: true, subtree: true });
+  });
+}
+
+function polishDate(iso) {
+  return new Intl.DateTimeFormat('pl-PL', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
+}
+
+/** The citation list of the last answer matches `done`; the first footnote opens and closes. */
+async function checkCitations(page, done) {
+  const answer = widget(page).answers.last();
+  assert.equal(squash(await answer.locator('.answer').innerText()), squash(done.answer));
+  assert.ok(done.citations.length > 0, 'the answer cites something');
+  const toggles = answer.locator('.source-toggle');
+  assert.equal(await toggles.count(), done.citations.length);
+
+  const [first] = done.citations;
+  const toggle = toggles.first();
+  assert.match(await toggle.innerText(), new RegExp(`\\[${first.n}\\]`));
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  const body = answer.locator(`#${await toggle.getAttribute('aria-controls')}`);
+  assert.equal(await body.isVisible(), false);
+
+  await toggle.click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'true');
+  await body.waitFor({ state: 'visible' });
+  assert.equal(await body.locator('blockquote').innerText(), `„${first.quote}”`);
+  const details = squash(await body.locator('dl').innerText());
+  for (const expected of [first.label, first.title, first.source]) assert.ok(details.includes(squash(expected)), expected);
+  if (first.valid_from) assert.ok(details.includes(polishDate(first.valid_from)));
+  // The inline [n] markers control the same footnote and show its state.
+  const inline = answer.locator(`.ref[aria-controls="${await toggle.getAttribute('aria-controls')}"]`);
+  assert.ok((await inline.count()) > 0, 'the answer text carries the footnote marker');
+  assert.equal(await inline.first().getAttribute('aria-expanded'), 'true');
+  await inline.first().click();
+  assert.equal(await toggle.getAttribute('aria-expanded'), 'false');
+  assert.equal(await body.isVisible(), false);
+}
+
+// ------------------------------------------------------------------------------------------------
+
+/** Ask, watch it stream, see the citations, expand one; the conversation survives a reload. */
+export async function askAndCite(ctx) {
+  const browser = await openDemo(ctx);
+  const { page } = browser;
+  const ui = widget(page);
+  await ui.launcher.click();
+  assert.equal(await ui.launcher.getAttribute('aria-expanded'), 'true');
+  await ui.panel.waitFor({ state: 'visible' });
+  assert.equal((await focused(page)).tag, 'textarea', 'opening puts the cursor in the question box');
+
+  const config = await (await page.request.get('/v1/config')).json();
+  await page.locator('okienko-chat .privacy', { hasText: config.privacy_note }).waitFor();
+
+  await traceWidget(page);
+  const { request, done } = await ask(page, QUESTION);
+  assert.deepEqual(request, { message: QUESTION, session_id: null, audience: 'mieszkaniec' });
+  assert.equal(done.refused, false, done.answer);
+  assert.equal(done.mode, 'llm');
+
+  // The answer grew on screen (the model's checked sentences, one by one) before it finished.
+  const trace = await page.evaluate(() => window.okienkoTrace);
+  const final = squash(done.answer);
+  const partial = [...new Set(trace.partial.map(squash))].filter((t) => t && t !== final && final.startsWith(t));
+  assert.ok(partial.length >= 2, `several partial answers were on screen: ${JSON.stringify(trace.partial)}`);
+  // The live region announced the question being sent and then the finished answer, once.
+  const announced = trace.live.filter((t) => t !== SENT);
+  assert.equal(announced.length, 1, `one announcement of the answer: ${JSON.stringify(trace.live)}`);
+  assert.ok(announced[0].startsWith(`Odpowiedź Okienka: ${withoutMarkers(done.answer)}`), announced[0]);
+
+  await checkCitations(page, done);
+  assert.equal(await stored(page, 'okienko:session'), done.session_id);
+
+  const followUp = await ask(page, 'A od kiedy się go liczy?');
+  assert.equal(followUp.request.session_id, done.session_id, 'the second question continues the conversation');
+
+  // Another page of the site (here: the same one reloaded) shows the same conversation.
+  await page.reload();
+  await ui.launcher.click();
+  assert.equal(await ui.answers.count(), 2);
+  assert.equal(squash(await ui.answers.first().locator('.answer').innerText()), squash(done.answer));
+  await browser.close();
+  return { session_id: done.session_id };
+}
+
+/** 👍 on an answer is sent (202), then a comment with it. */
+export async function feedback(ctx) {
+  const browser = await openDemo(ctx);
+  const { page } = browser;
+  const ui = widget(page);
+  await ui.launcher.click();
+  const { done } = await ask(page, QUESTION);
+  const answer = ui.answers.last();
+
+  const rated = page.waitForResponse((r) => r.url().endsWith('/v1/feedback'));
+  await answer.getByRole('button', { name: 'Tak, pomocna' }).click();
+  const response = await rated;
+  assert.equal(response.status(), 202);
+  assert.deepEqual(response.request().postDataJSON(), { answer_id: done.answer_id, rating: 'up', comment: null });
+  assert.equal(await answer.getByRole('button', { name: 'Tak, pomocna' }).getAttribute('aria-pressed'), 'true');
+  assert.equal(await answer.getByRole('button', { name: 'Nie, niepomocna' }).getAttribute('aria-pressed'), 'false');
+  await answer.getByText('Dziękujemy za ocenę.').waitFor();
+
+  const comment = 'Odpowiedź była jasna, dziękuję.';
+  await answer.getByRole('textbox', { name: 'Komentarz do odpowiedzi (nieobowiązkowy)' }).fill(comment);
+  const commented = page.waitForResponse((r) => r.url().endsWith('/v1/feedback'));
+  await answer.getByRole('button', { name: 'Wyślij komentarz' }).click();
+  const second = await commented;
+  assert.equal(second.status(), 202);
+  assert.deepEqual(second.request().postDataJSON(), { answer_id: done.answer_id, rating: 'up', comment });
+  await answer.getByText('Dziękujemy za komentarz.').waitFor();
+  assert.equal(await answer.locator('form.comment').isVisible(), false);
+  await browser.close();
+  return { answer_id: done.answer_id, comment };
+}
+
+/** "Porozmawiaj z pracownikiem": the CUS contact from /v1/config, and a callback request. */
+export async function handoff(ctx) {
+  const browser = await openDemo(ctx);
+  const { page } = browser;
+  const ui = widget(page);
+  await ui.launcher.click();
+  const { done } = await ask(page, QUESTION);
+  const config = await (await page.request.get('/v1/config')).json();
+
+  await ui.button('Porozmawiaj z pracownikiem').first().click();
+  const heading = page.locator('okienko-chat').getByRole('heading', { name: 'Porozmawiaj z pracownikiem' });
+  await heading.waitFor();
+  assert.equal((await focused(page)).tag, 'h3', 'focus moves to the hand-off view');
+  const card = page.locator('okienko-chat .contact');
+  await card.locator('dl').waitFor();
+  const shown = squash(await card.innerText());
+  // Exactly what the API configured: present fields shown, absent ones not made up.
+  for (const [field, label] of [['phone', 'Telefon'], ['email', 'E-mail'], ['address', 'Adres'], ['hours', 'Godziny pracy'], ['url', 'Strona internetowa']]) {
+    if (config.cus[field]) assert.ok(shown.includes(config.cus[field]), `${field} shown`);
+    else assert.ok(!shown.includes(label), `${field} is not configured, so not shown`);
+  }
+  if (config.cus.phone) {
+    assert.equal(await card.getByRole('link', { name: config.cus.phone }).getAttribute('href'), `tel:${config.cus.phone.replace(/[^\d+]/g, '')}`);
+  }
+
+  const sent = [];
+  page.on('request', (r) => { if (r.url().endsWith('/v1/handoff')) sent.push(r); });
+  const form = page.locator('okienko-chat form:has(input[name="email"])');
+  await form.getByRole('textbox', { name: 'Imię' }).fill('Jan');
+  await form.getByRole('textbox', { name: 'E-mail' }).fill('jan@');
+  await form.getByRole('button', { name: 'Poproś o kontakt' }).click();
+  await form.getByText('Wpisz adres e-mail w postaci').waitFor();
+  assert.equal(await form.getByRole('textbox', { name: 'E-mail' }).getAttribute('aria-invalid'), 'true');
+  assert.equal((await focused(page)).tag, 'input', 'focus goes to the field to correct');
+  assert.equal(sent.length, 0, 'nothing is sent while the e-mail is malformed');
+
+  const phone = '+48 600 000 000';
+  await form.getByRole('textbox', { name: 'E-mail' }).fill('jan@example.org');
+  await form.getByRole('textbox', { name: 'Telefon' }).fill(phone);
+  await form.getByRole('textbox', { name: 'W jakiej sprawie? (nieobowiązkowe)' }).fill('Proszę o telefon w sprawie dodatku.');
+  const replied = page.waitForResponse((r) => r.url().endsWith('/v1/handoff'));
+  await form.getByRole('button', { name: 'Poproś o kontakt' }).click();
+  const response = await replied;
+  assert.equal(response.status(), 200);
+  assert.deepEqual(response.request().postDataJSON(), {
+    session_id: done.session_id, name: 'Jan', phone, email: 'jan@example.org',
+    message: 'Proszę o telefon w sprawie dodatku.',
+  });
+  const reply = await response.json();
+  assert.equal(reply.callback_recorded, true, reply.message);
+  const notice = page.locator('okienko-chat .notice');
+  await notice.waitFor();
+  assert.equal(squash(await notice.innerText()), squash(reply.message));
+  assert.equal(await form.isVisible(), false, 'the form goes once the request is kept');
+
+  await ui.button('Wróć do rozmowy').click();
+  await ui.question.waitFor();
+  assert.match((await focused(page)).name, /Porozmawiaj z pracownikiem/);
+  await browser.close();
+  return { phone, session_id: done.session_id };
+}
+
+/** "Nowa rozmowa" and "Usuń rozmowę" erase the conversation on the server and in the browser. */
+export async function newConversation(ctx) {
+  const browser = await openDemo(ctx);
+  const { page } = browser;
+  const ui = widget(page);
+  await ui.launcher.click();
+  const first = await ask(page, QUESTION);
+
+  const erased = page.waitForResponse((r) => r.request().method() === 'DELETE');
+  await ui.button('Nowa rozmowa').click();
+  const response = await erased;
+  assert.equal(response.status(), 204);
+  assert.ok(response.url().endsWith(`/v1/sessions/${first.done.session_id}`), response.url());
+  assert.equal(await ui.answers.count(), 0);
+  assert.equal(await stored(page, 'okienko:session'), null);
+  assert.equal(await stored(page, 'okienko:transcript'), null);
+  assert.equal((await focused(page)).tag, 'textarea');
+  await page.locator('okienko-chat [aria-live="polite"]', { hasText: 'Rozpoczęto nową rozmowę.' }).waitFor();
+  const gone = await page.request.get(`/v1/sessions/${first.done.session_id}`);
+  assert.equal(gone.status(), 404, 'the server no longer has the old conversation');
+
+  const second = await ask(page, QUESTION);
+  assert.equal(second.request.session_id, null, 'the new conversation starts without the old id');
+  assert.notEqual(second.done.session_id, first.done.session_id);
+
+  const deleted = page.waitForResponse((r) => r.request().method() === 'DELETE');
+  await ui.button('Usuń rozmowę').click();
+  assert.equal((await deleted).status(), 204);
+  await page.locator('okienko-chat [aria-live="polite"]', { hasText: 'Rozmowa została usunięta.' }).waitFor();
+  assert.equal(await ui.answers.count(), 0);
+  await browser.close();
+  return {};
+}
+
+/** Everything with the keyboard alone: Tab, Shift+Tab, Enter, Space, Escape. */
+export async function keyboard(ctx) {
+  const browser = await openDemo(ctx);
+  const { page } = browser;
+  const ui = widget(page);
+
+  const launcher = await tabTo(page, (f) => f.inWidget && f.name.includes('Zapytaj Okienko'));
+  assertVisibleFocus(launcher);
+  await page.keyboard.press('Enter');
+  await ui.panel.waitFor({ state: 'visible' });
+  assert.equal((await focused(page)).tag, 'textarea');
+
+  const { done } = await ask(page, QUESTION, { typed: true });
+  assert.ok(done.citations.length > 0);
+  assert.equal((await focused(page)).tag, 'textarea', 'focus stays in the question box');
+
+  // Back from the question box into the answer: the last source's toggle comes before the thumbs.
+  const toggle = await tabTo(page, (f) => f.classes.includes('source-toggle'), { back: true });
+  assertVisibleFocus(toggle);
+  assert.equal(toggle.expanded, 'false');
+  await page.keyboard.press('Enter');
+  assert.equal((await focused(page)).expanded, 'true', 'Enter opens the footnote');
+  await page.locator('okienko-chat .source-body:visible blockquote').waitFor();
+  await page.keyboard.press('Space');
+  assert.equal((await focused(page)).expanded, 'false', 'Space closes it again');
+
+  const thumb = await tabTo(page, (f) => f.name === 'Tak, pomocna');
+  assertVisibleFocus(thumb);
+  const rated = page.waitForResponse((r) => r.url().endsWith('/v1/feedback'));
+  await page.keyboard.press('Enter');
+  assert.equal((await rated).status(), 202);
+
+  const handoffButton = await tabTo(page, (f) => f.name === 'Porozmawiaj z pracownikiem' && f.classes.includes('link-button'));
+  assertVisibleFocus(handoffButton);
+  await page.keyboard.press('Enter');
+  assert.equal((await focused(page)).tag, 'h3');
+  const nameField = await tabTo(page, (f) => f.tag === 'input');
+  assertVisibleFocus(nameField);
+
+  await page.keyboard.press('Escape');
+  await ui.panel.waitFor({ state: 'hidden' });
+  const back = await focused(page);
+  assert.ok(back?.inWidget && back.name.includes('Zapytaj Okienko'), `Escape returns focus to the launcher, not ${JSON.stringify(back)}`);
+  assert.equal(await ui.launcher.getAttribute('aria-expanded'), 'false');
+
+  await page.keyboard.press('Enter');
+  await ui.panel.waitFor({ state: 'visible' });
+  assert.equal((await focused(page)).tag, 'textarea', 'reopening shows the conversation, cursor in the box');
+  const close = await tabTo(page, (f) => f.name === 'Zamknij asystenta', { back: true });
+  assertVisibleFocus(close);
+  await page.keyboard.press('Enter');
+  await ui.panel.waitFor({ state: 'hidden' });
+  assert.ok((await focused(page))?.name.includes('Zapytaj Okienko'), 'closing returns focus to the launcher');
+  await browser.close();
+  return {};
+}
+
+/** Desktop, phone and 200 % zoom: the panel fits; screenshots for a person to look at. */
+export async function screenshots(ctx) {
+  const shots = [];
+  const cases = [
+    { name: 'widget-desktop', viewport: { width: 1280, height: 800 }, full: false },
+    { name: 'widget-phone', viewport: { width: 390, height: 844 }, full: true, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+    // 1280×800 at 200 % zoom leaves 640×400 CSS pixels.
+    { name: 'widget-zoom200', viewport: { width: 640, height: 400 }, full: true },
+  ];
+  for (const { name, full, ...options } of cases) {
+    const browser = await openDemo(ctx, options);
+    const { page } = browser;
+    const ui = widget(page);
+    await ui.launcher.click();
+    await ui.panel.waitFor({ state: 'visible' });
+    const box = await ui.panel.boundingBox();
+    const { width, height } = options.viewport;
+    if (full) {
+      assert.deepEqual(box, { x: 0, y: 0, width, height }, `${name}: the panel fills the screen`);
+      assert.equal(await ui.panel.getAttribute('aria-modal'), 'true');
+      assert.equal(await ui.launcher.isVisible(), false);
+    } else {
+      assert.ok(box.width <= 420 && box.x + box.width <= width && box.y >= 0, `${name}: ${JSON.stringify(box)}`);
+      assert.equal(await ui.panel.getAttribute('aria-modal'), 'false');
+    }
+    await ask(page, QUESTION);
+    await ui.answers.last().locator('.source-toggle').first().click();
+    // Nothing sticks out sideways, and the question box and send button stay on screen.
+    const overflow = await page.evaluate(() => {
+      const root = document.querySelector('okienko-chat').shadowRoot;
+      const panel = root.querySelector('.panel');
+      return [panel, ...panel.querySelectorAll('.messages, .answer, .sources, .composer')]
+        .filter((node) => node.scrollWidth > node.clientWidth + 1)
+        .map((node) => node.className);
+    });
+    assert.deepEqual(overflow, [], `${name}: horizontal overflow`);
+    for (const part of [ui.question, ui.button('Wyślij')]) {
+      const b = await part.boundingBox();
+      assert.ok(b && b.y >= 0 && b.y + b.height <= height + 1 && b.x + b.width <= width + 1, `${name}: ${JSON.stringify(b)}`);
+    }
+    if (full) {
+      // Full-screen, the panel is modal: Tab from its last control comes back to its first.
+      await ui.button('Usuń rozmowę').focus();
+      await page.keyboard.press('Tab');
+      assert.ok((await focused(page)).inWidget, `${name}: Tab left the full-screen panel`);
+    }
+    const file = path.join(ctx.artifacts, `${name}.png`);
+    await page.screenshot({ path: file });
+    shots.push(file);
+    await browser.close();
+  }
+  return { screenshots: shots };
+}
+
+/** axe-core on the demo page: closed, open with an answer and a footnote, the hand-off view. */
+export async function axeDemo(ctx) {
+  const browser = await openDemo(ctx);
+  const { page } = browser;
+  const ui = widget(page);
+  const report = {};
+  report.closed = await axeScan(page, 'demo-closed', ctx.artifacts);
+  assertNoSeriousViolations(report.closed, 'the demo page');
+
+  await ui.launcher.click();
+  await ask(page, QUESTION);
+  const answer = ui.answers.last();
+  await answer.locator('.source-toggle').first().click();
+  await answer.getByRole('button', { name: 'Nie, niepomocna' }).click();
+  await answer.locator('form.comment').waitFor();
+  report.answer = await axeScan(page, 'demo-widget-answer', ctx.artifacts);
+  assertNoSeriousViolations(report.answer, 'the open widget with an answer');
+
+  await ui.button('Porozmawiaj z pracownikiem').first().click();
+  await page.locator('okienko-chat .contact dl').waitFor();
+  report.handoff = await axeScan(page, 'demo-widget-handoff', ctx.artifacts);
+  assertNoSeriousViolations(report.handoff, 'the hand-off view');
+  await browser.close();
+  return { axe: report };
+}
+
+/** Failures reach the resident in Polish: an error event, 429, no network, a cut stream. */
+export async function errors(ctx) {
+  const browser = await openDemo(ctx);
+  const { page } = browser;
+  const ui = widget(page);
+  await ui.launcher.click();
+
+  // An empty question is not sent.
+  let sent = 0;
+  page.on('request', (r) => { if (r.url().endsWith('/v1/chat/stream')) sent += 1; });
+  await ui.question.press('Enter');
+  await page.locator('okienko-chat').getByText('Wpisz pytanie.').waitFor();
+  assert.equal(await ui.question.getAttribute('aria-invalid'), 'true');
+  assert.equal(sent, 0);
+
+  const sse = (...events) => events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join('');
+  const cases = [
+    {
+      reply: { status: 200, contentType: 'text/event-stream', body: sse(['token', { text: 'Zaczynam ' }], ['error', { code: 'internal_error', message: 'Przepraszamy, wystąpił błąd (test).' }]) },
+      shown: 'Przepraszamy, wystąpił błąd (test).',
+    },
+    {
+      reply: { status: 429, contentType: 'application/json', headers: { 'Retry-After': '30' }, body: JSON.stringify({ error: { code: 'rate_limited', message: 'Zadano zbyt wiele pytań w krótkim czasie.' } }) },
+      shown: 'Zadano zbyt wiele pytań w krótkim czasie. Możesz spróbować ponownie za 30 s.',
+    },
+    { abort: true, shown: 'Nie udało się połączyć z Okienkiem. Sprawdź połączenie z internetem i spróbuj ponownie.' },
+    {
+      reply: { status: 200, contentType: 'text/event-stream', body: sse(['token', { text: 'Urwana odpo' }]) },
+      shown: 'Odpowiedź została przerwana. Spróbuj zadać pytanie jeszcze raz.',
+    },
+  ];
+  for (const { reply, abort, shown } of cases) {
+    await page.unroute('**/v1/chat/stream');
+    await page.route('**/v1/chat/stream', (route) => (abort ? route.abort('connectionrefused') : route.fulfill(reply)));
+    await ui.question.fill(QUESTION);
+    await ui.question.press('Enter');
+    const bubble = page.locator('okienko-chat article.msg.error').last();
+    await bubble.getByText(shown).waitFor();
+    await page.locator('okienko-chat [aria-live="polite"]', { hasText: shown }).waitFor();
+  }
+
+  // Server text is text: markup in an answer or a citation is shown, never run.
+  const hostile = '<img src=x onerror="window.pwned=1"> Odpowiedź [1]';
+  const done = {
+    answer: hostile, refused: false, reason: null, mode: 'llm', session_id: 'abcdefgh12', answer_id: 'x1',
+    citations: [{ n: 1, title: '<b>Tytuł</b>', label: '<script>window.pwned=2</script>', source: 'javascript:alert(1)', quote: '<i>cytat</i>', valid_from: null }],
+  };
+  await page.unroute('**/v1/chat/stream');
+  await page.route('**/v1/chat/stream', (route) => route.fulfill({ status: 200, contentType: 'text/event-stream', body: sse(['done', done]) }));
+  await ui.question.fill(QUESTION);
+  await ui.question.press('Enter');
+  const last = ui.answers.last();
+  await last.getByText('<img src=x', { exact: false }).waitFor();
+  await last.locator('.source-toggle').click();
+  assert.equal(await last.locator('img, b, i, script').count(), 0, 'no element came from server text');
+  assert.equal(await last.locator('a[href^="javascript"]').count(), 0, 'a non-web source is not a link');
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+  await browser.close();
+  return {};
+}

@@ -1,0 +1,168 @@
+"""The OpenAI-compatible facade, driven by the official `openai` client over real HTTP."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+import redis
+import uvicorn
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.security import key_digest
+from rag.runtime import Runtime, build_runtime
+from tests.api_support import (
+    EMBEDDER,
+    QUESTION,
+    api_settings,
+    copy_knowledge_base,
+    drop_keys,
+    ingest,
+    new_prefix,
+    redis_client,
+)
+
+STAFF_KEY = "klucz-pracownika-openai"
+STAFF_QUESTION = "wzór pouczenia o prawie do odwołania od decyzji"
+
+
+@pytest.fixture(scope="module")
+def rclient() -> Iterator[redis.Redis]:
+    client = redis_client()
+    yield client
+    drop_keys(client, "okienko:session:*")
+    client.close()
+
+
+@pytest.fixture(scope="module")
+def runtime(tmp_path_factory: pytest.TempPathFactory, rclient: redis.Redis) -> Iterator[Runtime]:
+    del rclient  # only for the skip when Redis is missing
+    root = tmp_path_factory.mktemp("api-openai")
+    ingest(root / "data", copy_knowledge_base(root / "kb"))
+    settings = api_settings(root / "data", api_key_hashes=[key_digest(STAFF_KEY)])
+    built = build_runtime(settings, embedder=EMBEDDER)
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(runtime: Runtime, rclient: redis.Redis) -> Iterator[str]:
+    """The app under a real uvicorn server on a free port, in a thread."""
+    prefix = new_prefix()
+    app = create_app(runtime.settings, runtime=runtime, redis_prefix=prefix)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, name="okienko-api-test")
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "the server did not start"
+        threading.Event().wait(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}/v1"
+    server.should_exit = True
+    thread.join(timeout=10)
+    drop_keys(rclient, prefix + "*")
+
+
+@pytest.fixture
+def client(base_url: str) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(base_url=base_url, api_key="nie-potrzebny", max_retries=0) as c:
+        yield c
+
+
+def citations_of(model: Any) -> list[dict[str, Any]]:
+    extra = model.model_extra or {}
+    found: list[dict[str, Any]] = extra["citations"]
+    return found
+
+
+def test_a_completion_carries_the_answer_and_its_citations(client: openai.OpenAI) -> None:
+    completion = client.chat.completions.create(
+        model="okienko",
+        messages=[
+            {"role": "system", "content": "Jesteś pomocnym asystentem."},
+            {"role": "user", "content": "Dzień dobry"},
+            {"role": "assistant", "content": "Dzień dobry, w czym pomóc?"},
+            {"role": "user", "content": QUESTION},
+        ],
+    )
+    assert completion.object == "chat.completion"
+    assert completion.model == "okienko"
+    (choice,) = completion.choices
+    assert choice.finish_reason == "stop"
+    assert choice.message.role == "assistant"
+    assert choice.message.content is not None
+    assert "6 miesięcy" in choice.message.content
+    citations = citations_of(completion)
+    assert citations
+    assert {"n", "title", "label", "source", "quote", "valid_from"} == set(citations[0])
+    assert f"[{citations[0]['n']}]" in choice.message.content
+
+
+def test_a_streamed_completion_carries_the_answer_then_its_citations(
+    client: openai.OpenAI,
+) -> None:
+    messages: list[Any] = [{"role": "user", "content": [{"type": "text", "text": QUESTION}]}]
+    chunks = list(client.chat.completions.create(model="okienko", messages=messages, stream=True))
+    assert chunks[0].choices[0].delta.role == "assistant"
+    assert len({c.id for c in chunks}) == 1
+    text = "".join(c.choices[0].delta.content or "" for c in chunks)
+    assert "6 miesięcy" in text
+    assert len(chunks) >= 3  # the role, the text, the end
+    assert chunks[-1].choices[0].finish_reason == "stop"
+    assert all(c.choices[0].finish_reason is None for c in chunks[:-1])
+    citations = citations_of(chunks[-1])
+    assert citations
+    assert all(f"[{c['n']}]" in text for c in citations)
+
+
+def test_staff_audience_needs_a_staff_key(base_url: str) -> None:
+    staff = {"X-Okienko-Audience": "urzednik"}
+    messages: list[Any] = [{"role": "user", "content": STAFF_QUESTION}]
+    with openai.OpenAI(base_url=base_url, api_key="zly-klucz", max_retries=0) as anonymous:
+        with pytest.raises(openai.AuthenticationError) as raised:
+            anonymous.chat.completions.create(
+                model="okienko", messages=messages, extra_headers=staff
+            )
+        assert raised.value.status_code == 401
+        resident = anonymous.chat.completions.create(model="okienko", messages=messages)
+    with openai.OpenAI(base_url=base_url, api_key=STAFF_KEY, max_retries=0) as employee:
+        answer = employee.chat.completions.create(
+            model="okienko", messages=messages, extra_headers=staff
+        )
+    assert any("dla-pracownikow" in c["source"] for c in citations_of(answer))
+    assert not any("dla-pracownikow" in c["source"] for c in citations_of(resident))
+
+
+def test_without_a_user_message_the_request_is_refused(client: openai.OpenAI) -> None:
+    with pytest.raises(openai.UnprocessableEntityError) as raised:
+        client.chat.completions.create(
+            model="okienko", messages=[{"role": "system", "content": "Bez pytania."}]
+        )
+    body: Any = raised.value.body
+    assert body["code"] == "invalid_request"
+    assert "wiadomość użytkownika" in body["message"]
+
+
+def test_the_facade_answers_json_over_test_client(runtime: Runtime) -> None:
+    settings = runtime.settings.model_copy(update={"redis_url": None})
+    with TestClient(create_app(settings, runtime=runtime)) as c:
+        response = c.post(
+            "/v1/chat/completions",
+            json={"model": "x", "messages": [{"role": "user", "content": QUESTION}]},
+        )
+        assert response.status_code == 200
+        body = response.json()
+        assert set(body) == {"id", "object", "created", "model", "choices", "usage", "citations"}
+        assert body["id"].startswith("chatcmpl-")
+        bad_audience = c.post(
+            "/v1/chat/completions",
+            json={"messages": [{"role": "user", "content": QUESTION}]},
+            headers={"X-Okienko-Audience": "prezes"},
+        )
+        assert bad_audience.status_code == 422

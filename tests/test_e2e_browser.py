@@ -1,0 +1,285 @@
+"""The widget, the demo page and the staff console in real headless Chromium.
+
+The real app (`api.app.create_app`) runs under uvicorn in a background thread, over a few
+knowledge-base documents indexed with the fake embedder, real Redis, and the scripted
+OpenAI-compatible server as its chat model, so answers stream sentence by sentence as they do
+from vLLM. Each scenario is a script in `tests/e2e/` that node runs with playwright-core, driving
+Debian's `/usr/bin/chromium` (never a downloaded browser), and axe-core for accessibility.
+Screenshots and axe reports land in `tests/e2e/artifacts/`.
+
+Needs `apt-get install -y chromium` and `npm ci --prefix tests/e2e`; without them the tests are
+skipped, except where CI is set: there they fail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import uvicorn
+
+from api.app import create_app
+from api.feedback import FeedbackStore
+from api.redis_link import RedisLink
+from rag.runtime import Runtime, build_runtime
+from tests.api_support import (
+    EMBEDDER,
+    REDIS_URL,
+    api_settings,
+    copy_knowledge_base,
+    drop_keys,
+    ingest,
+    new_prefix,
+    redis_client,
+)
+from tests.openai_server import OpenAIServer, Reply
+
+ROOT = Path(__file__).resolve().parent.parent
+E2E = ROOT / "tests" / "e2e"
+ARTIFACTS = E2E / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+STAFF_KEY = "klucz-pracownika-do-testow"
+RUN_TIMEOUT_SECONDS = 600
+
+# What the scripted model says. Every sentence cites the first passages, and the citation check
+# keeps the markers of those that support it; the words follow the indexed documents closely.
+RESIDENT_REPLY = (
+    "Dodatek mieszkaniowy przyznaje się na 6 miesięcy [1][2][3]. "
+    "O dodatku mieszkaniowym urząd rozstrzyga decyzją w ciągu miesiąca od złożenia wniosku "
+    "[1][2][3]. Dodatek wypłaca się do 10. dnia miesiąca [1][2][3]."
+)
+LETTER = (
+    "Szanowna Pani / Szanowny Panie,\n\n"
+    "w odpowiedzi na pismo z dnia [data] uprzejmie informuję, że dodatek mieszkaniowy przyznaje "
+    "się na 6 miesięcy [1][2][3]. Decyzję w sprawie dodatku mieszkaniowego wydaje się w terminie "
+    "miesiąca od dnia złożenia wniosku [1][2][3].\n\n"
+    "Z poważaniem\n[podpis pracownika]"
+)
+# The console scenario's caseworker question (tests/e2e/console.mjs, CASE_QUESTION).
+CASE_QUESTION = (
+    "Mieszkaniec pyta, na jak długo przyznaje się dodatek mieszkaniowy i kiedy zapadnie decyzja."
+)
+
+
+def _missing() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not CHROMIUM.is_file():
+        return f"{CHROMIUM} is missing (apt-get install -y chromium)"
+    for package in ("playwright-core", "axe-core"):
+        if not (E2E / "node_modules" / package).is_dir():
+            return f"tests/e2e/node_modules/{package} is missing (npm ci --prefix tests/e2e)"
+    return None
+
+
+@dataclass(frozen=True)
+class Site:
+    url: str
+    llm: OpenAIServer
+    runtime: Runtime
+    redis: redis.Redis
+    prefix: str  # of every Redis key this app writes
+
+
+def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
+    """Run `app` under uvicorn on a free loopback port in a thread; wait until it listens."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none", lifespan="on"))
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [listener]}, name="e2e-uvicorn", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    reason = _missing()
+    if reason:
+        # CI installs both: there a missing one is a broken set-up, not a reason to skip.
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI is set, so the browser tests must run")
+        pytest.skip(reason)
+    client = redis_client()
+    prefix = new_prefix()
+    root = tmp_path_factory.mktemp("e2e")
+    ingest(root / "data", copy_knowledge_base(root / "kb"))
+    with OpenAIServer() as llm:
+        # Word by word with a pause, so the widget visibly receives the answer in pieces.
+        llm.default = Reply(RESIDENT_REPLY, piece_delay=0.03)
+        settings = api_settings(
+            root / "data",
+            llm_base_url=llm.url,
+            llm_timeout_seconds=10,
+            api_key_hashes=[hashlib.sha256(STAFF_KEY.encode()).hexdigest()],
+            cus_name="Centrum Usług Społecznych (dane testowe)",
+            cus_hours="pon.–pt. 8:00–15:00",
+        )
+        runtime = build_runtime(settings, embedder=EMBEDDER)
+        server, thread, url = _serve(create_app(settings, runtime=runtime, redis_prefix=prefix))
+        try:
+            yield Site(url=url, llm=llm, runtime=runtime, redis=client, prefix=prefix)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            runtime.close()
+            drop_keys(client, prefix + "*", "okienko:session:*")
+            client.close()
+
+
+# Run in one node process (loading playwright-core takes seconds), each in a fresh browser.
+# The console goes first: the caseworker's letter is the first reply scripted for the model.
+SCENARIOS = (
+    "console",
+    "ask-and-cite",
+    "feedback",
+    "handoff",
+    "new-conversation",
+    "keyboard",
+    "errors",
+    "axe-demo",
+    "screenshots",
+)
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    results: dict[str, dict[str, Any]]  # scenario → its RESULT line
+    output: str  # everything node printed, for a failure message
+    letter_request: int  # index in the model's requests of the caseworker's letter
+
+
+@pytest.fixture(scope="module")
+def outcomes(site: Site) -> Outcomes:
+    site.llm.script(Reply(LETTER))
+    asked = len(site.llm.requests)
+    done = subprocess.run(
+        [
+            "node",
+            str(E2E / "run.mjs"),
+            *SCENARIOS,
+            "--base",
+            site.url,
+            "--artifacts",
+            str(ARTIFACTS),
+            "--api-key",
+            STAFF_KEY,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_SECONDS,
+        check=False,
+    )
+    results = {}
+    for line in done.stdout.splitlines():
+        if line.startswith("RESULT "):
+            result = json.loads(line.removeprefix("RESULT "))
+            results[result["scenario"]] = result
+    return Outcomes(results, f"{done.stdout}\n{done.stderr}", asked)
+
+
+def scenario(outcomes: Outcomes, name: str) -> dict[str, Any]:
+    """What the scenario returned; a test failure with its error when it failed."""
+    result = outcomes.results.get(name)
+    if result is None:
+        pytest.fail(f"browser scenario {name!r} did not report:\n{outcomes.output}")
+    if not result["ok"]:
+        pytest.fail(f"browser scenario {name!r} failed:\n{result['error']}")
+    return result
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    """Width and height from a PNG's header."""
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def test_a_question_streams_an_answer_with_citations(site: Site, outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "ask-and-cite")
+    # Two questions in one conversation: the server kept both turns of each.
+    history = site.runtime.conversations.history(result["session_id"])
+    assert [turn.role for turn in history] == ["user", "assistant"] * 2
+
+
+def test_feedback_reaches_the_store(site: Site, outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "feedback")
+    store = FeedbackStore(RedisLink.from_url(REDIS_URL, prefix=site.prefix), max_entries=1000)
+    mine = [e for e in store.entries() if e.answer_id == result["answer_id"]]
+    assert [(e.rating, e.comment) for e in mine] == [("up", ""), ("up", result["comment"])]
+    assert mine[0].mode == "llm"
+
+
+def test_handoff_shows_the_contact_and_records_a_callback(site: Site, outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "handoff")
+    entries = site.redis.xrange(site.prefix + "callbacks")
+    assert entries, "no callback request was recorded"
+    _, fields = entries[-1]
+    assert fields is not None
+    recorded = {_text(k): _text(v) for k, v in fields.items()}
+    assert recorded["phone"] == result["phone"]
+    assert recorded["session_id"] == result["session_id"]
+
+
+def test_a_new_conversation_erases_the_old_one(outcomes: Outcomes) -> None:
+    scenario(outcomes, "new-conversation")
+
+
+def test_everything_works_with_the_keyboard_alone(outcomes: Outcomes) -> None:
+    scenario(outcomes, "keyboard")
+
+
+def test_failures_are_shown_in_polish_and_server_text_is_never_markup(outcomes: Outcomes) -> None:
+    scenario(outcomes, "errors")
+
+
+def test_the_demo_page_with_the_widget_passes_axe(outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "axe-demo")
+    assert set(result["axe"]) == {"closed", "answer", "handoff"}
+    for name in ("demo-closed", "demo-widget-answer", "demo-widget-handoff"):
+        assert (ARTIFACTS / f"axe-{name}.json").is_file()
+
+
+def test_the_widget_fits_desktop_phone_and_200_percent_zoom(outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "screenshots")
+    sizes = {Path(p).stem: png_size(Path(p)) for p in result["screenshots"]}
+    assert sizes == {
+        "widget-desktop": (1280, 800),
+        "widget-phone": (780, 1688),  # 390×844 at device pixel ratio 2
+        "widget-zoom200": (640, 400),
+    }
+
+
+def test_the_staff_console_drafts_a_letter_with_its_sources(site: Site, outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "console")
+    assert site.llm.unused == 0
+    # The caseworker's question reached the model with the caseworker's instructions.
+    system, *_, user = site.llm.requests[outcomes.letter_request]["messages"]
+    assert "projekt odpowiedzi na pismo" in system["content"]
+    assert CASE_QUESTION in user["content"]
+    assert png_size(Path(result["screenshots"][0]))[0] == 1280
