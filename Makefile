@@ -16,11 +16,13 @@ $(STAMP): requirements.lock pyproject.toml
 
 install: $(STAMP)
 
-# Build the default embedding model (once), ingest knowledge_base/, answer a question.
+# Build the default embedding model (once), ingest knowledge_base/, answer a question, then
+# serve the API with the demo page of the city's site hosting the chat widget.
 run: install
 	$(BIN)/okienko model
 	$(BIN)/okienko ingest
-	$(BIN)/okienko search "$(QUESTION)" --top-k 3
+	$(BIN)/okienko ask "$(QUESTION)"
+	$(BIN)/okienko serve
 
 # The browser tests drive Debian's Chromium with playwright-core and axe-core from npm.
 E2E_STAMP := tests/e2e/node_modules/.installed-stamp

@@ -33,13 +33,16 @@ class Ask(Protocol):
     ) -> Answer: ...
 
 
-_MARKUP = re.compile(r"[*_`#>]+")
-_SPACE = re.compile(r"\s+")
 _ELLIPSIS = re.compile(r"…|\.\.\.")
 
 
+_WORDS = re.compile(r"[^\W_]+")
+
+
 def _normal(text: str) -> str:
-    return _SPACE.sub(" ", _MARKUP.sub("", text)).strip().lower()
+    # Words only: a quote may drop list bullets, Markdown and line breaks of its document,
+    # but every word of it must stand in the document in the same order.
+    return " ".join(_WORDS.findall(text.lower()))
 
 
 class Corpus:

@@ -7,22 +7,28 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from eval.cases import load_cases
+from eval.answers import Corpus, evaluate, summarise
+from eval.cases import Case, load_cases
 from eval.gates import check_gates, load_gates
 from eval.metrics import RetrievalScores
 from eval.poleval import PolEval, PolEvalMissing, build_index, load_poleval, poleval_queries
 from eval.poleval import select as select_poleval
-from eval.report import EvalRun, SuiteRun
+from eval.report import AnswerRun, EvalRun, SuiteRun
 from eval.retrieval import build_knowledge_base_index, golden_queries, load_reranker, rank
 from ingest.embedding_cache import EmbeddingCache
+from ingest.pipeline import Source, load_sources
+from rag.answering import Assistant
+from rag.conversation import MemoryConversationStore
 from rag.embedding import Embedder, build_embedder
+from rag.index import ServedIndex
 from rag.lexical import PolishAnalyzer
 from rag.reranking import Reranker
+from rag.retrieval import Retriever
 from rag.settings import Settings
 
 # (description) → a context manager yielding an update(done, total) callable
@@ -84,7 +90,12 @@ def run_suites(request: Request, settings: Settings, progress: ProgressFactory) 
     try:
         with tempfile.TemporaryDirectory(prefix="okienko-eval-") as workdir:
             if request.golden is not None:
-                run.suites.append(_golden(parts, request.golden, Path(workdir), progress))
+                suite, answers = _golden(
+                    parts, request.golden, Path(workdir), progress, request.retrieval_only
+                )
+                run.suites.append(suite)
+                if answers is not None:
+                    run.answers.append(answers)
             if request.poleval is not None:
                 try:
                     data = load_poleval(request.poleval)
@@ -95,16 +106,13 @@ def run_suites(request: Request, settings: Settings, progress: ProgressFactory) 
                     run.suites.append(suite)
     finally:
         parts.cache.close()
-    if not request.retrieval_only:
-        run.notes.append(
-            "ocena odpowiedzi nie jest jeszcze podłączona do rag.answering – "
-            "w tym przebiegu tylko wyszukiwanie"
-        )
     run.gates = check_gates(load_gates(), run.measured(), model=run.model)
     return run
 
 
-def _golden(parts: _Parts, golden: Path, workdir: Path, progress: ProgressFactory) -> SuiteRun:
+def _golden(
+    parts: _Parts, golden: Path, workdir: Path, progress: ProgressFactory, retrieval_only: bool
+) -> tuple[SuiteRun, AnswerRun | None]:
     cases = load_cases(golden)
     with progress("Osadzanie bazy wiedzy") as update:
         served = build_knowledge_base_index(
@@ -127,10 +135,11 @@ def _golden(parts: _Parts, golden: Path, workdir: Path, progress: ProgressFactor
             chunks=50,
             prefetch=max(parts.settings.prefetch_k, 50),
         )
+        answers = None if retrieval_only else _extractive_answers(parts, cases.cases, served)
     finally:
         served.close()
     multi = sum(1 for c in cases.cases if len(c.turns) > 1 and c.answerable)
-    return SuiteRun(
+    suite = SuiteRun(
         name="golden",
         title=f"Zbiór złoty v{cases.version} – baza wiedzy",
         description=(
@@ -143,6 +152,27 @@ def _golden(parts: _Parts, golden: Path, workdir: Path, progress: ProgressFactor
         results=rankings.results,
         questions={c.id: " ⏎ ".join(c.turns) for c in cases.cases},
     )
+    return suite, answers
+
+
+def _extractive_answers(parts: _Parts, cases: Sequence[Case], served: ServedIndex) -> AnswerRun:
+    """Every golden case through the real pipeline, extractive mode (no chat model)."""
+    assistant = Assistant(
+        settings=parts.settings,
+        retriever=Retriever(
+            embedder=parts.embedder,
+            analyzer=parts.analyzer,
+            served=served,
+            top_k=parts.settings.top_k,
+            prefetch_k=parts.settings.prefetch_k,
+        ),
+        analyzer=parts.analyzer,
+        conversations=MemoryConversationStore(ttl_seconds=3600, max_turns=50),
+        reranker=parts.reranker,
+    )
+    documents, _ = load_sources([Source(parts.settings.knowledge_base_dir, strict=True)])
+    outcomes = evaluate(cases, assistant.ask, Corpus(documents))
+    return AnswerRun("extractive", tuple(summarise(outcomes)), tuple(outcomes))
 
 
 def _poleval(

@@ -100,7 +100,8 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def count_tokens(self, text: str) -> int:
-        encoded = self._model.tokenizer(self._prompts["passage"] + text)
+        # Counting only: a text over the window is the chunker's business, not a warning.
+        encoded = self._model.tokenizer(self._prompts["passage"] + text, verbose=False)
         return len(encoded["input_ids"])
 
 

@@ -50,7 +50,7 @@ CRISIS_SUICIDE = _phrases(
 _VICTIM = r"(?:mnie|nas|ja|go|dzieci|dziecko|corke|syna|zone|mame|matke|babcie|siostre|brata)"
 _HURTS = (
     r"(?:kopal\w*|dusi|dusil\w*|szarpie|szarpal\w*|popycha|uderzyl\w*|neka|przesladuje"
-    r"|wyzywa|poniza|straszy|zabije|zabija)"
+    r"|wyzywa|poniza\w*|straszy|zabije|zabija|poturbowal\w*|pobije)"
 )
 _PERSON = (
     r"(?:maz|partner|partnerka|zona|konkubent|konkubina|chlopak|narzeczony|byly|byla|ojciec"
@@ -79,6 +79,27 @@ CRISIS_VIOLENCE = _phrases(
     r"\b(?:u mnie|u nas|w moim domu|w naszym domu|w mojej rodzinie|w naszej rodzinie"
     r"|w domu jest|w domu dochodzi do)(?: \w+){0,3} przemoc",
     r"\b(?:hits me|beats me|abuses me|threatens to kill)\b",
+    # thrown out, controlled, robbed of one's money: violence too, and it happens now
+    r"\bwyrzucil\w* (?:mnie|nas)(?: \w+){0,4} (?:z domu|z mieszkania|na ulice|na dwor)\b",
+    r"\bnie pozwala (?:mi |nam )?(?:wyjsc|wychodzic) z domu\b",
+    r"\bzabiera (?:mi |nam )?(?:cala |calą )?(?:wyplate|pensje|pieniadze|emeryture|rente)\b",
+    r"\b(?:pije|pijany|pijana) i (?:krzyczy|awanturuje sie|bije|wyzywa)\b",
+)
+
+# Acute distress without words of suicide: the helplines for people in crisis fit it.
+CRISIS_DISTRESS = _phrases(
+    r"\bnie moge sie (?:juz )?pozbierac\b",
+    r"\bmusze z kims (?:pogadac|porozmawiac)\b",
+    r"\bjestem w (?:totalnej |kompletnej )?rozpaczy\b",
+    r"\bnie radze sobie (?:juz )?(?:z zyciem|psychicznie|ze soba)\b",
+)
+
+# A danger to life right now (fire, gas, someone not breathing): 112 before anything else.
+CRISIS_EMERGENCY = _phrases(
+    r"\bpali sie\b",
+    r"\bdym (?:na klatce|w mieszkaniu|w bloku|w domu)\b",
+    r"\b(?:ulatnia sie|czuc|czuje) gaz\b",
+    r"\bnie oddycha\b|\bstracil\w* przytomnosc\b",
 )
 
 

@@ -26,6 +26,8 @@ from typing import Literal, assert_never
 
 from rag.guard_phrases import (
     ADDRESSED_TO_AI,
+    CRISIS_DISTRESS,
+    CRISIS_EMERGENCY,
     CRISIS_SUICIDE,
     CRISIS_VIOLENCE,
     CUS_DOMAIN,
@@ -36,7 +38,7 @@ from rag.guard_phrases import (
 )
 from rag.lexical import fold
 
-CrisisKind = Literal["suicide", "violence"]
+CrisisKind = Literal["suicide", "violence", "emergency"]
 RequestKind = Literal["ok", "injection", "out_of_scope"]
 
 PII_NOTICE = (
@@ -248,13 +250,15 @@ def detect_crisis(text: str) -> CrisisKind | None:
         text: the question (redacted or not; diacritics and case do not matter).
 
     Returns:
-        "violence", "suicide", or None.
+        "violence", "suicide" (also acute distress), "emergency" (fire, gas…), or None.
     """
     words = _words(text)
     if CRISIS_VIOLENCE.search(words):
         return "violence"
-    if CRISIS_SUICIDE.search(words):
+    if CRISIS_SUICIDE.search(words) or CRISIS_DISTRESS.search(words):
         return "suicide"
+    if CRISIS_EMERGENCY.search(words):
+        return "emergency"
     return None
 
 
@@ -282,6 +286,11 @@ def crisis_preamble(kind: CrisisKind) -> str:
                 "Jeśli myślisz o odebraniu sobie życia albo grozi Ci niebezpieczeństwo, zadzwoń "
                 "teraz pod numer alarmowy 112. Nie musisz zostawać z tym sam(a) – możesz od razu "
                 "porozmawiać z kimś, kto pomoże:\n" + _HELPLINES
+            )
+        case "emergency":
+            return (
+                "Jeśli zagrożone jest czyjeś życie lub zdrowie (pożar, gaz, ktoś nie oddycha), "
+                "zadzwoń teraz pod numer alarmowy 112 i wykonuj polecenia dyspozytora."
             )
         case "violence":
             return (

