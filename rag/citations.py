@@ -28,7 +28,7 @@ from rag.sentences import (
     Sentence,
     clip,
     is_quotable,
-    join_quote,
+    join_spans,
     plain,
     sentences,
     split_sentences,
@@ -285,7 +285,7 @@ def _best_quote(passage: ScoredChunk, citing: list[KeyTerms], analyzer: PolishAn
             if not missing:
                 break
     chosen = sorted(sorted(picked, key=lambda i: -picked[i])[:QUOTE_MAX_SENTENCES])
-    return join_quote(quotable[i] for i in chosen)
+    return join_spans((i, i, quotable[i]) for i in chosen)
 
 
 def make_citation(n: int, passage: ScoredChunk, quote: str) -> Citation:

@@ -24,7 +24,7 @@ from rag.answers import Citation
 from rag.citations import KeyTerms, key_terms, make_citation, shared_words
 from rag.documents import ScoredChunk
 from rag.lexical import PolishAnalyzer, fold
-from rag.sentences import is_quotable, join_quote, plain, sentences
+from rag.sentences import is_quotable, join_spans, plain, sentences
 
 HEADER = "Odpowiedź na podstawie dokumentów CUS (cytaty z materiałów źródłowych):"
 
@@ -235,7 +235,7 @@ def extractive_answer(
     blocks: list[str] = []
     citations: list[Citation] = []
     for p, group in groups.items():
-        quote = join_quote(c.quote for c in sorted(group, key=lambda c: c.first))
+        quote = join_spans((c.first, c.last, c.quote) for c in group)
         # Square brackets inside a quote would read as citation markers.
         quote = quote.replace("[", "(").replace("]", ")")
         blocks.append(f"„{quote}” [{p + 1}]")

@@ -21,6 +21,7 @@ __all__ = [
     "clip",
     "is_quotable",
     "join_quote",
+    "join_spans",
     "plain",
     "sentences",
     "split_sentences",
@@ -166,6 +167,20 @@ def is_quotable(sentence: str) -> bool:
 def join_quote(parts: Iterable[str]) -> str:
     """Sentences of one passage as one quote: plain text, list items keeping their commas."""
     return clip(" ".join(plain(part, keep_end=True) for part in parts).rstrip(",; "))
+
+
+def join_spans(spans: Iterable[tuple[int, int, str]]) -> str:
+    """Quoted spans (first and last sentence index, text) of one passage, in order, as one
+    quote: an ellipsis marks where sentences of the passage were left out between two spans,
+    so the quote never reads as one continuous passage when it is not."""
+    pieces: list[str] = []
+    previous: int | None = None
+    for first, last, text in sorted(spans):
+        if previous is not None and first > previous + 1:
+            pieces.append("…")
+        pieces.append(text)
+        previous = last
+    return join_quote(pieces)
 
 
 def clip(text: str, limit: int = QUOTE_MAX_CHARS) -> str:

@@ -219,3 +219,12 @@ def test_a_lead_in_without_its_list_loses_to_a_full_sentence(analyzer: PolishAna
     )
     quote = _best("co dołączyć do wniosku o zasiłek", [cut, full], analyzer)
     assert quote == "Do wniosku o zasiłek dołącza się zaświadczenie o dochodach rodziny."
+
+
+def test_spans_left_apart_are_marked_with_an_ellipsis() -> None:
+    from rag.sentences import join_spans
+
+    assert join_spans([(0, 0, "Pierwsze."), (1, 1, "Drugie.")]) == "Pierwsze. Drugie."
+    assert join_spans([(4, 4, "Piąte."), (0, 1, "Pierwsze i drugie.")]) == (
+        "Pierwsze i drugie. … Piąte."
+    )
