@@ -40,7 +40,6 @@ INT8_FILE: Final = "model_qint8.onnx"
 _STAMP: Final = "onnx_export.json"
 # Bumped when the export changes, so that older folders are rebuilt.
 _EXPORT_VERSION: Final = 1
-_MAX_TOKENS: Final = 512
 # Leftovers of a killed export older than this are removed by the next one.
 _STALE_PARTIAL_S: Final = 3600.0
 
@@ -247,9 +246,14 @@ class OnnxEmbedder:
         if threads is not None:
             options.intra_op_num_threads = threads
         options.log_severity_level = 3  # errors only: no per-session optimizer chatter
+        # Idle workers that spin after each run took the CPU from whatever came next (the
+        # torch query after an ONNX one: 79 ms instead of 29 ms on 2 cores); not spinning
+        # cost no throughput here.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         failures: tuple[type[Exception], ...] = (OSError, ValueError, KeyError, *_ort_errors())
         try:
             config = json.loads((source / "config.json").read_text(encoding="utf-8"))
+            window = json.loads((source / "sentence_bert_config.json").read_text("utf-8"))
             self._tokenizer = Tokenizer.from_file(str(source / "tokenizer.json"))
             self._session = ort.InferenceSession(
                 str(folder / (INT8_FILE if quantized else FP32_FILE)),
@@ -262,7 +266,7 @@ class OnnxEmbedder:
         self._pad_id = int(config.get("pad_token_id") or 0)
         # Counting must see the whole text; embedding sees what the model's window holds.
         self._counter = Tokenizer.from_str(self._tokenizer.to_str())
-        self._tokenizer.enable_truncation(_MAX_TOKENS)
+        self._tokenizer.enable_truncation(int(window["max_seq_length"]))
 
     @staticmethod
     def _resolve(settings: Settings) -> Path:
