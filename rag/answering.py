@@ -183,7 +183,7 @@ class Assistant:
                 flags.append("llm_fallback")
         else:
             draft = _Draft(
-                text=redirect_message(kind, contact=self._contact),
+                text=redirect_message(kind, contact=self._contact, question=text),
                 citations=(),
                 mode="llm" if self._chat else "extractive",
                 check=CitationReport(),

@@ -329,17 +329,31 @@ def test_guards_are_fast() -> None:
         detect_crisis(text)
         classify_request(text)
     per_question = (time.perf_counter() - start) / len(questions)
-    assert per_question < 0.002, f"{per_question * 1000:.2f} ms per question"
+    # Typically well under 2 ms; the bound is loose because CI machines are shared, and only
+    # catches a pattern gone badly wrong (the hostile inputs below check the growth itself).
+    assert per_question < 0.02, f"{per_question * 1000:.2f} ms per question"
 
 
-@pytest.mark.parametrize("text", ["a" * 5000, "1" * 5000, "a@" * 2500, "1 " * 2500, "PESEL " * 800])
-def test_long_hostile_input_stays_linear(text: str) -> None:
-    start = time.perf_counter()
-    redact_pii(text)
-    detect_crisis(text)
-    classify_request(text)
-    neutralise_passage(text)
-    assert time.perf_counter() - start < 0.25  # quadratic patterns took seconds here
+def _guard_seconds(text: str) -> float:
+    """The best of three runs of every guard over `text` (the least disturbed by other load)."""
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        redact_pii(text)
+        detect_crisis(text)
+        classify_request(text)
+        neutralise_passage(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize("unit", ["a", "1", "a@", "1 ", "PESEL "])
+def test_long_hostile_input_stays_linear(unit: str) -> None:
+    # Four times the input: linear patterns take about four times as long, quadratic ones
+    # sixteen. A ratio, not a wall-clock bound, so a loaded machine does not fail it.
+    short = unit * (1200 // len(unit))
+    small, large = _guard_seconds(short), _guard_seconds(short * 4)
+    assert large < 9 * max(small, 1e-4), f"{small * 1000:.1f} ms → {large * 1000:.1f} ms"
 
 
 @pytest.mark.parametrize(
