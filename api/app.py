@@ -2,7 +2,8 @@
 
 `okienko serve` runs it under uvicorn; tests build apps around a runtime of their own. The app
 starts whatever the state of its surroundings: without an index it answers 503 and keeps trying
-to open one; without Redis it answers without history and counts rate limits in process.
+to open one; without Redis it answers without history, counts rate limits in process and holds
+feedback and callback requests until Redis is back.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from api.callbacks import CallbackBook
 from api.errors import install_error_handlers
 from api.feedback import FeedbackStore
 from api.metrics import Metrics, MetricsMiddleware
+from api.outbox import Outbox
 from api.ratelimit import RateLimiter
 from api.redis_link import RedisLink
 from api.routes import admin, chat, completions, feedback, handoff, health, sessions, static
@@ -51,19 +53,24 @@ TAGS = [
 
 
 def create_app(
-    settings: Settings, *, runtime: Runtime | None = None, redis_prefix: str = "okienko:"
+    settings: Settings, *, runtime: Runtime | None = None, redis_prefix: str | None = None
 ) -> FastAPI:
     """Build the service.
 
     Args:
-        settings: the one settings object (Redis, keys, limits, CORS, the CUS contact…).
-        runtime: an answering runtime built by the caller (tests), who also closes it; by
-            default the lifespan builds one with `build_runtime` and closes it.
-        redis_prefix: the prefix of every Redis key the service writes (tests use their own).
+        settings: the one settings object (Redis and its key prefix, keys, limits, CORS, the
+            CUS contact…).
+        runtime: an answering runtime built by the caller (tests), who also closes it (its
+            conversations use the prefix of its own settings); by default the lifespan builds
+            one with `build_runtime` and closes it.
+        redis_prefix: replaces `settings.redis_prefix` (tests and benchmarks give each run its
+            own keys).
 
     Raises:
         ValueError: a key digest in settings is malformed.
     """
+    if redis_prefix is not None:
+        settings = settings.model_copy(update={"redis_prefix": redis_prefix})
     keys = KeyRing(staff=settings.api_key_hashes, admin=settings.admin_key_hashes)
     metrics = Metrics()
 
@@ -72,7 +79,8 @@ def create_app(
         answering = AnsweringSlot(settings, runtime=runtime)
         # Loading the model takes seconds: keep the event loop free meanwhile.
         await run_in_threadpool(answering.start)
-        link = RedisLink.from_url(settings.redis_url, prefix=redis_prefix)
+        link = RedisLink.from_url(settings.redis_url, prefix=settings.redis_prefix)
+        outbox = Outbox(link, metrics=metrics)
         app.state.okienko = AppState(
             settings=settings,
             answering=answering,
@@ -82,17 +90,20 @@ def create_app(
                 per_client=settings.rate_limit_per_minute,
                 per_session=settings.rate_limit_session_per_minute,
             ),
-            feedback=FeedbackStore(link, max_entries=settings.feedback_max_entries),
-            callbacks=CallbackBook(link, max_entries=settings.feedback_max_entries),
+            feedback=FeedbackStore(link, max_entries=settings.feedback_max_entries, outbox=outbox),
+            callbacks=CallbackBook(link, max_entries=settings.feedback_max_entries, outbox=outbox),
+            outbox=outbox,
             keys=keys,
             metrics=metrics,
             llm=LlmProbe(settings),
             store=open_store(settings),
         )
+        outbox.start()
         try:
             yield
         finally:
             answering.close()
+            await run_in_threadpool(outbox.close)  # a last try to write what is held
             link.close()
 
     app = FastAPI(

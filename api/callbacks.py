@@ -2,22 +2,30 @@
 
 Here the resident hands contact data to the centre on purpose, so it is kept (only) in the
 `<prefix>callbacks` stream that staff read; never in conversation history, never in logs.
-Without Redis nothing is recorded, and the resident is told to call the centre instead: a
-request held in one process's memory would reach no one.
+While Redis is down a request waits in the app's outbox and is written once Redis is back; the
+resident is told it may be late and given the centre's contact. Without Redis configured nothing
+is recorded (no staff would read it), and the resident is told to call the centre instead.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
+from typing import Literal
 
+import redis
 from redis.typing import EncodableT, FieldT
 
+from api.outbox import HeldWrite, Outbox
 from api.redis_link import RedisDown, RedisLink
 
 log = logging.getLogger(__name__)
+
+# "unreachable": the resident left no way to reach them, so there was nothing to record.
+Outcome = Literal["recorded", "held", "lost", "unreachable"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,32 +43,40 @@ class CallbackRequest:
 
 
 class CallbackBook:
-    """Appends callback requests to a capped Redis stream."""
+    """Appends callback requests to a capped Redis stream (through the outbox while it is down)."""
 
-    def __init__(self, link: RedisLink, *, max_entries: int) -> None:
+    def __init__(self, link: RedisLink, *, max_entries: int, outbox: Outbox) -> None:
         self._link = link
         self._max_entries = max_entries
+        self._outbox = outbox
 
     @property
     def stream(self) -> str:
         return self._link.key("callbacks")
 
-    def record(self, request: CallbackRequest) -> bool:
-        """Keep a request that leaves a way to reach the resident; True when it was kept."""
+    def record(self, request: CallbackRequest) -> Outcome:
+        """Keep a request that leaves a way to reach the resident; what became of it."""
         if not request.reachable:
-            return False
+            return "unreachable"
         fields: dict[FieldT, EncodableT] = {
             k: v or "" for k, v in dataclasses.asdict(request).items()
         }
         fields["at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        write = functools.partial(_append, self.stream, fields, self._max_entries)
+        if not self._link.configured:
+            self._outbox.lost("callback", "no redis is configured")
+            return "lost"
         try:
-            entry_id = self._link.run(
-                "record callback",
-                lambda c: c.xadd(self.stream, fields, maxlen=self._max_entries, approximate=True),
-            )
+            entry_id = self._link.run("record callback", write)
         except RedisDown:
-            log.warning("a callback request could not be recorded: redis is unavailable")
-            return False
-        shown = entry_id.decode() if isinstance(entry_id, bytes) else entry_id
-        log.info("callback request recorded as %s", shown)  # the id only, never the contact
-        return True
+            # Not tied to the session: erasing the conversation (or starting a new one, which
+            # the widget does the same way) must not cancel a call the resident asked for.
+            held = self._outbox.hold(HeldWrite("callback", None, write))
+            return "held" if held else "lost"
+        log.info("callback request recorded as %s", entry_id)  # the id only, never the contact
+        return "recorded"
+
+
+def _append(stream: str, fields: dict[FieldT, EncodableT], cap: int, client: redis.Redis) -> str:
+    entry_id = client.xadd(stream, fields, maxlen=cap, approximate=True)
+    return entry_id.decode() if isinstance(entry_id, bytes) else str(entry_id)

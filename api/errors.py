@@ -69,6 +69,19 @@ class RateLimited(ApiError):
         self.retry_after = retry_after
 
 
+class EraseFailed(ApiError):
+    """A conversation could not be erased now: the storage holding it does not answer."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            503,
+            "erase_failed",
+            "Nie udało się teraz usunąć rozmowy, bo magazyn danych chwilowo nie odpowiada. "
+            "Spróbuj ponownie za kilka minut.",
+            headers={"Retry-After": str(NOT_READY_RETRY_SECONDS)},
+        )
+
+
 class NotFound(ApiError):
     """The thing a request names is not there (a conversation, an answer)."""
 

@@ -2,8 +2,12 @@
 
 Each answer the API gives gets an `answer_id`; a short-lived record of it (the session, the
 redacted question, the answer) lets feedback name what it is about. Everything kept here is
-redacted of personal data first. Without Redis both live in process (bounded), so the thumbs
-still work on a single-process deployment; only Redis-held feedback can be exported.
+redacted of personal data first, and listed per conversation, so that a resident who erases
+their conversation erases its answer records and the feedback on them too.
+
+Redis down: feedback waits in the app's outbox (`api.outbox`) and is written once Redis is back,
+answer records wait in process. No Redis configured: both live in process (bounded), so the
+thumbs still work on a single-process deployment; only Redis-held feedback can be exported.
 """
 
 from __future__ import annotations
@@ -17,13 +21,14 @@ import logging
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal, TextIO
 
 import redis
-from redis.typing import EncodableT, FieldT, StreamRangeResponse
+from redis.typing import EncodableT, StreamRangeResponse
 
+from api.outbox import HeldWrite, Outbox
 from api.redis_link import RedisDown, RedisLink
 from rag.errors import OkienkoError
 from rag.guards import redact_pii
@@ -33,7 +38,20 @@ log = logging.getLogger(__name__)
 Rating = Literal["up", "down"]
 ExportFormat = Literal["jsonl", "csv"]
 ANSWER_TTL_SECONDS = 24 * 3600  # feedback is given right away; a day is plenty
+# How long a conversation's list of its feedback entries lives after the last one: erasing the
+# conversation reaches feedback given within this time. The stream itself is capped by count
+# (`feedback_max_entries`), which at a city's volume holds months, not years.
+FEEDBACK_LINK_TTL_SECONDS = 366 * 24 * 3600
 _MEMORY_ANSWERS = 10_000
+# Appends an entry and lists its id under the conversation in one step, so no entry is ever
+# written that erasing its conversation cannot find.
+# KEYS: stream, the conversation's list; ARGV: the stream's cap, the list's TTL, field, value…
+_ADD_FEEDBACK = """
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', unpack(ARGV, 3))
+redis.call('SADD', KEYS[2], id)
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return id
+"""
 
 
 class UnknownAnswer(OkienkoError):
@@ -79,9 +97,18 @@ FIELDS = tuple(f.name for f in dataclasses.fields(FeedbackEntry))
 class FeedbackStore:
     """Answer records and feedback entries, in Redis when it answers, else in process."""
 
-    def __init__(self, link: RedisLink, *, max_entries: int) -> None:
+    def __init__(self, link: RedisLink, *, max_entries: int, outbox: Outbox | None = None) -> None:
+        """A store over `link`.
+
+        Args:
+            link: the service's Redis.
+            max_entries: the stream's cap (and the in-process one without Redis).
+            outbox: where feedback waits while a configured Redis is down; None (a reader such
+                as the export command) keeps it in process instead.
+        """
         self._link = link
         self._max_entries = max_entries
+        self._outbox = outbox
         self._lock = threading.Lock()
         self._answers: OrderedDict[str, tuple[float, AnswerRecord]] = OrderedDict()
         self._entries: deque[FeedbackEntry] = deque(maxlen=max_entries)
@@ -90,12 +117,22 @@ class FeedbackStore:
     def stream(self) -> str:
         return self._link.key("feedback")
 
+    def _answers_of(self, session_id: str) -> str:
+        return self._link.key("session-answers", session_id)
+
+    def _feedback_of(self, session_id: str) -> str:
+        return self._link.key("session-feedback", session_id)
+
     def remember(self, record: AnswerRecord) -> None:
         """Keep `record` for a day so that feedback can refer to it."""
         payload = json.dumps(dataclasses.asdict(record), ensure_ascii=False)
         key = self._link.key("answer", record.answer_id)
+        listed = self._answers_of(record.session_id)
         try:
-            self._link.run("remember answer", lambda c: c.set(key, payload, ex=ANSWER_TTL_SECONDS))
+            self._link.run(
+                "remember answer",
+                functools.partial(_remember, key, payload, listed, record.answer_id),
+            )
         except RedisDown:
             with self._lock:
                 self._answers[record.answer_id] = (time.monotonic() + ANSWER_TTL_SECONDS, record)
@@ -146,19 +183,47 @@ class FeedbackStore:
             reason=record.reason or "",
         )
         # Stream fields are strings: the flag becomes "1" or "0".
-        fields: dict[FieldT, EncodableT] = {
-            name: ("1" if value else "0") if isinstance(value, bool) else value
-            for name, value in dataclasses.asdict(entry).items()
-        }
+        fields: list[EncodableT] = []
+        for name, value in dataclasses.asdict(entry).items():
+            fields += [name, ("1" if value else "0") if isinstance(value, bool) else value]
+        write = functools.partial(
+            _add_entry, self.stream, self._feedback_of(record.session_id), self._max_entries, fields
+        )
         try:
-            self._link.run(
-                "add feedback",
-                lambda c: c.xadd(self.stream, fields, maxlen=self._max_entries, approximate=True),
-            )
+            self._link.run("add feedback", write)
         except RedisDown:
-            with self._lock:
-                self._entries.append(entry)
+            if self._outbox is not None and self._link.configured:
+                self._outbox.hold(HeldWrite("feedback", record.session_id, write))
+            else:
+                with self._lock:
+                    self._entries.append(entry)
         return entry
+
+    def forget_session(self, session_id: str) -> None:
+        """Erase what is kept about one conversation: its answer records and feedback on them.
+
+        What is held in process goes first, so an outage leaves nothing of it there.
+
+        Raises:
+            RedisDown: Redis is configured but does not answer; try again later.
+        """
+        with self._lock:
+            for answer_id, (_, record) in list(self._answers.items()):
+                if record.session_id == session_id:
+                    del self._answers[answer_id]
+            kept = [e for e in self._entries if e.session_id != session_id]
+            self._entries = deque(kept, maxlen=self._max_entries)
+        if self._outbox is not None:
+            self._outbox.discard_session(session_id)
+        if self._link.configured:
+            erase = functools.partial(
+                _erase,
+                stream=self.stream,
+                answers_of=self._answers_of(session_id),
+                feedback_of=self._feedback_of(session_id),
+                answer_key=functools.partial(self._link.key, "answer"),
+            )
+            self._link.run("erase session", erase)
 
     def entries(self, *, page: int = 500) -> Iterator[FeedbackEntry]:
         """Every entry in Redis, oldest first, then those held in process.
@@ -171,6 +236,47 @@ class FeedbackStore:
         with self._lock:
             held = list(self._entries)
         yield from held
+
+
+def _remember(key: str, payload: str, listed: str, answer_id: str, client: redis.Redis) -> None:
+    # One MULTI/EXEC: a record is never kept unlisted under its conversation.
+    with client.pipeline(transaction=True) as pipe:
+        pipe.set(key, payload, ex=ANSWER_TTL_SECONDS)
+        pipe.sadd(listed, answer_id)
+        pipe.expire(listed, ANSWER_TTL_SECONDS)
+        pipe.execute()
+
+
+def _add_entry(
+    stream: str, listed: str, cap: int, fields: list[EncodableT], client: redis.Redis
+) -> object:
+    return client.eval(_ADD_FEEDBACK, 2, stream, listed, cap, FEEDBACK_LINK_TTL_SECONDS, *fields)
+
+
+def _erase(
+    client: redis.Redis,
+    *,
+    stream: str,
+    answers_of: str,
+    feedback_of: str,
+    answer_key: Callable[[str], str],
+) -> None:
+    answer_ids = [_text(a) for a in client.smembers(answers_of)]
+    entry_ids = [_text(e) for e in client.smembers(feedback_of)]
+    # SREM rather than DEL of the lists: an id listed meanwhile stays, for the next erasure.
+    with client.pipeline(transaction=True) as pipe:
+        if answer_ids:
+            pipe.delete(*(answer_key(a) for a in answer_ids))
+            pipe.srem(answers_of, *answer_ids)
+        if entry_ids:
+            pipe.xdel(stream, *entry_ids)
+            pipe.srem(feedback_of, *entry_ids)
+        pipe.execute()
+    log.info(
+        "erased a conversation's %d answer records and %d feedback entries",
+        len(answer_ids),
+        len(entry_ids),
+    )
 
 
 def _stream_entries(link: RedisLink, stream: str, page: int) -> Iterator[FeedbackEntry]:

@@ -1,4 +1,4 @@
-"""Prometheus metrics of one app: requests, latency, refusals, removed citations, LLM fallbacks.
+"""Prometheus metrics of one app: requests, latency, refusals, citations, fallbacks, held writes.
 
 Each app has its own `CollectorRegistry` (not the process-wide default), so tests and
 benchmarks can build many apps in one process.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -51,6 +51,30 @@ class Metrics:
         self.llm_fallbacks = Counter(
             "okienko_llm_fallbacks",
             "Answers given extractively because the chat model failed.",
+            registry=self.registry,
+        )
+        # Feedback and callback requests while Redis is down (see `api.outbox`).
+        self.writes_held = Counter(
+            "okienko_redis_writes_held",
+            "Writes Redis did not take, held in process to be written later, by kind.",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.writes_flushed = Counter(
+            "okienko_redis_writes_flushed",
+            "Held writes written to Redis once it answered again, by kind.",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.writes_lost = Counter(
+            "okienko_redis_writes_lost",
+            "Writes never persisted (no Redis, outbox full, or held at shutdown), by kind.",
+            ["kind"],
+            registry=self.registry,
+        )
+        self.writes_pending = Gauge(
+            "okienko_redis_writes_pending",
+            "Writes held in process now, waiting for Redis.",
             registry=self.registry,
         )
 

@@ -2,7 +2,9 @@
 
 Redis is a convenience here, never a reason to fail an answer. After a failure the link is
 left alone for `retry_after_seconds`, so a Redis that is down costs one short timeout per
-interval instead of one per request, and callers fall back (an in-process limiter, memory).
+interval instead of one per request, and callers fall back (an in-process limiter, the outbox
+of writes held until Redis answers, memory). Every key starts with the deployment's
+`redis_prefix`, so deployments can share one Redis.
 """
 
 from __future__ import annotations
@@ -98,20 +100,28 @@ class RedisLink:
             if first:
                 log.warning("redis unreachable during %s (%s); working without it", operation, exc)
             raise RedisDown(operation, str(exc)) from exc
+        self._recovered()
+        return result
+
+    def _recovered(self) -> None:
         if self._retry_at != -float("inf"):
             with self._lock:
                 self._retry_at = -float("inf")
             log.info("redis reachable again")
-        return result
 
     def status(self) -> RedisStatus:
-        """Ping now (ignoring the breaker): what readiness reports."""
+        """Ping now (ignoring the breaker): what readiness reports.
+
+        A ping that succeeds also ends the breaker's pause, so held writes and shared rate
+        limits come back at the next readiness probe rather than after the pause.
+        """
         if self._client is None:
             return "not_configured"
         try:
             self._client.ping()
         except _UNREACHABLE:
             return "down"
+        self._recovered()
         return "ok"
 
     def close(self) -> None:

@@ -154,6 +154,10 @@ class ReadyOut(BaseModel):
     index: IndexOut | None
     redis: Literal["ok", "down", "not_configured"]
     llm: Literal["ok", "down", "extractive"]
+    pending_writes: int = Field(
+        default=0,
+        description="Opinie i prośby o kontakt czekające w pamięci procesu, aż Redis odpowie.",
+    )
 
 
 class ReloadOut(BaseModel):
@@ -238,7 +242,7 @@ _ERROR_DESCRIPTIONS = {
     404: "Nie znaleziono.",
     422: "Nieprawidłowe dane zapytania.",
     429: "Przekroczony limit zapytań; nagłówek Retry-After mówi, ile sekund odczekać.",
-    503: "Baza wiedzy nie jest jeszcze gotowa.",
+    503: "Usługa chwilowo niedostępna (baza wiedzy nie jest gotowa albo magazyn nie odpowiada).",
 }
 
 

@@ -15,6 +15,8 @@ import secrets
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
+from pydantic import SecretStr
+
 from api.errors import ApiError
 from rag.answers import Audience
 
@@ -97,6 +99,33 @@ class Forbidden(ApiError):
             "forbidden",
             "Ten klucz dostępu nie uprawnia do tej operacji (potrzebny klucz administratora).",
         )
+
+
+class MetricsUnauthorized(ApiError):
+    """`/metrics` without the token that settings ask for."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            401,
+            "unauthorized",
+            "Metryki są dostępne tylko z tokenem: podaj nagłówek Authorization: Bearer <token>.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def require_metrics_token(expected: SecretStr | None, presented: str | None) -> None:
+    """Nothing to check when no token is set (the scraper runs inside the network).
+
+    Raises:
+        MetricsUnauthorized: a token is set and `presented` is not it.
+    """
+    if expected is None:
+        return
+    # Digests of both: equal lengths, so the comparison takes the same time for any token.
+    wanted = key_digest(expected.get_secret_value()).encode("ascii")
+    given = key_digest(presented or "").encode("ascii")
+    if presented is None or not hmac.compare_digest(given, wanted):
+        raise MetricsUnauthorized
 
 
 def require_audience(audience: Audience, role: Role | None) -> None:

@@ -19,6 +19,7 @@ import httpx
 from api.callbacks import CallbackBook
 from api.feedback import FeedbackStore
 from api.metrics import Metrics
+from api.outbox import Outbox
 from api.ratelimit import RateLimiter
 from api.redis_link import RedisLink
 from api.security import KeyRing
@@ -168,6 +169,7 @@ class AppState:
     limiter: RateLimiter
     feedback: FeedbackStore
     callbacks: CallbackBook
+    outbox: Outbox
     keys: KeyRing
     metrics: Metrics
     llm: LlmProbe

@@ -37,6 +37,15 @@ _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 
 
+class HistoryUnavailable(OkienkoError):
+    """The conversation store did not answer when asked to erase a session."""
+
+    def __init__(self, operation: str, reason: str) -> None:
+        super().__init__(f"conversation store unavailable for {operation}: {reason}")
+        self.operation = operation
+        self.reason = reason
+
+
 class InvalidSessionId(OkienkoError):
     """A session id that is not 8–64 characters of letters, digits, `_` and `-`."""
 
@@ -72,7 +81,12 @@ class ConversationStore(Protocol):
         ...
 
     def delete(self, session_id: str) -> bool:
-        """Erase the session; True if there was something to erase."""
+        """Erase the session; True if there was something to erase.
+
+        Raises:
+            HistoryUnavailable: `ResilientConversationStore` only, when its storage does not
+                answer (a resident must not be told their conversation is gone when it is not).
+        """
         ...
 
     def ping(self) -> bool:
@@ -234,7 +248,9 @@ class ResilientConversationStore:
 
     After a failure the wrapped store is left alone for `retry_after_seconds`, so a Redis that is
     down costs one socket timeout per interval instead of one per request; the warning is logged
-    at most once per `warn_every_seconds`, with a count of the ones held back.
+    at most once per `warn_every_seconds`, with a count of the ones held back. Erasing is the
+    exception: it is always tried, and an outage raises `HistoryUnavailable` instead of looking
+    like "nothing to erase".
     """
 
     def __init__(
@@ -256,12 +272,14 @@ class ResilientConversationStore:
         self._held_back = 0
 
     def _guarded(self, operation: str, call: Callable[[], _T], fallback: _T) -> _T:
-        if operation != "ping" and self._clock() < self._retry_at:
+        if operation not in ("ping", "delete") and self._clock() < self._retry_at:
             return fallback
         try:
             result = call()
         except _UNREACHABLE as error:
             self._failed(operation, error)
+            if operation == "delete":
+                raise HistoryUnavailable(operation, str(error)) from error
             return fallback
         if self._down:
             with self._lock:
@@ -296,6 +314,7 @@ class ResilientConversationStore:
 
     def delete(self, session_id: str) -> bool:
         _checked(session_id)
+        # No fallback: `_guarded` raises `HistoryUnavailable` for a failed erasure.
         return self._guarded("delete", lambda: self._store.delete(session_id), False)
 
     def ping(self) -> bool:
@@ -306,7 +325,8 @@ def open_conversation_store(settings: Settings) -> ConversationStore:
     """The store the settings ask for: Redis when `redis_url` is set, else in process.
 
     Args:
-        settings: `redis_url`, `session_ttl_seconds` and `session_max_turns` are read.
+        settings: `redis_url`, `redis_prefix`, `session_ttl_seconds` and `session_max_turns`
+            are read.
 
     Returns:
         A `ResilientConversationStore` over Redis (nothing is connected until first use), or a
@@ -329,6 +349,9 @@ def open_conversation_store(settings: Settings) -> ConversationStore:
     )
     return ResilientConversationStore(
         RedisConversationStore(
-            client, ttl_seconds=settings.session_ttl_seconds, max_turns=settings.session_max_turns
+            client,
+            ttl_seconds=settings.session_ttl_seconds,
+            max_turns=settings.session_max_turns,
+            key_prefix=settings.redis_prefix + "session:",
         )
     )

@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="redis://127.0.0.1:6379/0; unset = in-process history."
     )
+    redis_prefix: str = Field(
+        default="okienko:",
+        pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
+        description="Starts every Redis key the service writes: deployments can share a Redis.",
+    )
     session_ttl_seconds: int = Field(default=3600, ge=60)
     session_max_turns: int = Field(default=20, ge=2, le=200)
 
@@ -123,6 +128,11 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=30, ge=1, description="Requests per client.")
     rate_limit_session_per_minute: int = Field(default=12, ge=1, description="Per session.")
     feedback_max_entries: int = Field(default=100_000, ge=100)
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="When set, /metrics needs `Authorization: Bearer <token>`; unset = open.",
+    )
 
     # The CUS contact a refusal points to (deployment facts: never invented, all optional)
     cus_name: str = "Centrum Usług Społecznych"

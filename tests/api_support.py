@@ -1,16 +1,22 @@
-"""Helpers shared by the API tests: a small knowledge base, its index, settings, Redis.
+"""Helpers and fixtures shared by the API tests: a small knowledge base, its index, settings, Redis.
 
 The index is built with the `HashEmbedder` fake over a handful of documents copied from
 `knowledge_base/`, once per test module; Redis is the real one on 127.0.0.1:6379, database 14,
-every test under its own key prefix.
+each module's runtime and each test's app under a key prefix of their own. `tests/conftest.py`
+loads this module as a plugin, so its fixtures (`rclient`, `prefix`) are there in every module.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 import shutil
+import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,9 +31,14 @@ from redis.retry import Retry
 from ingest.chunking import Chunker
 from ingest.embedding_cache import EmbeddingCache
 from ingest.pipeline import Ingestor, Source
+from rag.answering import Assistant
+from rag.chat_model import ChatModel
+from rag.conversation import ConversationStore
 from rag.embedding import HashEmbedder
 from rag.index.edge import EdgeStore
 from rag.lexical import PolishAnalyzer
+from rag.retrieval import Retriever
+from rag.runtime import Runtime, build_runtime
 from rag.settings import Settings
 
 KB = Path(__file__).resolve().parent.parent / "knowledge_base"
@@ -84,20 +95,26 @@ def api_settings(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(_env_file=None, **values)
 
 
-def redis_client() -> redis.Redis:
-    """The test database, or a skip (a failure when CI is set: CI starts Redis)."""
+def reachable_redis(url: str) -> redis.Redis:
+    """A client of `url` that answers, or a skip (a failure when CI is set: CI starts Redis)."""
+    # No back-off between retries: the default waits for seconds when nothing answers.
     client = redis.Redis.from_url(
-        REDIS_URL, socket_connect_timeout=0.5, socket_timeout=2, retry=Retry(NoBackoff(), 1)
+        url, socket_connect_timeout=0.5, socket_timeout=2, retry=Retry(NoBackoff(), 1)
     )
     try:
         client.ping()
     except (RedisConnectionError, RedisTimeoutError) as error:
         client.close()
-        reason = f"Redis on 127.0.0.1:6379 did not answer ({error})"
+        reason = f"Redis at {url} did not answer ({error})"
         if os.environ.get("CI"):
             pytest.fail(f"{reason}; CI is set, so Redis must be running")
         pytest.skip(reason)
     return client
+
+
+def redis_client() -> redis.Redis:
+    """The API tests' database (see `reachable_redis`)."""
+    return reachable_redis(REDIS_URL)
 
 
 def new_prefix() -> str:
@@ -110,10 +127,103 @@ def drop_keys(client: redis.Redis, *patterns: str) -> None:
             client.delete(key)
 
 
+@pytest.fixture(scope="module")
+def rclient() -> Iterator[redis.Redis]:
+    """The test database, for the module (skips the module when Redis is missing)."""
+    client = redis_client()
+    yield client
+    client.close()
+
+
+def _scoped_prefix(rclient: redis.Redis) -> Iterator[str]:
+    value = new_prefix()
+    yield value
+    drop_keys(rclient, value + "*")
+
+
+@pytest.fixture
+def prefix(rclient: redis.Redis) -> Iterator[str]:
+    """A fresh key prefix for one test's app; its keys are dropped afterwards."""
+    yield from _scoped_prefix(rclient)
+
+
+@pytest.fixture(scope="module")
+def module_prefix(rclient: redis.Redis) -> Iterator[str]:
+    """The same for an app the whole module shares."""
+    yield from _scoped_prefix(rclient)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on (at the moment of asking)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@contextmanager
+def served_runtime(root: Path, rclient: redis.Redis, **overrides: Any) -> Iterator[Runtime]:
+    """A runtime over `DOCUMENTS` indexed into `root/data` (from `root/kb`).
+
+    Its conversations live under a prefix of their own, dropped (with the runtime) afterwards.
+    """
+    ingest(root / "data", copy_knowledge_base(root / "kb"))
+    settings = api_settings(root / "data", **{"redis_prefix": new_prefix(), **overrides})
+    built = build_runtime(settings, embedder=EMBEDDER)
+    try:
+        yield built
+    finally:
+        built.close()
+        drop_keys(rclient, settings.redis_prefix + "*")
+
+
+def rebuild(
+    runtime: Runtime,
+    *,
+    settings: Settings | None = None,
+    conversations: ConversationStore | None = None,
+    chat_model: ChatModel | None = None,
+) -> Runtime:
+    """The same index behind a new assistant: other settings, conversations or chat model.
+
+    Unless given, conversations stay the runtime's and there is no chat model (extractive).
+    """
+    settings = settings or runtime.settings
+    conversations = conversations or runtime.conversations
+    assistant = Assistant(
+        settings=settings,
+        retriever=Retriever(
+            embedder=runtime.embedder, analyzer=runtime.analyzer, served=runtime.served
+        ),
+        analyzer=runtime.analyzer,
+        conversations=conversations,
+        chat_model=chat_model,
+    )
+    return dataclasses.replace(
+        runtime,
+        settings=settings,
+        conversations=conversations,
+        chat_model=chat_model,
+        assistant=assistant,
+    )
+
+
 @dataclass(frozen=True)
 class Event:
     name: str
     data: dict[str, Any]
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample of the Prometheus text format (0 when absent)."""
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    for line in text.splitlines():
+        match = re.fullmatch(r"(\w+)(?:\{(.*)\})? (\S+)", line)
+        if match and match[1] == name:
+            found = ",".join(sorted((match[2] or "").split(","))) if match[2] else ""
+            if found == wanted:
+                return float(match[3])
+    return 0.0
 
 
 def parse_sse(body: str) -> list[Event]:

@@ -10,8 +10,9 @@ import pytest
 
 from rag.lexical import PolishAnalyzer
 
-# The scripted OpenAI-compatible server (fixture `openai_server`) for tests of generation.
-pytest_plugins = ["tests.openai_server"]
+# The scripted OpenAI-compatible server (fixture `openai_server`) for tests of generation, and
+# the API tests' Redis fixtures (`rclient`, `prefix`, `module_prefix`).
+pytest_plugins = ["tests.openai_server", "tests.api_support"]
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_LEGAL = Path(__file__).resolve().parents[2] / "shared" / "legal"

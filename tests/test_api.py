@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import hashlib
 import io
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -28,21 +26,16 @@ from api.app import create_app
 from api.cli import app as cli
 from api.feedback import FeedbackStore, export
 from api.redis_link import RedisLink
-from rag.answering import Assistant
 from rag.conversation import Turn
-from rag.retrieval import Retriever
-from rag.runtime import Runtime, build_runtime
+from rag.runtime import Runtime
 from tests.api_support import (
     EMBEDDER,
     QUESTION,
     REDIS_URL,
-    api_settings,
-    copy_knowledge_base,
-    drop_keys,
-    ingest,
-    new_prefix,
+    free_port,
     parse_sse,
-    redis_client,
+    rebuild,
+    served_runtime,
 )
 
 CHAT_KEYS = {"answer", "citations", "refused", "reason", "mode", "session_id", "answer_id"}
@@ -51,28 +44,9 @@ POLISH = re.compile(r"[ąćęłńóśźż]", re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
-def rclient() -> Iterator[redis.Redis]:
-    client = redis_client()
-    yield client
-    drop_keys(client, "okienko:session:*")  # the conversation store's own prefix
-    client.close()
-
-
-@pytest.fixture(scope="module")
 def runtime(tmp_path_factory: pytest.TempPathFactory, rclient: redis.Redis) -> Iterator[Runtime]:
-    del rclient  # only for the skip when Redis is missing
-    root = tmp_path_factory.mktemp("api")
-    ingest(root / "data", copy_knowledge_base(root / "kb"))
-    built = build_runtime(api_settings(root / "data"), embedder=EMBEDDER)
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def prefix(rclient: redis.Redis) -> Iterator[str]:
-    value = new_prefix()
-    yield value
-    drop_keys(rclient, value + "*")
+    with served_runtime(tmp_path_factory.mktemp("api"), rclient) as built:
+        yield built
 
 
 @pytest.fixture
@@ -238,15 +212,7 @@ class BrokenStore:
 
 @pytest.fixture
 def broken_client(runtime: Runtime, prefix: str) -> Iterator[TestClient]:
-    assistant = Assistant(
-        settings=runtime.settings,
-        retriever=Retriever(
-            embedder=runtime.embedder, analyzer=runtime.analyzer, served=runtime.served
-        ),
-        analyzer=runtime.analyzer,
-        conversations=BrokenStore(),
-    )
-    broken = dataclasses.replace(runtime, assistant=assistant)
+    broken = rebuild(runtime, conversations=BrokenStore())
     app = create_app(runtime.settings, runtime=broken, redis_prefix=prefix)
     with TestClient(app, raise_server_exceptions=False) as c:
         yield c
@@ -324,31 +290,25 @@ def test_invalid_feedback_is_422(client: TestClient, payload: dict[str, object])
 
 
 def test_okienko_feedback_export_writes_jsonl_and_csv(
-    runtime: Runtime, rclient: redis.Redis, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, prefix: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The command reads the deployment's keys (prefix "okienko:") in the database it is given.
-    app = create_app(runtime.settings, runtime=runtime, redis_prefix="okienko:")
-    try:
-        with TestClient(app) as c:
-            answer_id = c.post("/v1/chat", json={"message": QUESTION}).json()["answer_id"]
-            c.post("/v1/feedback", json={"answer_id": answer_id, "rating": "down"})
-        monkeypatch.setenv("OKIENKO_REDIS_URL", REDIS_URL)
-        jsonl, table = tmp_path / "opinie.jsonl", tmp_path / "opinie.csv"
-        result = CliRunner().invoke(cli, ["feedback", "export", "--output", str(jsonl)])
-        assert result.exit_code == 0, result.output
-        (entry,) = (json.loads(line) for line in jsonl.read_text("utf-8").splitlines())
-        assert entry["answer_id"] == answer_id
-        assert entry["rating"] == "down"
-        result = CliRunner().invoke(
-            cli, ["feedback", "export", "--format", "csv", "-o", str(table)]
-        )
-        assert result.exit_code == 0, result.output
-        (row,) = csv.DictReader(io.StringIO(table.read_text("utf-8")))
-        assert row["answer_id"] == answer_id
-        bad = CliRunner().invoke(cli, ["feedback", "export", "--format", "xml"])
-        assert bad.exit_code == 2
-    finally:
-        drop_keys(rclient, "okienko:feedback", "okienko:answer:*", "okienko:ratelimit:*")
+    answer_id = client.post("/v1/chat", json={"message": QUESTION}).json()["answer_id"]
+    client.post("/v1/feedback", json={"answer_id": answer_id, "rating": "down"})
+    # The command reads the deployment's keys in the database its settings name.
+    monkeypatch.setenv("OKIENKO_REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("OKIENKO_REDIS_PREFIX", prefix)
+    jsonl, table = tmp_path / "opinie.jsonl", tmp_path / "opinie.csv"
+    result = CliRunner().invoke(cli, ["feedback", "export", "--output", str(jsonl)])
+    assert result.exit_code == 0, result.output
+    (entry,) = (json.loads(line) for line in jsonl.read_text("utf-8").splitlines())
+    assert entry["answer_id"] == answer_id
+    assert entry["rating"] == "down"
+    result = CliRunner().invoke(cli, ["feedback", "export", "--format", "csv", "-o", str(table)])
+    assert result.exit_code == 0, result.output
+    (row,) = csv.DictReader(io.StringIO(table.read_text("utf-8")))
+    assert row["answer_id"] == answer_id
+    bad = CliRunner().invoke(cli, ["feedback", "export", "--format", "xml"])
+    assert bad.exit_code == 2
 
 
 def test_okienko_apikey_prints_a_key_and_its_digest() -> None:
@@ -496,9 +456,7 @@ def test_openapi_documents_the_versioned_api(client: TestClient) -> None:
 
 
 def test_okienko_serve_starts_without_an_index_and_prints_the_demo_url(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     env = {
         **os.environ,
         "OKIENKO_DATA_DIR": str(tmp_path / "data"),

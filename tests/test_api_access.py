@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from pydantic import SecretStr, ValidationError
 
 from api.app import create_app
 from api.errors import RateLimited
@@ -17,60 +18,42 @@ from api.ratelimit import RateLimiter
 from api.redis_link import RedisLink
 from api.security import KeyRing, key_digest
 from rag.index.edge import EdgeStore
-from rag.runtime import Runtime, build_runtime
+from rag.runtime import Runtime
+from rag.settings import Settings
 from tests.api_support import (
     DEAD_REDIS_URL,
-    EMBEDDER,
     KB,
     QUESTION,
     REDIS_URL,
-    api_settings,
-    copy_knowledge_base,
-    drop_keys,
     ingest,
-    new_prefix,
-    redis_client,
+    served_runtime,
 )
 
 STAFF_KEY = "klucz-pracownika-do-testow"
 ADMIN_KEY = "klucz-administratora-do-testow"
 STAFF_QUESTION = "wzór pouczenia o prawie do odwołania od decyzji"
+METRICS_TOKEN = "token-metryk-do-testow-0123456789"
 
 
 @pytest.fixture(scope="module")
-def rclient() -> Iterator[redis.Redis]:
-    client = redis_client()
-    yield client
-    drop_keys(client, "okienko:session:*")
-    client.close()
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("api-access")
 
 
 @pytest.fixture(scope="module")
-def roots(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("api-access")
-    return root / "data", copy_knowledge_base(root / "kb")
+def roots(root: Path) -> tuple[Path, Path]:
+    return root / "data", root / "kb"
 
 
 @pytest.fixture(scope="module")
-def runtime(roots: tuple[Path, Path], rclient: redis.Redis) -> Iterator[Runtime]:
-    del rclient  # only for the skip when Redis is missing
-    data, kb = roots
-    ingest(data, kb)
-    settings = api_settings(
-        data,
+def runtime(root: Path, rclient: redis.Redis) -> Iterator[Runtime]:
+    with served_runtime(
+        root,
+        rclient,
         api_key_hashes=[key_digest(STAFF_KEY)],
         admin_key_hashes=[key_digest(ADMIN_KEY).upper()],  # digests are case-insensitive
-    )
-    built = build_runtime(settings, embedder=EMBEDDER)
-    yield built
-    built.close()
-
-
-@pytest.fixture
-def prefix(rclient: redis.Redis) -> Iterator[str]:
-    value = new_prefix()
-    yield value
-    drop_keys(rclient, value + "*")
+    ) as built:
+        yield built
 
 
 AppFactory = Callable[..., TestClient]
@@ -198,6 +181,43 @@ def test_admin_reload_switches_to_a_new_generation(
     documents = client.get("/v1/admin/documents", headers=admin).json()["documents"]
     assert "kb/karty-uslug/karta-uslugi-zasilek-okresowy" in {d["doc_id"] for d in documents}
     assert client.get("/readyz").json()["index"]["generation"] == generation
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+
+def test_metrics_are_open_without_a_token_setting(make_client: AppFactory) -> None:
+    response = make_client().get("/metrics")
+    assert response.status_code == 200
+    assert "okienko_http_requests_total" in response.text
+
+
+def test_metrics_need_the_bearer_token_when_one_is_set(make_client: AppFactory) -> None:
+    client = make_client(metrics_token=SecretStr(METRICS_TOKEN))
+    for headers in (
+        {},
+        {"Authorization": f"Bearer {METRICS_TOKEN}x"},
+        {"Authorization": f"Basic {METRICS_TOKEN}"},
+        {"X-API-Key": ADMIN_KEY},  # API keys are not the metrics token
+    ):
+        refused = client.get("/metrics", headers=headers)
+        assert refused.status_code == 401, headers
+        assert error_code(refused) == "unauthorized"
+        assert "Metryki są dostępne tylko z tokenem" in refused.json()["error"]["message"]
+        assert refused.headers["www-authenticate"] == "Bearer"
+        assert "okienko_http" not in refused.text
+    allowed = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+    assert allowed.status_code == 200
+    assert 'status="401"' in allowed.text  # the refusals were counted like any request
+    assert client.get("/healthz").status_code == 200  # nothing else changes
+    operation = client.get("/openapi.json").json()["paths"]["/metrics"]["get"]
+    assert "401" in operation["responses"]
+    assert {"MetricsToken": []} in operation["security"]
+
+
+def test_a_short_metrics_token_stops_start_up() -> None:
+    with pytest.raises(ValidationError, match="metrics_token"):
+        Settings(_env_file=None, metrics_token="krotki")
 
 
 # --- rate limits -----------------------------------------------------------------------------

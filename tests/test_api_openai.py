@@ -14,46 +14,24 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.security import key_digest
-from rag.runtime import Runtime, build_runtime
-from tests.api_support import (
-    EMBEDDER,
-    QUESTION,
-    api_settings,
-    copy_knowledge_base,
-    drop_keys,
-    ingest,
-    new_prefix,
-    redis_client,
-)
+from rag.runtime import Runtime
+from tests.api_support import QUESTION, served_runtime
 
 STAFF_KEY = "klucz-pracownika-openai"
 STAFF_QUESTION = "wzór pouczenia o prawie do odwołania od decyzji"
 
 
 @pytest.fixture(scope="module")
-def rclient() -> Iterator[redis.Redis]:
-    client = redis_client()
-    yield client
-    drop_keys(client, "okienko:session:*")
-    client.close()
-
-
-@pytest.fixture(scope="module")
 def runtime(tmp_path_factory: pytest.TempPathFactory, rclient: redis.Redis) -> Iterator[Runtime]:
-    del rclient  # only for the skip when Redis is missing
     root = tmp_path_factory.mktemp("api-openai")
-    ingest(root / "data", copy_knowledge_base(root / "kb"))
-    settings = api_settings(root / "data", api_key_hashes=[key_digest(STAFF_KEY)])
-    built = build_runtime(settings, embedder=EMBEDDER)
-    yield built
-    built.close()
+    with served_runtime(root, rclient, api_key_hashes=[key_digest(STAFF_KEY)]) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")
-def base_url(runtime: Runtime, rclient: redis.Redis) -> Iterator[str]:
+def base_url(runtime: Runtime, module_prefix: str) -> Iterator[str]:
     """The app under a real uvicorn server on a free port, in a thread."""
-    prefix = new_prefix()
-    app = create_app(runtime.settings, runtime=runtime, redis_prefix=prefix)
+    app = create_app(runtime.settings, runtime=runtime, redis_prefix=module_prefix)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
     )
@@ -66,7 +44,6 @@ def base_url(runtime: Runtime, rclient: redis.Redis) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}/v1"
     server.should_exit = True
     thread.join(timeout=10)
-    drop_keys(rclient, prefix + "*")
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,38 +11,20 @@ import redis
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from rag.answering import Assistant
 from rag.chat_model import OpenAIChatModel
-from rag.retrieval import Retriever
-from rag.runtime import Runtime, build_runtime
+from rag.runtime import Runtime
 from rag.settings import Settings
 from tests.api_support import (
     DEAD_REDIS_URL,
-    EMBEDDER,
     QUESTION,
     api_settings,
     copy_knowledge_base,
-    drop_keys,
     ingest,
-    new_prefix,
-    redis_client,
+    metric,
+    rebuild,
+    served_runtime,
 )
 from tests.openai_server import OpenAIServer
-
-
-@pytest.fixture(scope="module")
-def rclient() -> Iterator[redis.Redis]:
-    client = redis_client()
-    yield client
-    drop_keys(client, "okienko:session:*")
-    client.close()
-
-
-@pytest.fixture
-def prefix(rclient: redis.Redis) -> Iterator[str]:
-    value = new_prefix()
-    yield value
-    drop_keys(rclient, value + "*")
 
 
 @pytest.fixture(scope="module")
@@ -53,40 +33,16 @@ def kb(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def runtime(tmp_path_factory: pytest.TempPathFactory, kb: Path) -> Iterator[Runtime]:
+def runtime(tmp_path_factory: pytest.TempPathFactory, rclient: redis.Redis) -> Iterator[Runtime]:
     """A runtime whose conversations would live in a Redis that is not there."""
-    data = tmp_path_factory.mktemp("api-resilience") / "data"
-    ingest(data, kb)
-    built = build_runtime(api_settings(data, redis_url=DEAD_REDIS_URL), embedder=EMBEDDER)
-    yield built
-    built.close()
+    root = tmp_path_factory.mktemp("api-resilience")
+    with served_runtime(root, rclient, redis_url=DEAD_REDIS_URL) as built:
+        yield built
 
 
 def with_chat_model(runtime: Runtime, settings: Settings) -> Runtime:
     """The same index and store, answering through the chat model `settings` name."""
-    chat = OpenAIChatModel(settings)
-    assistant = Assistant(
-        settings=settings,
-        retriever=Retriever(
-            embedder=runtime.embedder, analyzer=runtime.analyzer, served=runtime.served
-        ),
-        analyzer=runtime.analyzer,
-        conversations=runtime.conversations,
-        chat_model=chat,
-    )
-    return dataclasses.replace(runtime, settings=settings, chat_model=chat, assistant=assistant)
-
-
-def metric(text: str, name: str, **labels: str) -> float:
-    """The value of one sample of the Prometheus text format (0 when absent)."""
-    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-    for line in text.splitlines():
-        match = re.fullmatch(r"(\w+)(?:\{(.*)\})? (\S+)", line)
-        if match and match[1] == name:
-            found = ",".join(sorted((match[2] or "").split(","))) if match[2] else ""
-            if found == wanted:
-                return float(match[3])
-    return 0.0
+    return rebuild(runtime, settings=settings, chat_model=OpenAIChatModel(settings))
 
 
 # --- no index yet ----------------------------------------------------------------------------
@@ -110,6 +66,7 @@ def test_the_app_starts_without_an_index_and_serves_once_one_is_built(
             "index": None,
             "redis": "ok",
             "llm": "extractive",
+            "pending_writes": 0,
         }
         stream = client.post("/v1/chat/stream", json={"message": QUESTION})
         assert stream.status_code == 503
@@ -150,7 +107,6 @@ def test_without_redis_answers_still_come_and_readiness_says_degraded(
         assert "event: done" in events
         # No history without Redis: the conversation cannot be read back.
         assert client.get(f"/v1/sessions/{session}").status_code == 404
-        assert client.delete(f"/v1/sessions/{session}").status_code == 204
 
         ready = client.get("/readyz")
         assert ready.status_code == 200
@@ -166,6 +122,13 @@ def test_without_redis_answers_still_come_and_readiness_says_degraded(
         assert handoff["callback_recorded"] is False
         assert "Nie udało się" in handoff["message"]
         assert "+48 00 111 22 33" in handoff["message"]
+
+        # Erasing cannot be confirmed: the resident is told to try again, not told it is gone.
+        erase = client.delete(f"/v1/sessions/{session}")
+        assert erase.status_code == 503
+        assert erase.json()["error"]["code"] == "erase_failed"
+        assert "Nie udało się teraz usunąć rozmowy" in erase.json()["error"]["message"]
+        assert int(erase.headers["retry-after"]) > 0
 
 
 def test_without_redis_configured_readiness_says_so(runtime: Runtime) -> None:

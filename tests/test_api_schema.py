@@ -20,16 +20,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
 from api.app import create_app
-from rag.runtime import Runtime, build_runtime
-from tests.api_support import (
-    EMBEDDER,
-    api_settings,
-    copy_knowledge_base,
-    drop_keys,
-    ingest,
-    new_prefix,
-    redis_client,
-)
+from rag.runtime import Runtime
+from tests.api_support import served_runtime
 
 EXAMPLES = 30
 # A question is 1–2000 characters *after trimming*, and an OpenAI request needs a user message:
@@ -38,30 +30,16 @@ TRIMMED = {"/v1/chat", "/v1/chat/stream", "/v1/chat/completions"}
 
 
 @pytest.fixture(scope="module")
-def rclient() -> Iterator[redis.Redis]:
-    client = redis_client()
-    yield client
-    drop_keys(client, "okienko:session:*")
-    client.close()
-
-
-@pytest.fixture(scope="module")
 def runtime(tmp_path_factory: pytest.TempPathFactory, rclient: redis.Redis) -> Iterator[Runtime]:
-    del rclient  # only for the skip when Redis is missing
-    root = tmp_path_factory.mktemp("api-schema")
-    ingest(root / "data", copy_knowledge_base(root / "kb"))
-    built = build_runtime(api_settings(root / "data"), embedder=EMBEDDER)
-    yield built
-    built.close()
+    with served_runtime(tmp_path_factory.mktemp("api-schema"), rclient) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")
-def app(runtime: Runtime, rclient: redis.Redis) -> Iterator[FastAPI]:
-    prefix = new_prefix()
-    service = create_app(runtime.settings, runtime=runtime, redis_prefix=prefix)
+def app(runtime: Runtime, module_prefix: str) -> Iterator[FastAPI]:
+    service = create_app(runtime.settings, runtime=runtime, redis_prefix=module_prefix)
     with TestClient(service):  # runs the lifespan: the state the routes use stays set
         yield service
-    drop_keys(rclient, prefix + "*")
 
 
 @pytest.fixture(scope="module")

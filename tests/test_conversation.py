@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -21,6 +19,7 @@ from redis.retry import Retry
 
 from rag.conversation import (
     ConversationStore,
+    HistoryUnavailable,
     InvalidSessionId,
     MemoryConversationStore,
     RedisConversationStore,
@@ -31,6 +30,7 @@ from rag.conversation import (
     valid_session_id,
 )
 from rag.settings import Settings
+from tests.api_support import REDIS_URL
 
 SESSION = "sesja-testowa-1"
 OTHER = "sesja-testowa-2"
@@ -61,35 +61,8 @@ class Backend:
     wait: Callable[[float], None]  # let this much time pass for the store
 
 
-@pytest.fixture(scope="module")
-def redis_client() -> Iterator[redis.Redis]:
-    client = redis.Redis(
-        host="127.0.0.1",
-        port=6379,
-        db=15,
-        socket_connect_timeout=0.5,
-        socket_timeout=2,
-        retry=Retry(NoBackoff(), 1),  # the default backs off for seconds when nothing answers
-    )
-    try:
-        client.ping()
-    except (RedisConnectionError, RedisTimeoutError) as error:
-        client.close()
-        reason = f"Redis on 127.0.0.1:6379 did not answer ({error})"
-        # CI starts Redis: there a missing one is a broken environment, not a reason to skip.
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI is set, so Redis must be running")
-        pytest.skip(reason)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def redis_prefix(redis_client: redis.Redis) -> Iterator[str]:
-    prefix = f"okienko-test:{uuid.uuid4().hex}:"
-    yield prefix
-    for key in redis_client.scan_iter(match=prefix + "*"):
-        redis_client.delete(key)
+# Redis: the shared fixtures `rclient` (the test database) and `prefix` (a key prefix of
+# the test's own, dropped afterwards) from `tests.api_support`.
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -100,8 +73,8 @@ def backend(request: pytest.FixtureRequest) -> Backend:
             make=lambda **options: MemoryConversationStore(clock=clock, **options),
             wait=clock.advance,
         )
-    client: redis.Redis = request.getfixturevalue("redis_client")
-    prefix: str = request.getfixturevalue("redis_prefix")
+    client: redis.Redis = request.getfixturevalue("rclient")
+    prefix: str = request.getfixturevalue("prefix")
 
     def wait(seconds: float) -> None:
         # Redis keeps its own clock: shorten each key's remaining life instead of sleeping.
@@ -239,30 +212,26 @@ def test_invalid_session_ids_are_refused(backend: Backend, bad: str) -> None:
 # --- Each store's own behaviour -----------------------------------------------------------
 
 
-def test_redis_keys_expire_on_the_server(redis_client: redis.Redis, redis_prefix: str) -> None:
-    store = RedisConversationStore(
-        redis_client, ttl_seconds=1, max_turns=5, key_prefix=redis_prefix
-    )
+def test_redis_keys_expire_on_the_server(rclient: redis.Redis, prefix: str) -> None:
+    store = RedisConversationStore(rclient, ttl_seconds=1, max_turns=5, key_prefix=prefix)
     store.append(SESSION, user("za chwile zniknie"))
     key = store.key(SESSION)
-    assert key == f"{redis_prefix}{SESSION}"
-    assert redis_client.type(key) == b"list"
-    assert 0 < int(redis_client.ttl(key)) <= 1
+    assert key == f"{prefix}{SESSION}"
+    assert rclient.type(key) == b"list"
+    assert 0 < int(rclient.ttl(key)) <= 1
     time.sleep(1.2)
-    assert redis_client.exists(key) == 0
+    assert rclient.exists(key) == 0
     assert store.history(SESSION) == []
 
 
 def test_redis_skips_an_unreadable_entry(
-    redis_client: redis.Redis, redis_prefix: str, caplog: pytest.LogCaptureFixture
+    rclient: redis.Redis, prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = RedisConversationStore(
-        redis_client, ttl_seconds=60, max_turns=10, key_prefix=redis_prefix
-    )
+    store = RedisConversationStore(rclient, ttl_seconds=60, max_turns=10, key_prefix=prefix)
     store.append(SESSION, user("przed"))
     damaged = ["to nie jest JSON", "[1, 2]", '{"role": "admin", "text": "x", "at": 1}']
     damaged.append('{"role": "user", "text": 5, "at": 1}')
-    redis_client.rpush(store.key(SESSION), *damaged)
+    rclient.rpush(store.key(SESSION), *damaged)
     store.append(SESSION, user("po"))
     with caplog.at_level(logging.WARNING, logger="rag.conversation"):
         assert [turn.text for turn in store.history(SESSION)] == ["przed", "po"]
@@ -295,7 +264,9 @@ def test_unreachable_redis_means_no_history_not_an_error(
     with caplog.at_level(logging.WARNING, logger="rag.conversation"):
         assert store.history(SESSION) == []
         store.append(SESSION, user("pytanie bez historii"))
-        assert store.delete(SESSION) is False
+        # Erasing is the one thing not hidden: "nothing to erase" would be untrue.
+        with pytest.raises(HistoryUnavailable):
+            store.delete(SESSION)
         assert store.ping() is False
     assert time.perf_counter() - started < 2.0
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
@@ -359,6 +330,22 @@ def test_resilient_store_backs_off_then_recovers(caplog: pytest.LogCaptureFixtur
     assert "reachable again" in caplog.records[-1].getMessage()
 
 
+def test_erasing_is_tried_even_while_backing_off() -> None:
+    clock, flaky = FakeClock(), FlakyStore()
+    store = ResilientConversationStore(flaky, retry_after_seconds=5, clock=clock)
+    store.append(SESSION, user("do usuniecia"))
+    flaky.failure = RedisConnectionError("Connection refused")
+    assert store.history(SESSION) == []  # now backing off
+    calls = flaky.calls
+    with pytest.raises(HistoryUnavailable) as raised:
+        store.delete(SESSION)
+    assert flaky.calls == calls + 1  # asked, not refused from memory of the failure
+    assert raised.value.operation == "delete"
+    flaky.failure = None
+    assert store.delete(SESSION) is True  # at once, no waiting out the back-off
+    assert flaky.inner.history(SESSION) == []
+
+
 def test_a_successful_ping_ends_the_back_off() -> None:
     clock, flaky = FakeClock(), FlakyStore()
     store = ResilientConversationStore(flaky, retry_after_seconds=5, clock=clock)
@@ -390,17 +377,28 @@ def test_without_a_redis_url_history_stays_in_process() -> None:
     assert [turn.text for turn in store.history(SESSION)] == ["2", "3"]
 
 
-def test_with_a_redis_url_history_goes_to_redis(redis_client: redis.Redis) -> None:
-    settings = Settings(redis_url="redis://127.0.0.1:6379/15", session_max_turns=2)
+def test_with_a_redis_url_history_goes_to_redis(rclient: redis.Redis) -> None:
+    settings = Settings(redis_url=REDIS_URL, session_max_turns=2)
     store = open_conversation_store(settings)
     session = new_session_id()
     try:
         store.append(session, user("1"), user("2"), user("3"))
         assert [turn.text for turn in store.history(session)] == ["2", "3"]
-        assert redis_client.llen(f"okienko:session:{session}") == 2
+        assert rclient.llen(f"okienko:session:{session}") == 2
         assert store.ping() is True
     finally:
         assert store.delete(session) is True
+
+
+def test_history_keys_start_with_the_deployments_prefix(rclient: redis.Redis, prefix: str) -> None:
+    settings = Settings(redis_url=REDIS_URL, redis_prefix=prefix)
+    store = open_conversation_store(settings)
+    store.append(SESSION, user("1"))
+    assert rclient.llen(f"{prefix}session:{SESSION}") == 1
+    other = open_conversation_store(settings.model_copy(update={"redis_prefix": "inne-wdrozenie:"}))
+    assert other.history(SESSION) == []  # another deployment on the same Redis sees nothing
+    assert other.delete(SESSION) is False
+    assert [turn.text for turn in store.history(SESSION)] == ["1"]
 
 
 def test_a_dead_redis_url_degrades_quickly() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from fastapi import APIRouter
 
 from api.callbacks import CallbackRequest
@@ -31,20 +33,29 @@ def handoff(
         email=body.email or None,
         message=body.message or None,
     )
-    recorded = callbacks.record(request)
+    outcome = callbacks.record(request)
     contact = contact_sentence(settings)
-    if recorded:
-        message = (
-            f"Przekazaliśmy Twoją prośbę o kontakt pracownikom ({settings.cus_name}): pracownik "
-            "odezwie się na podany telefon lub adres e-mail. W pilnej sprawie nie czekaj. "
-            + contact
-        )
-    elif request.reachable:
-        message = f"Nie udało się teraz zapisać prośby o kontakt. {contact}"
-    else:
-        message = contact
+    match outcome:
+        case "recorded":
+            message = (
+                f"Przekazaliśmy Twoją prośbę o kontakt pracownikom ({settings.cus_name}): "
+                "pracownik odezwie się na podany telefon lub adres e-mail. W pilnej sprawie nie "
+                "czekaj. " + contact
+            )
+        case "held":
+            message = (
+                "Nie udało się teraz przekazać prośby o kontakt pracownikom. Zachowaliśmy ją i "
+                "przekażemy, gdy tylko będzie to możliwe, ale może to potrwać. W pilnej sprawie "
+                "nie czekaj. " + contact
+            )
+        case "lost":
+            message = f"Nie udało się teraz zapisać prośby o kontakt. {contact}"
+        case "unreachable":
+            message = contact
+        case _:
+            assert_never(outcome)
     return HandoffResponse(
-        contact=Contact.of(settings), message=message, callback_recorded=recorded
+        contact=Contact.of(settings), message=message, callback_recorded=outcome == "recorded"
     )
 
 

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
 
-from api.deps import MetricsDep, State
+from fastapi import APIRouter, Response, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.deps import KEY_OPTIONAL, MetricsDep, SettingsDep, State
 from api.metrics import CONTENT_TYPE
-from api.schemas import HealthOut, IndexOut, ReadyOut
+from api.schemas import HealthOut, IndexOut, ReadyOut, error_responses
+from api.security import require_metrics_token
 from rag.errors import IndexMismatch, IndexNotReady
 
 router = APIRouter(tags=["stan"])
+_metrics_token = HTTPBearer(
+    auto_error=False,
+    scheme_name="MetricsToken",
+    description="Token metryk, gdy ustawiono OKIENKO_METRICS_TOKEN.",
+)
 
 
 @router.get("/healthz", summary="Czy proces działa", response_model=HealthOut)
@@ -24,23 +33,28 @@ async def healthz() -> HealthOut:
     responses={503: {"model": ReadyOut, "description": "Brak indeksu: odpowiedzi niemożliwe."}},
 )
 def readyz(state: State, response: Response) -> ReadyOut:
-    """`ready`; `degraded` (answers still come: Redis or the chat model is down); `not_ready`."""
+    """`ready`; `degraded` (answers still come: Redis or the chat model is down, or writes are
+    held until Redis answers); `not_ready`."""
     try:
         info = state.answering.get().served.info
     except (IndexNotReady, IndexMismatch):
         info = None
     redis = state.redis.status()
     llm = state.llm.status()
+    pending = len(state.outbox)
     if info is None:
         response.status_code = 503
-        return ReadyOut(status="not_ready", index=None, redis=redis, llm=llm)
+        return ReadyOut(
+            status="not_ready", index=None, redis=redis, llm=llm, pending_writes=pending
+        )
     return ReadyOut(
-        status="degraded" if "down" in (redis, llm) else "ready",
+        status="degraded" if "down" in (redis, llm) or pending else "ready",
         index=IndexOut(
             generation=info.name, chunks=info.chunks, embedding_model=info.embedding_model
         ),
         redis=redis,
         llm=llm,
+        pending_writes=pending,
     )
 
 
@@ -48,7 +62,17 @@ def readyz(state: State, response: Response) -> ReadyOut:
     "/metrics",
     summary="Metryki Prometheusa",
     response_class=Response,
-    responses={200: {"content": {CONTENT_TYPE.split(";")[0]: {"schema": {"type": "string"}}}}},
+    responses={
+        200: {"content": {CONTENT_TYPE.split(";")[0]: {"schema": {"type": "string"}}}},
+        **error_responses(401),
+    },
+    openapi_extra=KEY_OPTIONAL,
 )
-async def metrics(instruments: MetricsDep) -> Response:
+async def metrics(
+    instruments: MetricsDep,
+    settings: SettingsDep,
+    token: Annotated[HTTPAuthorizationCredentials | None, Security(_metrics_token)] = None,
+) -> Response:
+    """Open, or behind `Authorization: Bearer <OKIENKO_METRICS_TOKEN>` when one is set."""
+    require_metrics_token(settings.metrics_token, token.credentials if token else None)
     return Response(instruments.exposition(), media_type=CONTENT_TYPE)

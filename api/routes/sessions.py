@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from api.deps import KEY_OPTIONAL, ClientLimit, RuntimeDep
-from api.errors import NotFound
+from api.deps import KEY_OPTIONAL, ClientLimit, FeedbackDep, RuntimeDep
+from api.errors import EraseFailed, NotFound
+from api.redis_link import RedisDown
 from api.schemas import SESSION_ID_PATTERN, SessionOut, TurnOut, error_responses
+from rag.conversation import HistoryUnavailable
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1/sessions", tags=["rozmowy"], dependencies=[ClientLimit])
 
@@ -48,7 +53,17 @@ def get_session(session_id: SessionPath, runtime: RuntimeDep) -> SessionOut:
     responses=error_responses(422, 429, 503),
     openapi_extra=KEY_OPTIONAL,
 )
-def delete_session(session_id: SessionPath, runtime: RuntimeDep) -> Response:
-    """Erase the conversation; answers 204 whether or not there was one (it is gone either way)."""
-    runtime.conversations.delete(session_id)
+def delete_session(session_id: SessionPath, runtime: RuntimeDep, feedback: FeedbackDep) -> Response:
+    """Erase the conversation with its answer records and the feedback on them.
+
+    204 whether or not there was one (it is gone either way); 503 while the storage does not
+    answer, so that a resident is never told it is gone when it is not. Callback requests stay:
+    the resident handed them to staff on purpose.
+    """
+    try:
+        feedback.forget_session(session_id)
+        runtime.conversations.delete(session_id)
+    except (RedisDown, HistoryUnavailable) as exc:
+        log.warning("a conversation could not be erased now: %s", exc)
+        raise EraseFailed from exc
     return Response(status_code=204)
