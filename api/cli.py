@@ -63,17 +63,36 @@ def _settings() -> Settings:
         return Settings()
 
 
+def _announce_onnx_export(settings: Settings) -> None:
+    """Say so before an ONNX backend's first use exports the model: it takes minutes."""
+    from rag.embedding import HASH_MODEL_PREFIX
+    from rag.onnx_embedding import onnx_export_ready
+
+    if settings.embedding_backend == "torch" or settings.embedding_model.startswith(
+        HASH_MODEL_PREFIX
+    ):
+        return
+    if not onnx_export_ready(settings):
+        err.print(
+            f"Pierwsze użycie backendu {settings.embedding_backend}: eksportuję model do ONNX "
+            f"w {settings.models_dir} (jednorazowo, zwykle kilka minut)…",
+            highlight=False,
+        )
+
+
 @app.command("model")
 def model_command() -> None:
     """Build (once) and load the configured embedding model; print where it lives."""
     settings = _settings()
+    _announce_onnx_export(settings)
     with _friendly_errors():
         from rag.embedding import build_embedder
 
         embedder = build_embedder(settings)
     location = settings.models_dir if settings.embedding_model == DEFAULT_EMBEDDING_MODEL else ""
     console.print(
-        f"Model: [bold]{embedder.model_id}[/] (wymiar {embedder.dimension}) {location}".rstrip()
+        f"Model: [bold]{embedder.model_id}[/] (wymiar {embedder.dimension}, "
+        f"backend {settings.embedding_backend}) {location}".rstrip()
     )
 
 
@@ -320,6 +339,11 @@ def ask_command(
 def serve_command() -> None:
     """Start the HTTP API with the widget's demo page (on OKIENKO_HOST:OKIENKO_PORT)."""
     settings = _settings()
+    if settings.embedding_threads == 0:
+        # Concurrent requests keep the cores busy; a second thread per question only waits
+        # for the first (bench/README.md, "API load: embedding backend, threads…").
+        settings = settings.model_copy(update={"embedding_threads": 1})
+    _announce_onnx_export(settings)
     import uvicorn
 
     from api.app import create_app

@@ -4,9 +4,18 @@ The server is the real app (extractive answers, the default embedding model, the
 knowledge base) under uvicorn in its own process; the load comes from this process, a closed
 loop of threads each asking questions in three-question conversations. Each concurrency level
 in `--levels` runs for `--step` seconds, then a soak at `--soak-concurrency` runs for
-`--duration` seconds while the server's resident memory (RSS) is sampled every second.
+`--duration` seconds (0: none) while the server's resident memory (RSS) is sampled every second.
+
+Each `--variant BACKEND/THREADS/CACHE` is a server of its own, run one after the other (`--rounds`
+times over, alternating, because the machine is shared): the embedding backend (torch, onnx,
+onnx-int8), threads per embedding call (0: the library's default) and the question cache size
+(0: off). The default compares the configuration before issue 5 (`torch/0/0`) with
+`onnx/1/1024`, what `okienko serve` runs with `OKIENKO_EMBEDDING_BACKEND=onnx`. The benchmark's
+twelve questions repeat, so with the cache on nearly every question is a hit: the cache's best
+case; a variant with `/0` shows the other end.
 
     .venv/bin/python bench/api_load.py [--duration 300] [--levels 4 8 16] [--step 30]
+        [--variant torch/0/0 --variant onnx/1/1024] [--rounds 1]
         [--redis-url redis://127.0.0.1:6379/13] [--server-cores 0,1]
 
 Targets (issue 5): at least 30 req/s with p95 under 150 ms; RSS flat over the soak.
@@ -31,6 +40,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+BACKENDS = ("torch", "onnx", "onnx-int8")
 BENCH_PREFIX = "okienko-bench:"  # answer records and rate counts, erased after the run
 TARGET_RPS = 30.0
 TARGET_P95_MS = 150.0
@@ -50,11 +60,42 @@ QUESTIONS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One server configuration: `BACKEND/THREADS/CACHE`, e.g. `onnx/1/1024`."""
+
+    backend: str
+    threads: int
+    cache: int
+
+    @classmethod
+    def parse(cls, spec: str) -> Variant:
+        parts = spec.split("/")
+        if len(parts) != 3 or parts[0] not in BACKENDS or not all(p.isdigit() for p in parts[1:]):
+            raise argparse.ArgumentTypeError(
+                f"{spec!r}: use BACKEND/THREADS/CACHE, BACKEND one of {', '.join(BACKENDS)}"
+            )
+        return cls(parts[0], int(parts[1]), int(parts[2]))
+
+    def __str__(self) -> str:
+        return f"{self.backend}/{self.threads}/{self.cache}"
+
+    def data_dir(self, base: Path) -> Path:
+        """torch and onnx share an index (same vectors, same model id); int8 needs its own."""
+        return base if self.backend != "onnx-int8" else base.with_name(base.name + "-onnx-int8")
+
+
 @dataclass(slots=True)
 class Sample:
     at: float
     seconds: float
     status: int
+
+
+@dataclass(slots=True)
+class Result:
+    variant: Variant
+    levels: dict[int, tuple[float, float, float]] = field(default_factory=dict)  # rps, p95, CPU
 
 
 @dataclass(slots=True)
@@ -124,7 +165,9 @@ def run_load(
     return recorder, memory, cpu_seconds(pid) - cpu_before
 
 
-def report(label: str, recorder: Recorder, seconds: float, cpu: float) -> tuple[float, float]:
+def report(
+    label: str, recorder: Recorder, seconds: float, cpu: float
+) -> tuple[float, float, float]:
     ok = [s.seconds * 1000 for s in recorder.samples if s.status == 200]
     errors = len(recorder.samples) - len(ok)
     rps = len(ok) / seconds
@@ -135,14 +178,14 @@ def report(label: str, recorder: Recorder, seconds: float, cpu: float) -> tuple[
         f"(rps/target {rps / TARGET_RPS:4.2f}, p95/target {p95 / TARGET_P95_MS:4.2f})",
         flush=True,
     )
+    per_request = cpu / len(ok) * 1000 if ok else float("nan")
     if ok:
-        per_request = cpu / len(ok) * 1000
         print(
             f"{'':>14}  server CPU {per_request:5.1f} ms/request, {cpu / seconds:4.2f} cores busy "
             f"→ about {2000 / per_request:5.1f} req/s on 2 dedicated cores",
             flush=True,
         )
-    return rps, p95
+    return rps, p95, per_request
 
 
 def memory_report(memory: list[float]) -> None:
@@ -181,12 +224,12 @@ def serve(args: argparse.Namespace) -> None:
     from api.app import create_app
     from rag.settings import Settings
 
-    if args.torch_threads:
-        import torch
-
-        torch.set_num_threads(args.torch_threads)
+    variant: Variant = args.variant_spec
     settings = Settings(
         data_dir=Path(args.data_dir),
+        embedding_backend=variant.backend,  # type: ignore[arg-type]
+        embedding_threads=variant.threads,
+        query_cache_size=variant.cache,
         redis_url=args.redis_url,
         llm_base_url=None,  # extractive, whatever the environment says
         rate_limit_per_minute=10**9,
@@ -199,21 +242,21 @@ def serve(args: argparse.Namespace) -> None:
 
 @contextlib.contextmanager
 def server(
-    args: argparse.Namespace, data_dir: Path, port: int
+    args: argparse.Namespace, variant: Variant, port: int
 ) -> Iterator[subprocess.Popen[bytes]]:
     command = [
         sys.executable,
         __file__,
         "--serve",
+        "--variant-spec",
+        str(variant),
         "--data-dir",
-        str(data_dir),
+        str(variant.data_dir(args.data_dir)),
         "--port",
         str(port),
     ]
     if args.redis_url:
         command += ["--redis-url", args.redis_url]
-    if args.torch_threads:
-        command += ["--torch-threads", str(args.torch_threads)]
     if args.server_cores:
         command = ["taskset", "-c", args.server_cores, *command]
     process = subprocess.Popen(command, cwd=ROOT)
@@ -233,7 +276,7 @@ def server(
 
 
 def build_index(args: argparse.Namespace) -> None:
-    """The index process: the whole knowledge base with the default model."""
+    """The index process: the whole knowledge base, the default model on the variant's backend."""
     from ingest.chunking import Chunker
     from ingest.embedding_cache import EmbeddingCache
     from ingest.pipeline import Ingestor, Source
@@ -242,7 +285,11 @@ def build_index(args: argparse.Namespace) -> None:
     from rag.lexical import PolishAnalyzer
     from rag.settings import Settings
 
-    settings = Settings(data_dir=Path(args.data_dir))
+    variant: Variant = args.variant_spec
+    settings = Settings(
+        data_dir=Path(args.data_dir),
+        embedding_backend=variant.backend,  # type: ignore[arg-type]
+    )
     embedder = build_embedder(settings)
     report = Ingestor(
         store=open_store(settings),
@@ -261,23 +308,94 @@ def free_port() -> int:
         return port
 
 
-def ingest(data_dir: Path) -> None:
+def ingest(variant: Variant, base: Path) -> None:
     """Build or update the index in a process of its own (vectors reused from the repo's cache)."""
+    data_dir = variant.data_dir(base)
     cache = ROOT / "data" / "embeddings.sqlite"
     data_dir.mkdir(parents=True, exist_ok=True)
     if cache.exists() and not (data_dir / "embeddings.sqlite").exists():
         shutil.copy(cache, data_dir / "embeddings.sqlite")
     command = [sys.executable, __file__, "--build-index", "--data-dir", str(data_dir)]
-    subprocess.run(command, cwd=ROOT, check=True)
+    subprocess.run([*command, "--variant-spec", str(variant)], cwd=ROOT, check=True)
+
+
+def load_average() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def bench_variant(args: argparse.Namespace, variant: Variant, sessions: set[str]) -> Result:
+    """Start a server with `variant`, load it level by level, then soak; stop it."""
+    port = args.port or free_port()
+    base = f"http://127.0.0.1:{port}"
+    result = Result(variant)
+    with server(args, variant, port) as process:
+        ready = httpx.get(base + "/readyz").json()
+        print(
+            f"\n=== {variant} — server pid {process.pid}: index {ready['index']}, "
+            f"redis {ready['redis']}, llm {ready['llm']}; {os.cpu_count()} CPUs here, server "
+            f"cores {args.server_cores or 'all'}; load average {load_average()}",
+            flush=True,
+        )
+        warmup, _, _ = run_load(base, 4, args.warmup, process.pid)
+        sessions |= warmup.sessions
+        for level in args.levels:
+            recorder, _, cpu = run_load(base, level, args.step, process.pid)
+            sessions |= recorder.sessions
+            result.levels[level] = report(f"concurrency {level}", recorder, args.step, cpu)
+        if args.duration > 0:
+            recorder, memory, cpu = run_load(
+                base, args.soak_concurrency, args.duration, process.pid
+            )
+            sessions |= recorder.sessions
+            report(f"soak c={args.soak_concurrency}", recorder, args.duration, cpu)
+            memory_report(memory)
+    print(f"load average after {variant}: {load_average()}", flush=True)
+    return result
+
+
+def compare(results: list[Result], levels: list[int]) -> None:
+    """Medians over the rounds, each variant's ratio to the first one, and the verdicts."""
+    variants = list(dict.fromkeys(r.variant for r in results))
+
+    def median(variant: Variant, level: int) -> tuple[float, float, float]:
+        rows = [r.levels[level] for r in results if r.variant == variant]
+        rps, p95, cpu = (statistics.median(row[i] for row in rows) for i in range(3))
+        return rps, p95, cpu
+
+    print("\nvariant             level   req/s   p95 ms  CPU ms/req   req/s ×  p95 ×  CPU ×")
+    for variant in variants:
+        for level in levels:
+            rps, p95, cpu = median(variant, level)
+            base_rps, base_p95, base_cpu = median(variants[0], level)
+            print(
+                f"{variant!s:<18} {level:>6} {rps:7.1f} {p95:8.1f} {cpu:11.1f}   "
+                f"{rps / base_rps:6.2f} {p95 / base_p95:6.2f} {cpu / base_cpu:6.2f}"
+            )
+    for variant in variants:
+        met = [
+            level
+            for level in levels
+            if median(variant, level)[0] >= TARGET_RPS and median(variant, level)[1] < TARGET_P95_MS
+        ]
+        verdict = f"met at concurrency {met}" if met else "NOT met"
+        target = f"≥{TARGET_RPS:.0f} req/s with p95 <{TARGET_P95_MS:.0f} ms"
+        print(f"{variant}: {target} (medians) {verdict}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=300, help="soak seconds")
+    parser.add_argument("--duration", type=float, default=300, help="soak seconds (0: none)")
     parser.add_argument("--levels", type=int, nargs="+", default=[4, 8, 16])
     parser.add_argument("--step", type=float, default=30, help="seconds per level")
     parser.add_argument("--warmup", type=float, default=10)
     parser.add_argument("--soak-concurrency", type=int, default=8)
+    parser.add_argument(
+        "--variant",
+        type=Variant.parse,
+        action="append",
+        help="BACKEND/THREADS/CACHE, repeatable (default: torch/0/0 and onnx/1/1024)",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="passes over the variants")
     parser.add_argument("--redis-url", default=None, help="unset: history in process")
     parser.add_argument("--server-cores", default=None, help="taskset list, e.g. 0,1")
     parser.add_argument(
@@ -287,9 +405,9 @@ def main() -> int:
         help="where the index is built (incrementally: kept between runs)",
     )
     parser.add_argument("--port", type=int, default=0, help="0: a free port")
-    parser.add_argument("--torch-threads", type=int, default=0, help="0: torch's default")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--build-index", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--variant-spec", type=Variant.parse, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(args)
@@ -298,36 +416,22 @@ def main() -> int:
         build_index(args)
         return 0
 
-    ingest(args.data_dir)
-    port = args.port or free_port()
-    base = f"http://127.0.0.1:{port}"
-    best: tuple[float, float] = (0.0, 0.0)
+    variants: list[Variant] = args.variant or [
+        Variant.parse("torch/0/0"),
+        Variant.parse("onnx/1/1024"),
+    ]
+    # One index per data directory: torch and onnx share theirs.
+    for variant in {v.data_dir(args.data_dir): v for v in reversed(variants)}.values():
+        ingest(variant, args.data_dir)
+    print(f"load average before the run: {load_average()}", flush=True)
+    results: list[Result] = []
     sessions: set[str] = set()
-    with server(args, args.data_dir, port) as process:
-        ready = httpx.get(base + "/readyz").json()
-        print(
-            f"server pid {process.pid}: index {ready['index']}, redis {ready['redis']}, "
-            f"llm {ready['llm']}; {os.cpu_count()} CPUs here, server cores "
-            f"{args.server_cores or 'all'}",
-            flush=True,
-        )
-        warmup, _, _ = run_load(base, 4, args.warmup, process.pid)
-        sessions |= warmup.sessions
-        for level in args.levels:
-            recorder, _, cpu = run_load(base, level, args.step, process.pid)
-            sessions |= recorder.sessions
-            rps, p95 = report(f"concurrency {level}", recorder, args.step, cpu)
-            if rps >= TARGET_RPS and p95 < TARGET_P95_MS:
-                best = max(best, (rps, p95))
-        recorder, memory, cpu = run_load(base, args.soak_concurrency, args.duration, process.pid)
-        sessions |= recorder.sessions
-        report(f"soak c={args.soak_concurrency}", recorder, args.duration, cpu)
-        memory_report(memory)
+    for _ in range(args.rounds):
+        results += [bench_variant(args, variant, sessions) for variant in variants]
     if args.redis_url:
         erase(args.redis_url, sessions)
-    met = best != (0.0, 0.0)
-    verdict = "met" if met else "NOT met"
-    print(f"target ≥{TARGET_RPS:.0f} req/s with p95 <{TARGET_P95_MS:.0f} ms: {verdict}")
+    compare(results, args.levels)
+    print(f"load average after the run: {load_average()}")
     return 0
 
 

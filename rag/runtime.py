@@ -41,7 +41,7 @@ def build_runtime(settings: Settings, *, embedder: Embedder | None = None) -> Ru
         IndexMismatch: the index was built with another embedding model.
         EmbeddingModelError: the embedding model or reranker cannot be loaded.
     """
-    embedder = embedder or build_embedder(settings)
+    embedder = embedder if embedder is not None else build_embedder(settings)
     analyzer = PolishAnalyzer(k1=settings.bm25_k1, b=settings.bm25_b, avg_len=settings.bm25_avg_len)
     served = open_store(settings).open_served()
     try:

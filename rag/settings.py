@@ -7,7 +7,7 @@ Every field can be set as `OKIENKO_<FIELD>` in the environment or in a `.env` fi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,8 +48,21 @@ class Settings(BaseSettings):
         ),
     )
     embedding_batch_size: int = Field(default=16, ge=1, le=512)
-    embedding_backend: str = Field(
-        default="torch", pattern="^(torch|onnx)$", description="sentence-transformers backend."
+    embedding_backend: Literal["torch", "onnx", "onnx-int8"] = Field(
+        default="torch",
+        description=(
+            "'torch': sentence-transformers; 'onnx': the same model on ONNX Runtime (same "
+            "vectors and model id); 'onnx-int8': its int8 copy (own model id, own index)."
+        ),
+    )
+    embedding_threads: int = Field(
+        default=0,
+        ge=0,
+        le=256,
+        description="Threads per embedding call; 0: one per core (`okienko serve`: 1).",
+    )
+    query_cache_size: int = Field(
+        default=1024, ge=0, le=1_000_000, description="Question vectors kept in memory; 0: off."
     )
     embedding_device: str = Field(default="cpu", description="'cpu', 'cuda', 'cuda:1', …")
     query_prefix: str = "query: "
@@ -156,6 +169,11 @@ class Settings(BaseSettings):
             )
         if self.qdrant_api_key is not None and self.qdrant_url is None:
             raise ValueError("OKIENKO_QDRANT_API_KEY is set but OKIENKO_QDRANT_URL is not")
+        if self.embedding_backend != "torch" and self.embedding_device != "cpu":
+            raise ValueError(
+                f"OKIENKO_EMBEDDING_BACKEND={self.embedding_backend} runs on the CPU only; "
+                f"set OKIENKO_EMBEDDING_DEVICE=cpu (not {self.embedding_device})"
+            )
         return self
 
     @property

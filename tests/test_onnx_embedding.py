@@ -12,10 +12,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
-from rag.embedding import SentenceTransformerEmbedder
+from rag.embedding import CachedEmbedder, SentenceTransformerEmbedder, build_embedder
 from rag.errors import EmbeddingModelError
-from rag.onnx_embedding import FP32_FILE, INT8_FILE, ONNX_INT8_SUFFIX, OnnxEmbedder
+from rag.onnx_embedding import (
+    FP32_FILE,
+    INT8_FILE,
+    ONNX_INT8_SUFFIX,
+    OnnxEmbedder,
+    onnx_export_ready,
+)
 from rag.settings import Settings
 
 KNOWLEDGE_BASE = Path(__file__).resolve().parents[1] / "knowledge_base"
@@ -133,6 +140,18 @@ def test_tiny_fp32_matches_torch_and_keeps_its_model_id(tiny: Settings) -> None:
     assert [onnx.count_tokens(t) for t in texts] == [torch.count_tokens(t) for t in texts]
 
 
+def test_tiny_texts_past_the_window_are_cut_like_torch_cuts_them(tiny: Settings) -> None:
+    onnx = OnnxEmbedder(tiny, quantized=False, threads=1)
+    torch = SentenceTransformerEmbedder(tiny)
+    long = " ".join(TINY_WORDS * 30)  # about 750 tokens; the window is 512
+    assert onnx.count_tokens(long) == torch.count_tokens(long) > 700  # counting sees it all
+    cosine = float(onnx.embed([long], kind="passage")[0] @ torch.embed([long], kind="passage")[0])
+    assert cosine > 0.9999
+    # Cut at 512: what follows changes nothing.
+    longer = onnx.embed([long + " decyzja odwołanie"], kind="passage")
+    assert np.allclose(onnx.embed([long], kind="passage"), longer, atol=1e-6)
+
+
 def test_tiny_int8_has_its_own_model_id_and_unit_vectors(tiny: Settings) -> None:
     embedder = OnnxEmbedder(tiny, threads=1)
     assert embedder.model_id == tiny.embedding_model + ONNX_INT8_SUFFIX
@@ -201,6 +220,51 @@ def test_a_cls_pooled_model_is_refused(tmp_path: Path) -> None:
     with pytest.raises(EmbeddingModelError, match="mean pooling"):
         OnnxEmbedder(Settings(embedding_model=str(model), cache_dir=tmp_path / "cache"))
     assert not (tmp_path / "cache").exists()
+
+
+def test_the_onnx_backend_serves_torch_vectors_under_the_torch_model_id(tiny: Settings) -> None:
+    texts = ["wniosek o dodatek mieszkaniowy", "zasiłek stały", "odwołanie od decyzji"]
+    torch = build_embedder(tiny.model_copy(update={"query_cache_size": 0}))
+    assert isinstance(torch, SentenceTransformerEmbedder)
+    onnx = build_embedder(tiny.model_copy(update={"embedding_backend": "onnx"}))
+    assert isinstance(onnx, CachedEmbedder)
+    assert onnx.model_id == torch.model_id  # so it may serve an index built with torch
+    cosines = np.sum(onnx.embed(texts, kind="query") * torch.embed(texts, kind="query"), axis=1)
+    assert cosines.min() >= 0.999
+    # The int8 graph's vectors differ: its own model id keeps it out of a torch index.
+    int8 = build_embedder(tiny.model_copy(update={"embedding_backend": "onnx-int8"}))
+    assert int8.model_id == tiny.embedding_model + ONNX_INT8_SUFFIX
+
+
+def test_the_onnx_backend_honours_the_threads_setting(tiny: Settings) -> None:
+    settings = tiny.model_copy(
+        update={"embedding_backend": "onnx", "embedding_threads": 1, "query_cache_size": 0}
+    )
+    embedder = build_embedder(settings)
+    assert isinstance(embedder, OnnxEmbedder)
+    assert embedder._session.get_session_options().intra_op_num_threads == 1
+
+
+def test_model_announces_the_one_time_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from api.cli import app
+
+    model = _tiny_model(tmp_path / "tiny-bert")
+    monkeypatch.setenv("OKIENKO_EMBEDDING_MODEL", str(model))
+    monkeypatch.setenv("OKIENKO_EMBEDDING_BACKEND", "onnx")
+    monkeypatch.setenv("OKIENKO_CACHE_DIR", str(tmp_path / "cache"))
+    settings = Settings()
+    assert not onnx_export_ready(settings)
+    runner = CliRunner()
+    first = runner.invoke(app, ["model"])
+    assert first.exit_code == 0, first.output
+    assert "eksportuję model do ONNX" in first.output
+    assert "backend onnx" in first.output
+    assert onnx_export_ready(settings)
+    second = runner.invoke(app, ["model"])
+    assert second.exit_code == 0, second.output
+    assert "eksportuję" not in second.output
 
 
 # ---------------------------------------------------------------- the real default model
@@ -329,3 +393,15 @@ def test_real_token_counts_equal_torch(
     odd = ["", "   ", "zażółć gęślą jaźń 🙂 ∑ §§ 12 ust. 3 pkt 4", "query: <s> </s>"]
     for text in [*passages, *odd]:
         assert int8.count_tokens(text) == torch.count_tokens(text), text[:60]
+
+
+@pytest.mark.slow
+def test_real_onnx_backend_agrees_with_torch(
+    real: tuple[SentenceTransformerEmbedder, OnnxEmbedder, OnnxEmbedder],
+) -> None:
+    torch, _, _ = real
+    questions = [q for q, _ in PAIRS]
+    onnx = build_embedder(Settings(embedding_backend="onnx", embedding_threads=2))
+    assert onnx.model_id == torch.model_id
+    cosines = np.sum(onnx.embed(questions, kind="query") * torch.embed(questions, kind="query"), 1)
+    assert cosines.min() >= 0.999

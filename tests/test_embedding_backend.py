@@ -1,0 +1,214 @@
+"""Choosing the embedder: backend, threads, and the cache of recent questions.
+
+The ONNX backend on a real (tiny) model is tested in test_onnx_embedding.py; here the cache
+wraps a counting embedder, and nothing loads a model.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+from rag.embedding import CachedEmbedder, HashEmbedder, Kind, Vectors, build_embedder
+from rag.errors import EmbeddingModelError
+from rag.settings import Settings
+
+
+class CountingEmbedder:
+    """The hash fake, remembering every text it was asked to embed."""
+
+    def __init__(self) -> None:
+        self._inner = HashEmbedder(32)
+        self.calls: list[tuple[Kind, list[str]]] = []
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        return self._inner.model_id
+
+    @property
+    def dimension(self) -> int:
+        return self._inner.dimension
+
+    def embed(self, texts: Sequence[str], *, kind: Kind) -> Vectors:
+        with self._lock:
+            self.calls.append((kind, list(texts)))
+        return self._inner.embed(texts, kind=kind)
+
+    def count_tokens(self, text: str) -> int:
+        return self._inner.count_tokens(text)
+
+    @property
+    def texts(self) -> list[str]:
+        return [t for _, batch in self.calls for t in batch]
+
+
+QUESTIONS = [
+    "Kto może dostać zasiłek stały?",
+    "becikowe kto dostanie",
+    "Gdzie zgłosić przemoc domową?",
+]
+
+
+def test_a_repeated_question_is_not_embedded_again() -> None:
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, size=8)
+    first = cached.embed(QUESTIONS[:1], kind="query")
+    again = cached.embed(QUESTIONS[:1], kind="query")
+    assert np.array_equal(first, again)
+    assert np.array_equal(again, inner.embed(QUESTIONS[:1], kind="query"))
+    assert inner.texts.count(QUESTIONS[0]) == 2  # the first call, and the check just above
+    assert (cached.hits, cached.misses) == (1, 1)
+
+
+def test_only_the_missing_texts_reach_the_model_in_input_order() -> None:
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, size=8)
+    cached.embed([QUESTIONS[1]], kind="query")
+    inner.calls.clear()
+    mixed = [QUESTIONS[0], QUESTIONS[1], QUESTIONS[0], QUESTIONS[2]]
+    vectors = cached.embed(mixed, kind="query")
+    assert inner.calls == [("query", [QUESTIONS[0], QUESTIONS[2]])]  # once each, no hit
+    assert np.array_equal(vectors, HashEmbedder(32).embed(mixed, kind="query"))
+
+
+def test_the_kind_is_part_of_the_key() -> None:
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, size=8)
+    cached.embed(QUESTIONS[:1], kind="query")
+    cached.embed(QUESTIONS[:1], kind="passage")
+    assert [kind for kind, _ in inner.calls] == ["query", "passage"]
+    assert cached.held == 2
+
+
+def test_the_least_recently_used_text_is_dropped_first() -> None:
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, size=2)
+    cached.embed([QUESTIONS[0]], kind="query")
+    cached.embed([QUESTIONS[1]], kind="query")
+    cached.embed([QUESTIONS[0]], kind="query")  # now the most recent
+    cached.embed([QUESTIONS[2]], kind="query")  # drops QUESTIONS[1]
+    assert cached.held == 2
+    inner.calls.clear()
+    cached.embed([QUESTIONS[0], QUESTIONS[2]], kind="query")
+    assert inner.calls == []
+    cached.embed([QUESTIONS[1]], kind="query")
+    assert inner.texts == [QUESTIONS[1]]
+
+
+def test_a_caller_changing_its_vectors_does_not_change_the_cache() -> None:
+    cached = CachedEmbedder(CountingEmbedder(), size=4)
+    vectors = cached.embed(QUESTIONS, kind="query")
+    expected = vectors.copy()
+    vectors[:] = 0.0
+    assert np.array_equal(cached.embed(QUESTIONS, kind="query"), expected)
+
+
+def test_an_empty_list_gives_no_rows_and_asks_nothing() -> None:
+    inner = CountingEmbedder()
+    vectors = CachedEmbedder(inner, size=4).embed([], kind="query")
+    assert vectors.shape == (0, 32)
+    assert inner.calls == []
+
+
+def test_the_cache_passes_the_model_through() -> None:
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, size=4)
+    assert cached  # empty, yet truthy: `embedder or build_embedder(...)` must keep it
+    assert cached.model_id == inner.model_id
+    assert cached.dimension == 32
+    assert cached.count_tokens("wniosek o dodatek") == inner.count_tokens("wniosek o dodatek")
+    with pytest.raises(ValueError, match="at least one"):
+        CachedEmbedder(inner, size=0)
+
+
+def test_threads_sharing_the_cache_get_the_right_vectors() -> None:
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, size=16)
+    texts = [f"pytanie numer {n}" for n in range(40)]  # more than the cache holds
+    expected = HashEmbedder(32).embed(texts, kind="query")
+    wrong: list[int] = []
+    barrier = threading.Barrier(8)
+
+    def ask(offset: int) -> None:
+        barrier.wait()
+        for round_ in range(200):
+            n = (offset * 7 + round_) % len(texts)
+            (vector,) = cached.embed([texts[n]], kind="query")
+            if not np.array_equal(vector, expected[n]):
+                wrong.append(n)
+
+    workers = [threading.Thread(target=ask, args=(i,)) for i in range(8)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert wrong == []
+    assert cached.held == 16
+    assert cached.hits + cached.misses == 8 * 200
+    assert cached.hits > 0
+
+
+def test_settings_refuse_an_unknown_backend() -> None:
+    with pytest.raises(ValidationError, match="embedding_backend"):
+        Settings(embedding_backend="tensorflow")  # type: ignore[arg-type]
+
+
+def test_settings_refuse_onnx_on_a_gpu() -> None:
+    with pytest.raises(ValidationError, match="CPU only"):
+        Settings(embedding_backend="onnx", embedding_device="cuda")
+    assert Settings(embedding_backend="torch", embedding_device="cuda").embedding_device == "cuda"
+
+
+def test_build_embedder_names_an_unknown_backend() -> None:
+    # Settings copied with an update skip validation; the factory must still say what is wrong.
+    settings = Settings().model_copy(update={"embedding_backend": "tensorflow"})
+    with pytest.raises(EmbeddingModelError, match="unknown embedding backend 'tensorflow'"):
+        build_embedder(settings)
+
+
+def test_the_hash_fake_is_never_wrapped() -> None:
+    embedder = build_embedder(Settings(embedding_model="hash:64", embedding_backend="onnx"))
+    assert isinstance(embedder, HashEmbedder)
+
+
+@pytest.fixture
+def log_levels() -> Iterator[None]:
+    """`okienko serve` raises its loggers to INFO; put them back for the tests that follow."""
+    loggers = [logging.getLogger(name) for name in ("api", "rag")]
+    before = [logger.level for logger in loggers]
+    yield
+    for logger, level in zip(loggers, before, strict=True):
+        logger.setLevel(level)
+
+
+@pytest.mark.usefixtures("log_levels")
+def test_serve_runs_one_embedding_thread_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uvicorn
+
+    import api.app
+    from api.cli import app
+
+    seen: list[Settings] = []
+
+    def create_app(settings: Settings, **_: Any) -> object:
+        seen.append(settings)
+        return object()
+
+    monkeypatch.setattr(api.app, "create_app", create_app)
+    monkeypatch.setattr(uvicorn, "run", lambda *_, **__: None)
+    monkeypatch.setenv("OKIENKO_EMBEDDING_MODEL", "hash:64")
+    runner = CliRunner()
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    monkeypatch.setenv("OKIENKO_EMBEDDING_THREADS", "2")
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert [s.embedding_threads for s in seen] == [1, 2]
