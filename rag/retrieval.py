@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Sequence
 
@@ -35,6 +36,11 @@ class Retriever:
         self._prefetch_k = prefetch_k
         self._checked_at = time.monotonic()
         self._check_model()
+
+    @property
+    def embedder(self) -> Embedder:
+        """The model questions are embedded with (the answer's sentence scoring shares it)."""
+        return self._embedder
 
     def _check_model(self) -> None:
         info = self._served.info
@@ -115,6 +121,11 @@ def select_passages(
     return [dataclasses.replace(p, rank=rank) for rank, p in enumerate(merged[:limit], start=1)]
 
 
+# Labels the chunker gives to parts of a unit ("ust. 1–3", "pkt 2", "§ 4"): the text itself
+# starts with the unit's number, so they are not headings of their own.
+_UNIT_LABEL = re.compile(r"^(?:ust\.|pkt|§|lit\.)\s")
+
+
 def _last_position(hit: ScoredChunk) -> int:
     return hit.chunk.position
 
@@ -127,10 +138,14 @@ def _join(first: ScoredChunk, second: ScoredChunk) -> ScoredChunk:
         if x != y:
             break
         prefix.append(x)
+    # The second part's own headings stay in the text as headings: without them two sections
+    # (or two articles) would read as one, and a quote could run across the cut unmarked.
+    headings = [h for h in b.heading_path[len(prefix) :] if not _UNIT_LABEL.match(h)]
+    between = "".join(f"## {h}\n\n" for h in headings)
     chunk = dataclasses.replace(
         a,
         chunk_id=f"{a.chunk_id}+{b.chunk_id}",
-        text=f"{a.text}\n\n{b.text}",
+        text=f"{a.text}\n\n{between}{b.text}",
         heading_path=tuple(prefix) or a.heading_path[:1],
         position=b.position,
         content_hash=f"{a.content_hash}+{b.content_hash}",

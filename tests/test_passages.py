@@ -47,6 +47,20 @@ def test_cap_per_document_and_neighbours_merged() -> None:
     assert other.chunk.doc_id == "b"  # Art. 9 of "a" was over the cap
 
 
+def test_merged_sections_keep_the_heading_between_them() -> None:
+    # Two sections of a guide: the second's heading must stay between them, or the merged text
+    # reads as one paragraph and a quote could run across the cut without an ellipsis.
+    hits = [
+        hit("g", 0, "Dodatek zostaje wstrzymany.", 0.9, ("Zaległości",)),
+        hit("g", 1, "Decyzja wygasa po 3 miesiącach.", 0.8, ("Wygaśnięcie decyzji",)),
+    ]
+    (merged,) = select_passages(hits, per_document=2, limit=5)
+    assert merged.chunk.text == (
+        "Dodatek zostaje wstrzymany.\n\n## Wygaśnięcie decyzji\n\nDecyzja wygasa po 3 miesiącach."
+    )
+    assert merged.chunk.label == "Ustawa o dodatkach mieszkaniowych"
+
+
 def test_limit_applies_after_merging() -> None:
     hits = [hit(f"d{i}", 0, f"Tekst {i}.", 1 - i / 10) for i in range(8)]
     assert [p.chunk.doc_id for p in select_passages(hits, per_document=1, limit=3)] == [
