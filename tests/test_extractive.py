@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import pytest
 
@@ -228,3 +229,33 @@ def test_spans_left_apart_are_marked_with_an_ellipsis() -> None:
     assert join_spans([(4, 4, "Piąte."), (0, 1, "Pierwsze i drugie.")]) == (
         "Pierwsze i drugie. … Piąte."
     )
+
+
+def test_closeness_in_meaning_can_pick_a_sentence_without_the_question_s_words(
+    analyzer: PolishAnalyzer,
+) -> None:
+    # Both sentences share "zasiłek stały" with the question; only meaning says the second
+    # answers "ile max" ("najwyżej 1229 zł" shares no other word with it).
+    limit = passage(
+        1,
+        "Zasiłek stały",
+        "Wysokość",
+        "Zasiłek stały przyznaje się na czas nieokreślony. "
+        "Zasiłek stały wynosi najwyżej 1229 zł miesięcznie.",
+    )
+    question = "ile max wynosi zasiłek stały"
+
+    def closer_to_the_amount(_: str, sentences: Sequence[str]) -> list[float]:
+        return [0.9 if "1229" in s else 0.8 for s in sentences]
+
+    def closer_to_the_period(_: str, sentences: Sequence[str]) -> list[float]:
+        return [0.8 if "1229" in s else 0.9 for s in sentences]
+
+    by_amount = extractive_answer(
+        question, [limit], analyzer, max_sentences=1, similarity=closer_to_the_amount
+    )
+    by_period = extractive_answer(
+        question, [limit], analyzer, max_sentences=1, similarity=closer_to_the_period
+    )
+    assert "1229" in by_amount.text
+    assert "nieokreślony" in by_period.text
