@@ -21,10 +21,11 @@ from rag.chat_model import ChatModel, GenerationFailed, Message
 from rag.citations import check_citations, shown_text
 from rag.conversation import ConversationStore, Turn, new_session_id, valid_session_id
 from rag.documents import ScoredChunk
-from rag.extractive import extractive_answer
+from rag.extractive import ExtractiveAnswer, extractive_answer
 from rag.followups import standalone_question
 from rag.guards import (
     PII_NOTICE,
+    CrisisKind,
     classify_request,
     crisis_preamble,
     detect_crisis,
@@ -35,9 +36,10 @@ from rag.guards import (
 from rag.index import SearchFilter
 from rag.lexical import PolishAnalyzer
 from rag.prompts import REWRITE_PROMPT, system_prompt, user_prompt
-from rag.relevance import judge
+from rag.relevance import MIN_SENTENCE_SUPPORT, judge
 from rag.reranking import Reranker
 from rag.retrieval import Retriever, select_passages
+from rag.sentence_vectors import SentenceSimilarity
 from rag.sentences import split_sentences
 from rag.settings import Settings
 
@@ -51,6 +53,19 @@ VISIBLE_TO: dict[str, tuple[str, ...]] = {
 }
 _CANDIDATES = 20  # retrieved before capping per document and merging neighbours
 _PASSAGES = 5  # numbered passages given to the model or the extractive answer
+_CRISIS_PASSAGES = 4  # crisis-document chunks quoted when the question is a crisis
+CRISIS_TOPIC = "kryzys"
+# A further quoted sentence must match the question this well relative to the best one (see
+# `extractive_answer`); in a crisis the answer quotes more widely.
+_KEEP_COVERAGE = 0.75
+_CRISIS_KEEP_COVERAGE = 0.4
+# What each kind of crisis needs from the crisis documents: searched for beside the person's own
+# words (which alone choose the sentences to quote).
+CRISIS_HELP: dict[CrisisKind, str] = {
+    "suicide": "telefon zaufania wsparcie w kryzysie psychicznym myśli samobójcze",
+    "violence": "przemoc domowa pomoc Niebieska Karta policja",
+    "emergency": "numer alarmowy 112 straż pożarna pogotowie ratunkowe",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +144,7 @@ class Assistant:
         self._chat = chat_model
         self._reranker = reranker
         self._contact = contact_sentence(settings)
+        self._similarity = SentenceSimilarity(retriever.embedder)
 
     def ask(
         self, question: str, *, audience: Audience = "mieszkaniec", session_id: str | None = None
@@ -178,7 +194,7 @@ class Assistant:
         standalone = text
         if kind == "ok":
             standalone = self._standalone(text, history)
-            draft = yield from self._answer(standalone, audience, history)
+            draft = yield from self._answer(standalone, audience, history, crisis=crisis)
             if draft.fallback:
                 flags.append("llm_fallback")
         else:
@@ -192,7 +208,8 @@ class Assistant:
             )
         body = draft.text
         if draft.refused and draft.reason in ("no_support", "no_valid_citation"):
-            body = _refusal(self._contact)
+            # After the emergency numbers, "nothing found" would read as a dismissal.
+            body = self._contact if crisis else _refusal(self._contact)
         if not draft.streamed:
             yield Token(_redact(body, self._contact))
         parts = [crisis_preamble(crisis)] if crisis else []
@@ -253,12 +270,26 @@ class Assistant:
                     return redact_pii(rewritten).text
         return standalone_question(question, history, analyzer=self._analyzer)
 
-    def _passages(self, question: str, audience: Audience) -> list[ScoredChunk]:
-        hits = self._retriever.search(
-            question,
-            filter=SearchFilter(audience=VISIBLE_TO[audience], valid_on=dt.date.today()),
-            limit=_CANDIDATES,
-        )
+    def _passages(
+        self, question: str, audience: Audience, *, crisis: CrisisKind | None = None
+    ) -> list[ScoredChunk]:
+        visible = SearchFilter(audience=VISIBLE_TO[audience], valid_on=dt.date.today())
+        hits = self._retriever.search(question, filter=visible, limit=_CANDIDATES)
+        if crisis:
+            # A person in danger writes about what happened ("wyrzucił mnie w nocy"), not about
+            # procedures; the crisis documents (helplines, Niebieska Karta, crisis intervention)
+            # are what helps, so when any is found the answer quotes only them.
+            crisis_only = dataclasses.replace(visible, topics=(CRISIS_TOPIC,))
+            own = self._retriever.search(question, filter=crisis_only, limit=_CRISIS_PASSAGES)
+            helping = self._retriever.search(
+                f"{question} {CRISIS_HELP[crisis]}", filter=crisis_only, limit=_CRISIS_PASSAGES
+            )
+            # Taking turns: what the person asked ("czy policja może kazać mu się wyprowadzić")
+            # and what their kind of crisis needs (the helplines).
+            merged = {h.chunk.chunk_id: h for pair in zip(own, helping, strict=False) for h in pair}
+            for h in [*own, *helping]:
+                merged.setdefault(h.chunk.chunk_id, h)
+            hits = list(merged.values())[:_CRISIS_PASSAGES] or hits
         if self._reranker is not None:
             hits = self._reranker.rerank(question, hits)
         return select_passages(
@@ -266,13 +297,33 @@ class Assistant:
         )
 
     def _answer(
-        self, question: str, audience: Audience, history: Sequence[Turn]
+        self,
+        question: str,
+        audience: Audience,
+        history: Sequence[Turn],
+        *,
+        crisis: CrisisKind | None = None,
     ) -> Generator[Token, None, _Draft]:
-        passages = tuple(self._passages(question, audience))
+        passages = tuple(self._passages(question, audience, crisis=crisis))
         relevance = judge(question, passages, self._analyzer, fused=self._reranker is None)
         mode: Mode = "llm" if self._chat else "extractive"
-        if not relevance.supported:
-            return _Draft("", (), mode, CitationReport(), refused=True, reason="no_support")
+        refusal = _Draft("", (), mode, CitationReport(), refused=True, reason="no_support")
+        if crisis is not None:
+            # In a crisis the crisis documents are relevant by what they are for, whatever
+            # words the person used; the numbers to call already lead the answer.
+            if not (
+                relevance.supported or any(CRISIS_TOPIC in p.chunk.meta.topics for p in passages)
+            ):
+                return refusal
+        elif not relevance.supported:
+            return refusal
+        # The extractive answer is the answer without a model and the fallback with one; its
+        # support (how much of the question one sentence covers) is also the last relevance
+        # check: passages that pass on the whole but hold no sentence about the question are
+        # about something else (see rag/relevance.py, MIN_SENTENCE_SUPPORT).
+        extract = self._extract(question, passages, crisis=crisis)
+        if crisis is None and extract.support < MIN_SENTENCE_SUPPORT:
+            return refusal
         if self._chat is not None:
             try:
                 return (
@@ -280,16 +331,34 @@ class Assistant:
                 )
             except GenerationFailed as exc:
                 log.warning("chat model failed, answering extractively: %s", exc.reason)
-                return dataclasses.replace(self._extractive(question, passages), fallback=True)
-        return self._extractive(question, passages)
+                return dataclasses.replace(_extractive_draft(extract, passages), fallback=True)
+        return _extractive_draft(extract, passages)
 
-    def _extractive(self, question: str, passages: tuple[ScoredChunk, ...]) -> _Draft:
-        extract = extractive_answer(question, passages, self._analyzer)
-        if not extract.citations:
-            return _Draft("", (), "extractive", CitationReport(), refused=True, reason="no_support")
-        return _Draft(
-            extract.text, extract.citations, "extractive", CitationReport(), passages=passages
+    def _extract(
+        self,
+        question: str,
+        passages: tuple[ScoredChunk, ...],
+        *,
+        crisis: CrisisKind | None = None,
+    ) -> ExtractiveAnswer:
+        extract = extractive_answer(
+            question,
+            passages,
+            self._analyzer,
+            similarity=self._similarity,
+            keep_coverage=_CRISIS_KEEP_COVERAGE if crisis else _KEEP_COVERAGE,
         )
+        if crisis and not extract.citations:
+            # "nie mogę się pozbierać po śmierci syna" shares no word with the helplines' page;
+            # what this kind of crisis needs does.
+            extract = extractive_answer(
+                f"{question} {CRISIS_HELP[crisis]}",
+                passages,
+                self._analyzer,
+                similarity=self._similarity,
+                keep_coverage=_CRISIS_KEEP_COVERAGE,
+            )
+        return extract
 
     def _generate(
         self,
@@ -337,6 +406,14 @@ class Assistant:
         return _Draft(
             shown, checked.citations, "llm", checked.report, passages=passages, streamed=streamed
         )
+
+
+def _extractive_draft(extract: ExtractiveAnswer, passages: tuple[ScoredChunk, ...]) -> _Draft:
+    if not extract.citations:
+        return _Draft("", (), "extractive", CitationReport(), refused=True, reason="no_support")
+    return _Draft(
+        extract.text, extract.citations, "extractive", CitationReport(), passages=passages
+    )
 
 
 def _neutralised(passage: ScoredChunk) -> ScoredChunk:

@@ -35,6 +35,17 @@ COVERAGE_ALONE = 0.6  # this share of the question's subject lemmas in one passa
 COVERAGE_WITH_AGREEMENT = 0.3  # a lower share suffices when both searches rank the top first
 AGREEMENT = 0.9  # top fused score / the best possible (both searches rank it first)
 
+# The last check, made on the extractive answer's sentences (see `rag.answering`): at least this
+# share of the question's weighted content words must be in ONE sentence of the passages (its
+# section headings counting a quarter). Passages can pass the checks above on words spread over
+# a page about something near the question ("darmowy prawnik w sprawie o eksmisję" finds the
+# eviction pages); no sentence of them is about it. Calibrated with the guards in place on golden
+# v1 (122 answerable single-turn questions) and eval/golden/poza-baza-v1.yaml (22 questions the
+# base does not cover): 0.18 answers 6 of the 22 instead of 11 and refuses 10 more answerable
+# questions, 8 of which had been answered wrongly anyway; 0.2 and above refuse several right
+# answers for one or two more refusals. Both sets are small: recalibrate as they grow.
+MIN_SENTENCE_SUPPORT = 0.18
+
 
 @dataclass(frozen=True, slots=True)
 class Relevance:

@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from api.cli import app
 from ingest.chunking import Chunker
 from ingest.embedding_cache import EmbeddingCache
-from ingest.pipeline import Ingestor, Source
-from rag.answering import Assistant, InvalidSession, Token
+from ingest.pipeline import Ingestor, Source, load_sources
+from rag.answering import CRISIS_TOPIC, Assistant, InvalidSession, Token
 from rag.answers import Answer
 from rag.chat_model import GenerationFailed, OpenAIChatModel, ScriptedChatModel
 from rag.conversation import MemoryConversationStore
@@ -129,6 +129,29 @@ def test_crisis_leads_with_emergency_numbers(served: ServedIndex, analyzer: Poli
     first_lines = answer.answer[:300]
     assert "112" in first_lines
     assert "800 120 002" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "konkubent wyrzucił mnie z dziećmi z mieszkania w środku nocy, nie mamy gdzie iść",
+        "nie chcę już żyć, myślę żeby ze sobą skończyć",
+        "pali się u nas w bloku, dym na klatce, co robić",
+    ],
+)
+def test_a_crisis_quotes_only_the_crisis_documents(
+    served: ServedIndex, analyzer: PolishAnalyzer, question: str
+) -> None:
+    # Words like "mieszkanie" or "blok" match rent and repairs; after the emergency numbers
+    # the person needs the helplines and crisis intervention, not the tenancy rules.
+    answer = assistant(served, analyzer).ask(question)
+    assert "crisis" in answer.flags
+    assert "112" in answer.answer[:300]
+    assert "Nie znalazłem" not in answer.answer  # no "nothing found" after the numbers
+    assert answer.citations, answer.answer
+    documents, _ = load_sources([Source(KB, strict=True)])
+    crisis_sources = {d.source for d in documents if CRISIS_TOPIC in d.meta.topics}
+    assert {c.source for c in answer.citations} <= crisis_sources
 
 
 def test_follow_up_carries_the_topic(served: ServedIndex, analyzer: PolishAnalyzer) -> None:
