@@ -212,3 +212,34 @@ def test_serve_runs_one_embedding_thread_unless_told_otherwise(
     monkeypatch.setenv("OKIENKO_EMBEDDING_THREADS", "2")
     assert runner.invoke(app, ["serve"]).exit_code == 0
     assert [s.embedding_threads for s in seen] == [1, 2]
+
+
+@pytest.mark.usefixtures("log_levels")
+def test_serve_picks_onnx_for_the_default_model_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import uvicorn
+
+    import api.app
+    import api.cli
+    from api.cli import app
+
+    seen: list[Settings] = []
+
+    def create_app(settings: Settings, **_: Any) -> object:
+        seen.append(settings)
+        return object()
+
+    monkeypatch.setattr(api.app, "create_app", create_app)
+    monkeypatch.setattr(uvicorn, "run", lambda *_, **__: None)
+    monkeypatch.setattr(api.cli, "_announce_onnx_export", lambda _: None)
+    monkeypatch.delenv("OKIENKO_EMBEDDING_MODEL", raising=False)
+    monkeypatch.delenv("OKIENKO_EMBEDDING_BACKEND", raising=False)
+    runner = CliRunner()
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    monkeypatch.setenv("OKIENKO_EMBEDDING_BACKEND", "torch")
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    monkeypatch.delenv("OKIENKO_EMBEDDING_BACKEND")
+    monkeypatch.setenv("OKIENKO_EMBEDDING_MODEL", "hash:64")
+    assert runner.invoke(app, ["serve"]).exit_code == 0
+    assert [s.embedding_backend for s in seen] == ["onnx", "torch", "torch"]
