@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -16,39 +16,10 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from rag.embedding import CachedEmbedder, HashEmbedder, Kind, Vectors, build_embedder
+from rag.embedding import CachedEmbedder, HashEmbedder, build_embedder
 from rag.errors import EmbeddingModelError
 from rag.settings import Settings
-
-
-class CountingEmbedder:
-    """The hash fake, remembering every text it was asked to embed."""
-
-    def __init__(self) -> None:
-        self._inner = HashEmbedder(32)
-        self.calls: list[tuple[Kind, list[str]]] = []
-        self._lock = threading.Lock()
-
-    @property
-    def model_id(self) -> str:
-        return self._inner.model_id
-
-    @property
-    def dimension(self) -> int:
-        return self._inner.dimension
-
-    def embed(self, texts: Sequence[str], *, kind: Kind) -> Vectors:
-        with self._lock:
-            self.calls.append((kind, list(texts)))
-        return self._inner.embed(texts, kind=kind)
-
-    def count_tokens(self, text: str) -> int:
-        return self._inner.count_tokens(text)
-
-    @property
-    def texts(self) -> list[str]:
-        return [t for _, batch in self.calls for t in batch]
-
+from tests.embedders import CountingEmbedder
 
 QUESTIONS = [
     "Kto może dostać zasiłek stały?",
@@ -189,40 +160,13 @@ def log_levels() -> Iterator[None]:
         logger.setLevel(level)
 
 
-@pytest.mark.usefixtures("log_levels")
-def test_serve_runs_one_embedding_thread_unless_told_otherwise(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import uvicorn
-
-    import api.app
-    from api.cli import app
-
-    seen: list[Settings] = []
-
-    def create_app(settings: Settings, **_: Any) -> object:
-        seen.append(settings)
-        return object()
-
-    monkeypatch.setattr(api.app, "create_app", create_app)
-    monkeypatch.setattr(uvicorn, "run", lambda *_, **__: None)
-    monkeypatch.setenv("OKIENKO_EMBEDDING_MODEL", "hash:64")
-    runner = CliRunner()
-    assert runner.invoke(app, ["serve"]).exit_code == 0
-    monkeypatch.setenv("OKIENKO_EMBEDDING_THREADS", "2")
-    assert runner.invoke(app, ["serve"]).exit_code == 0
-    assert [s.embedding_threads for s in seen] == [1, 2]
-
-
-@pytest.mark.usefixtures("log_levels")
-def test_serve_picks_onnx_for_the_default_model_unless_told_otherwise(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+@pytest.fixture
+def served_settings(monkeypatch: pytest.MonkeyPatch) -> list[Settings]:
+    """Runs of `okienko serve` record the settings they would serve with, and serve nothing."""
     import uvicorn
 
     import api.app
     import api.cli
-    from api.cli import app
 
     seen: list[Settings] = []
 
@@ -233,13 +177,36 @@ def test_serve_picks_onnx_for_the_default_model_unless_told_otherwise(
     monkeypatch.setattr(api.app, "create_app", create_app)
     monkeypatch.setattr(uvicorn, "run", lambda *_, **__: None)
     monkeypatch.setattr(api.cli, "_announce_onnx_export", lambda _: None)
-    monkeypatch.delenv("OKIENKO_EMBEDDING_MODEL", raising=False)
-    monkeypatch.delenv("OKIENKO_EMBEDDING_BACKEND", raising=False)
-    runner = CliRunner()
-    assert runner.invoke(app, ["serve"]).exit_code == 0
+    for name in ("MODEL", "BACKEND", "THREADS"):
+        monkeypatch.delenv(f"OKIENKO_EMBEDDING_{name}", raising=False)
+    return seen
+
+
+def _serve() -> None:
+    from api.cli import app
+
+    assert CliRunner().invoke(app, ["serve"]).exit_code == 0
+
+
+@pytest.mark.usefixtures("log_levels")
+def test_serve_runs_one_embedding_thread_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch, served_settings: list[Settings]
+) -> None:
+    monkeypatch.setenv("OKIENKO_EMBEDDING_MODEL", "hash:64")
+    _serve()
+    monkeypatch.setenv("OKIENKO_EMBEDDING_THREADS", "2")
+    _serve()
+    assert [s.embedding_threads for s in served_settings] == [1, 2]
+
+
+@pytest.mark.usefixtures("log_levels")
+def test_serve_picks_onnx_for_the_default_model_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch, served_settings: list[Settings]
+) -> None:
+    _serve()
     monkeypatch.setenv("OKIENKO_EMBEDDING_BACKEND", "torch")
-    assert runner.invoke(app, ["serve"]).exit_code == 0
+    _serve()
     monkeypatch.delenv("OKIENKO_EMBEDDING_BACKEND")
     monkeypatch.setenv("OKIENKO_EMBEDDING_MODEL", "hash:64")
-    assert runner.invoke(app, ["serve"]).exit_code == 0
-    assert [s.embedding_backend for s in seen] == ["onnx", "torch", "torch"]
+    _serve()
+    assert [s.embedding_backend for s in served_settings] == ["onnx", "torch", "torch"]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pytest
 
-from rag.embedding import HashEmbedder, Kind, Vectors
+from rag.embedding import HashEmbedder
 from rag.sentence_vectors import SentenceSimilarity
+from tests.embedders import CountingEmbedder
 
 SENTENCES = [
     "Dodatek mieszkaniowy przyznaje się na 6 miesięcy.",
@@ -17,47 +16,26 @@ SENTENCES = [
 ]
 
 
-class Counting:
-    """The hash fake, counting how many passages it was asked to embed."""
-
-    def __init__(self) -> None:
-        self.inner = HashEmbedder(64)
-        self.passages = 0
-
-    @property
-    def model_id(self) -> str:
-        return self.inner.model_id
-
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
-
-    def embed(self, texts: Sequence[str], *, kind: Kind) -> Vectors:
-        if kind == "passage":
-            self.passages += len(texts)
-        return self.inner.embed(texts, kind=kind)
-
-    def count_tokens(self, text: str) -> int:
-        return self.inner.count_tokens(text)
-
-
 def test_cosines_are_the_model_s_own() -> None:
-    embedder = Counting()
+    embedder = CountingEmbedder(64)
     question = "Na jak długo przyznaje się dodatek mieszkaniowy?"
     cosines = SentenceSimilarity(embedder)(question, SENTENCES)
-    (q,) = embedder.inner.embed([question], kind="query")
-    expected = embedder.inner.embed(SENTENCES, kind="passage") @ q
+    reference = HashEmbedder(64)
+    (q,) = reference.embed([question], kind="query")
+    expected = reference.embed(SENTENCES, kind="passage") @ q
     assert cosines == pytest.approx(expected.tolist())
     assert int(np.argmax(cosines)) == 0  # the sentence sharing its words is the closest
 
 
 def test_sentences_are_embedded_once_then_served_from_the_cache() -> None:
-    embedder = Counting()
+    embedder = CountingEmbedder(64)
     similarity = SentenceSimilarity(embedder)
     first = similarity("dodatek mieszkaniowy", SENTENCES)
-    assert embedder.passages == 3
+    assert embedder.count("passage") == 3
     again = similarity("zasiłek stały", [SENTENCES[2], SENTENCES[0], SENTENCES[2]])
-    assert embedder.passages == 3  # all three were cached; a repeated sentence costs nothing
+    assert (
+        embedder.count("passage") == 3
+    )  # all three were cached; a repeated sentence costs nothing
     assert similarity.embedded == 3
     assert similarity("dodatek mieszkaniowy", SENTENCES) == first
     assert len(again) == 3
@@ -65,24 +43,24 @@ def test_sentences_are_embedded_once_then_served_from_the_cache() -> None:
 
 
 def test_the_cache_keeps_the_most_recently_used() -> None:
-    embedder = Counting()
+    embedder = CountingEmbedder(64)
     similarity = SentenceSimilarity(embedder, capacity=2)
     similarity("pytanie", SENTENCES[:2])
     similarity("pytanie", [SENTENCES[0]])  # now the most recent
     similarity("pytanie", [SENTENCES[2]])  # evicts SENTENCES[1], the least recent
-    assert embedder.passages == 3
+    assert embedder.count("passage") == 3
     similarity("pytanie", [SENTENCES[0], SENTENCES[2]])
-    assert embedder.passages == 3
+    assert embedder.count("passage") == 3
     similarity("pytanie", [SENTENCES[1]])
-    assert embedder.passages == 4
+    assert embedder.count("passage") == 4
 
 
 def test_no_cache_and_bad_capacity() -> None:
-    embedder = Counting()
+    embedder = CountingEmbedder(64)
     similarity = SentenceSimilarity(embedder, capacity=0)
     similarity("pytanie", SENTENCES)
     similarity("pytanie", SENTENCES)
-    assert embedder.passages == 6
+    assert embedder.count("passage") == 6
     assert similarity("pytanie", []) == []
     with pytest.raises(ValueError, match="capacity"):
         SentenceSimilarity(embedder, capacity=-1)
