@@ -21,7 +21,7 @@ from rag.chat_model import ChatModel, GenerationFailed, Message
 from rag.citations import check_citations, shown_text
 from rag.conversation import ConversationStore, Turn, new_session_id, valid_session_id
 from rag.documents import ScoredChunk
-from rag.extractive import ExtractiveAnswer, extractive_answer
+from rag.extractive import KEEP_BESIDE, ExtractiveAnswer, extractive_answer
 from rag.followups import standalone_question
 from rag.guards import (
     PII_NOTICE,
@@ -55,10 +55,8 @@ _CANDIDATES = 20  # retrieved before capping per document and merging neighbours
 _PASSAGES = 5  # numbered passages given to the model or the extractive answer
 _CRISIS_PASSAGES = 4  # crisis-document chunks quoted when the question is a crisis
 CRISIS_TOPIC = "kryzys"
-# A further quoted sentence must match the question this well relative to the best one (see
-# `extractive_answer`); in a crisis the answer quotes more widely.
-_KEEP_COVERAGE = 0.75
-_CRISIS_KEEP_COVERAGE = 0.4
+# In a crisis the answer quotes more of a passage (see `extractive_answer`'s keep_beside).
+_CRISIS_KEEP_BESIDE = 0.3
 # What each kind of crisis needs from the crisis documents: searched for beside the person's own
 # words (which alone choose the sentences to quote).
 CRISIS_HELP: dict[CrisisKind, str] = {
@@ -346,7 +344,7 @@ class Assistant:
             passages,
             self._analyzer,
             similarity=self._similarity,
-            keep_coverage=_CRISIS_KEEP_COVERAGE if crisis else _KEEP_COVERAGE,
+            keep_beside=_CRISIS_KEEP_BESIDE if crisis else KEEP_BESIDE,
         )
         if crisis and not extract.citations:
             # "nie mogę się pozbierać po śmierci syna" shares no word with the helplines' page;
@@ -356,7 +354,7 @@ class Assistant:
                 passages,
                 self._analyzer,
                 similarity=self._similarity,
-                keep_coverage=_CRISIS_KEEP_COVERAGE,
+                keep_beside=_CRISIS_KEEP_BESIDE,
             )
         return extract
 
