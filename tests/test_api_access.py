@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import shutil
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from pydantic import SecretStr, ValidationError
 
 from api.app import create_app
 from api.errors import RateLimited
-from api.ratelimit import RateLimiter
+from api.ratelimit import WINDOW_SECONDS, RateLimiter
 from api.redis_link import RedisLink
 from api.security import KeyRing, key_digest
 from rag.index.edge import EdgeStore
@@ -223,6 +224,17 @@ def test_a_short_metrics_token_stops_start_up() -> None:
 # --- rate limits -----------------------------------------------------------------------------
 
 
+@pytest.fixture
+def one_window() -> None:
+    """Start a rate-limit test well inside one fixed one-minute window: a window that turned
+    over between two requests would reset the count and let a request through that the test
+    expects to be refused."""
+    left = WINDOW_SECONDS - time.time() % WINDOW_SECONDS
+    if left < 20:
+        time.sleep(left + 0.1)
+
+
+@pytest.mark.usefixtures("one_window")
 def test_a_client_over_its_limit_gets_429_with_retry_after(make_client: AppFactory) -> None:
     client = make_client(rate_limit_per_minute=3)
     for _ in range(3):
@@ -242,6 +254,7 @@ def test_a_client_over_its_limit_gets_429_with_retry_after(make_client: AppFacto
     assert client.get("/healthz").status_code == 200
 
 
+@pytest.mark.usefixtures("one_window")
 def test_a_conversation_over_its_limit_gets_429(make_client: AppFactory) -> None:
     client = make_client(rate_limit_session_per_minute=2)
     session = client.post("/v1/chat", json={"message": QUESTION}).json()["session_id"]
@@ -254,6 +267,7 @@ def test_a_conversation_over_its_limit_gets_429(make_client: AppFactory) -> None
     assert client.post("/v1/chat", json={"message": QUESTION}).status_code == 200  # a new one
 
 
+@pytest.mark.usefixtures("one_window")
 def test_limits_are_counted_in_redis_across_processes(
     make_client: AppFactory, rclient: redis.Redis, prefix: str
 ) -> None:
@@ -266,6 +280,7 @@ def test_limits_are_counted_in_redis_across_processes(
     assert 0 < rclient.ttl(keys[0]) <= 65
 
 
+@pytest.mark.usefixtures("one_window")
 def test_without_redis_limits_hold_in_process(make_client: AppFactory) -> None:
     client = make_client(rate_limit_per_minute=2, redis_url=DEAD_REDIS_URL)
     assert client.get("/v1/sessions/nieznana-sesja-1").status_code == 404
