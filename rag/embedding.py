@@ -162,12 +162,16 @@ class CachedEmbedder:
     """Another embedder with the vectors of its most recent texts kept in memory (LRU).
 
     A city's residents ask the same questions again and again; a repeated one skips the model.
-    Keys are the exact text and its kind. Safe to share between threads: the model runs outside
-    the lock, so two threads missing the same text at once both compute it (same vector).
+    Keys are the exact text and its kind; texts of other kinds than `kinds` pass straight
+    through (a cache of questions should not be flushed by passages). Safe to share between
+    threads: the model runs outside the lock, so two threads missing the same text at once both
+    compute it (same vector).
     """
 
-    def __init__(self, inner: Embedder, *, size: int) -> None:
-        """Wrap `inner`, keeping at most `size` vectors.
+    def __init__(
+        self, inner: Embedder, *, size: int, kinds: tuple[Kind, ...] = ("query", "passage")
+    ) -> None:
+        """Wrap `inner`, keeping at most `size` vectors of texts of `kinds`.
 
         Raises:
             ValueError: `size` is below 1 (leave the cache out instead).
@@ -176,6 +180,7 @@ class CachedEmbedder:
             raise ValueError(f"a cache holds at least one vector, not {size}")
         self._inner = inner
         self._size = size
+        self._kinds = frozenset(kinds)
         self._rows: OrderedDict[tuple[Kind, str], Vectors] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = 0
@@ -199,6 +204,8 @@ class CachedEmbedder:
         return len(self._rows)
 
     def embed(self, texts: Sequence[str], *, kind: Kind) -> Vectors:
+        if kind not in self._kinds:
+            return self._inner.embed(texts, kind=kind)
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         found: dict[str, Vectors] = {}
@@ -260,5 +267,5 @@ def build_embedder(settings: Settings) -> Embedder:
                 f"unknown embedding backend {unknown!r}: use 'torch', 'onnx' or 'onnx-int8'",
             )
     if settings.query_cache_size:
-        return CachedEmbedder(embedder, size=settings.query_cache_size)
+        return CachedEmbedder(embedder, size=settings.query_cache_size, kinds=("query",))
     return embedder

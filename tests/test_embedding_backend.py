@@ -59,6 +59,19 @@ def test_the_kind_is_part_of_the_key() -> None:
     assert cached.held == 2
 
 
+def test_a_question_cache_lets_passages_through() -> None:
+    # The answer's sentences are embedded as passages; they must not flush the questions.
+    inner = CountingEmbedder()
+    cached = CachedEmbedder(inner, size=1, kinds=("query",))
+    cached.embed(QUESTIONS[:1], kind="query")
+    cached.embed(QUESTIONS[1:2], kind="passage")
+    cached.embed(QUESTIONS[1:2], kind="passage")
+    cached.embed(QUESTIONS[:1], kind="query")
+    assert inner.count("passage") == 2
+    assert inner.count("query") == 1
+    assert cached.held == 1
+
+
 def test_the_least_recently_used_text_is_dropped_first() -> None:
     inner = CountingEmbedder()
     cached = CachedEmbedder(inner, size=2)
