@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import logging
 import time
 from collections.abc import Generator, Iterator, Sequence
@@ -272,22 +273,26 @@ class Assistant:
         self, question: str, audience: Audience, *, crisis: CrisisKind | None = None
     ) -> list[ScoredChunk]:
         visible = SearchFilter(audience=VISIBLE_TO[audience], valid_on=dt.date.today())
-        hits = self._retriever.search(question, filter=visible, limit=_CANDIDATES)
+        hits: list[ScoredChunk] = []
         if crisis:
             # A person in danger writes about what happened ("wyrzucił mnie w nocy"), not about
             # procedures; the crisis documents (helplines, Niebieska Karta, crisis intervention)
-            # are what helps, so when any is found the answer quotes only them.
+            # are what helps, so when any is found the answer quotes only them. Taking turns:
+            # what the person asked ("czy policja może kazać mu się wyprowadzić") and what
+            # their kind of crisis needs (the helplines).
             crisis_only = dataclasses.replace(visible, topics=(CRISIS_TOPIC,))
             own = self._retriever.search(question, filter=crisis_only, limit=_CRISIS_PASSAGES)
             helping = self._retriever.search(
                 f"{question} {CRISIS_HELP[crisis]}", filter=crisis_only, limit=_CRISIS_PASSAGES
             )
-            # Taking turns: what the person asked ("czy policja może kazać mu się wyprowadzić")
-            # and what their kind of crisis needs (the helplines).
-            merged = {h.chunk.chunk_id: h for pair in zip(own, helping, strict=False) for h in pair}
-            for h in [*own, *helping]:
-                merged.setdefault(h.chunk.chunk_id, h)
-            hits = list(merged.values())[:_CRISIS_PASSAGES] or hits
+            merged: dict[str, ScoredChunk] = {}
+            for pair in itertools.zip_longest(own, helping):
+                for hit in pair:
+                    if hit is not None:
+                        merged.setdefault(hit.chunk.chunk_id, hit)
+            hits = list(merged.values())[:_CRISIS_PASSAGES]
+        if not hits:
+            hits = self._retriever.search(question, filter=visible, limit=_CANDIDATES)
         if self._reranker is not None:
             hits = self._reranker.rerank(question, hits)
         return select_passages(
@@ -306,14 +311,10 @@ class Assistant:
         relevance = judge(question, passages, self._analyzer, fused=self._reranker is None)
         mode: Mode = "llm" if self._chat else "extractive"
         refusal = _Draft("", (), mode, CitationReport(), refused=True, reason="no_support")
-        if crisis is not None:
-            # In a crisis the crisis documents are relevant by what they are for, whatever
-            # words the person used; the numbers to call already lead the answer.
-            if not (
-                relevance.supported or any(CRISIS_TOPIC in p.chunk.meta.topics for p in passages)
-            ):
-                return refusal
-        elif not relevance.supported:
+        # In a crisis the crisis documents are relevant by what they are for, whatever words the
+        # person used; the numbers to call already lead the answer.
+        helps = crisis is not None and any(CRISIS_TOPIC in p.chunk.meta.topics for p in passages)
+        if not (relevance.supported or helps):
             return refusal
         # The extractive answer is the answer without a model and the fallback with one; its
         # support (how much of the question one sentence covers) is also the last relevance

@@ -153,14 +153,15 @@ def _meaning(question: str, found: list[_Quotable], similarity: Similarity | Non
 
 
 def _candidates(
-    question: KeyTerms,
-    asks_amount: bool,
+    question: str,
     passages: Sequence[ScoredChunk],
     analyzer: PolishAnalyzer,
-    meaning: Callable[[list[_Quotable]], list[float]],
+    similarity: Similarity | None,
 ) -> list[_Candidate]:
+    terms = _question_terms(question, analyzer)
+    asks_amount = bool(_ASKS_AMOUNT.search(fold(question)))
     found = [f for p, passage in enumerate(passages) for f in _quotables(p, passage, analyzer)]
-    closeness = meaning(found)
+    closeness = _meaning(question, found, similarity)
     # IDF over the sentences: a word found in every sentence weighs little.
     frequency: dict[str, int] = {}
     for sentence in found:
@@ -173,7 +174,7 @@ def _candidates(
         return math.log(1.0 + (total - df + 0.5) / (df + 0.5))
 
     # A word's weight is that of its commonest form: its rare spellings should not inflate it.
-    question_words = [*question.words, *(frozenset({f"#{n}"}) for n in question.numbers)]
+    question_words = [*terms.words, *(frozenset({f"#{n}"}) for n in terms.numbers)]
     weights = [min(idf(term) for term in word) for word in question_words]
     whole = sum(weights) or 1.0
 
@@ -267,11 +268,7 @@ def extractive_answer(
     """
     if max_sentences < 1:
         raise ValueError(f"max_sentences must be at least 1, got {max_sentences}")
-    terms = _question_terms(question, analyzer)
-    asks_amount = bool(_ASKS_AMOUNT.search(fold(question)))
-    candidates = _candidates(
-        terms, asks_amount, passages, analyzer, lambda found: _meaning(question, found, similarity)
-    )
+    candidates = _candidates(question, passages, analyzer, similarity)
     if not candidates:
         return ExtractiveAnswer(text="", citations=(), support=0.0)
     support = max(c.coverage for c in candidates)
