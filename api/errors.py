@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.crisis import assessed, with_help
 from api.feedback import UnknownAnswer
 from rag.answering import InvalidSession
 from rag.conversation import InvalidSessionId
@@ -95,9 +96,18 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
 
 
 def _response(
-    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    return JSONResponse(error_body(code, message), status_code=status, headers=dict(headers or {}))
+    body: dict[str, Any] = error_body(code, message)
+    state = getattr(request.app.state, "okienko", None)
+    if state is not None:
+        # A person in danger gets the numbers on every response, an error's too.
+        body = with_help(body, assessed(request), state.settings)
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}))
 
 
 # Polish names of the request fields a resident's client sends.
@@ -158,45 +168,46 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers mapping every error to the JSON body above."""
 
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return _response(exc.status, exc.code, exc.message, exc.headers)
+    async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return _response(request, exc.status, exc.code, exc.message, exc.headers)
 
     @app.exception_handler(UnknownAnswer)
-    async def unknown_answer(_: Request, __: UnknownAnswer) -> JSONResponse:
+    async def unknown_answer(request: Request, __: UnknownAnswer) -> JSONResponse:
         return _response(
+            request,
             404,
             "answer_not_found",
             "Nie znaleziono odpowiedzi, której dotyczy ocena (mogła już wygasnąć).",
         )
 
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return _response(422, "invalid_request", validation_message(exc.errors()))
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _response(request, 422, "invalid_request", validation_message(exc.errors()))
 
     @app.exception_handler(InvalidSession)
     @app.exception_handler(InvalidSessionId)
-    async def invalid_session(_: Request, __: Exception) -> JSONResponse:
-        return _response(422, "invalid_session", INVALID_SESSION_MESSAGE)
+    async def invalid_session(request: Request, __: Exception) -> JSONResponse:
+        return _response(request, 422, "invalid_session", INVALID_SESSION_MESSAGE)
 
     @app.exception_handler(IndexNotReady)
     @app.exception_handler(IndexMismatch)
     @app.exception_handler(EmbeddingModelError)
-    async def not_ready(_: Request, exc: Exception) -> JSONResponse:
+    async def not_ready(request: Request, exc: Exception) -> JSONResponse:
         # Debug only: while the index is missing every request lands here; the slot that opens
         # the index logs the reason once.
         log.debug("answering unavailable: %s", exc)
         retry = {"Retry-After": str(NOT_READY_RETRY_SECONDS)}
-        return _response(503, "index_not_ready", INDEX_NOT_READY_MESSAGE, retry)
+        return _response(request, 503, "index_not_ready", INDEX_NOT_READY_MESSAGE, retry)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, message = _HTTP_MESSAGES.get(
             exc.status_code, ("http_error", "Nie można obsłużyć tego zapytania.")
         )
-        return _response(exc.status_code, code, message, exc.headers)
+        return _response(request, exc.status_code, code, message, exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         # The one catch-all: the resident gets a Polish sentence, the log gets the traceback.
         log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return _response(500, "internal_error", INTERNAL_MESSAGE)
+        return _response(request, 500, "internal_error", INTERNAL_MESSAGE)

@@ -53,6 +53,14 @@ class CitationOut(BaseModel):
     valid_from: dt.date | None
 
 
+class CrisisOut(BaseModel):
+    level: Literal["none", "concern", "acute"] = Field(
+        description="acute: numery alarmowe prowadzą odpowiedź; concern: linia telefonów "
+        "zaufania na końcu; none: brak oznak kryzysu."
+    )
+    kinds: list[Literal["suicide", "violence", "child", "medical", "fire", "frost"]]
+
+
 class ChatResponse(BaseModel):
     answer: str
     citations: list[CitationOut]
@@ -60,6 +68,7 @@ class ChatResponse(BaseModel):
     reason: str | None
     mode: Literal["llm", "extractive"]
     session_id: str
+    crisis: CrisisOut
     answer_id: str = Field(description="Identyfikator odpowiedzi, do oceny (POST /v1/feedback).")
 
     @classmethod

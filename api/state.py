@@ -23,6 +23,8 @@ from api.outbox import Outbox
 from api.ratelimit import RateLimiter
 from api.redis_link import RedisLink
 from api.security import KeyRing
+from rag.crisis import CrisisAssessor, build_assessor
+from rag.crisis.lexicon import Lexicon
 from rag.embedding import Embedder, build_embedder
 from rag.errors import IndexMismatch, IndexNotReady
 from rag.index import IndexStore
@@ -49,6 +51,11 @@ class AnsweringSlot:
         self._runtime = runtime
         self._owned = runtime is None  # a runtime handed in is closed by whoever built it
         self._embedder: Embedder | None = runtime.embedder if runtime else None
+        # Crisis help must not wait for the model or an index: until `start` builds the full
+        # assessor, the lexicon alone assesses.
+        self.crisis: CrisisAssessor = (
+            runtime.crisis if runtime else CrisisAssessor(lexicon=Lexicon.load())
+        )
         self._retry = retry_seconds
         self._clock = clock
         self._lock = threading.Lock()
@@ -68,6 +75,7 @@ class AnsweringSlot:
         if self._runtime is not None:
             return
         self._embedder = build_embedder(self._settings)
+        self.crisis = build_assessor(self._settings, self._embedder)
         with self._lock:
             self._try_open()
 
@@ -112,7 +120,9 @@ class AnsweringSlot:
         if self._embedder is None:
             self._embedder = build_embedder(self._settings)
         try:
-            self._runtime = build_runtime(self._settings, embedder=self._embedder)
+            self._runtime = build_runtime(
+                self._settings, embedder=self._embedder, crisis=self.crisis
+            )
         except (IndexNotReady, IndexMismatch) as exc:
             if self._reason != str(exc):
                 log.warning("not answering yet: %s", exc)

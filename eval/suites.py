@@ -24,6 +24,7 @@ from ingest.embedding_cache import EmbeddingCache
 from ingest.pipeline import Source, load_sources
 from rag.answering import Assistant
 from rag.conversation import MemoryConversationStore
+from rag.crisis import build_assessor
 from rag.embedding import Embedder, build_embedder
 from rag.index import ServedIndex
 from rag.lexical import PolishAnalyzer
@@ -168,6 +169,7 @@ def _extractive_answers(parts: _Parts, cases: Sequence[Case], served: ServedInde
         ),
         analyzer=parts.analyzer,
         conversations=MemoryConversationStore(ttl_seconds=3600, max_turns=50),
+        crisis=build_assessor(parts.settings, parts.embedder),
         reranker=parts.reranker,
     )
     documents, _ = load_sources([Source(parts.settings.knowledge_base_dir, strict=True)])

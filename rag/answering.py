@@ -24,12 +24,19 @@ from rag.conversation import ConversationStore, Turn, new_session_id, valid_sess
 from rag.documents import ScoredChunk
 from rag.extractive import KEEP_BESIDE, ExtractiveAnswer, extractive_answer
 from rag.followups import standalone_question
+from rag.crisis import (
+    NO_CRISIS,
+    CrisisAssessment,
+    CrisisAssessor,
+    Kind,
+    PastTurn,
+    crisis_block,
+    crisis_line,
+    local_help,
+)
 from rag.guards import (
     PII_NOTICE,
-    CrisisKind,
     classify_request,
-    crisis_preamble,
-    detect_crisis,
     neutralise_passage,
     redact_pii,
     redirect_message,
@@ -60,10 +67,13 @@ CRISIS_TOPIC = "kryzys"
 _CRISIS_KEEP_BESIDE = 0.3
 # What each kind of crisis needs from the crisis documents: searched for beside the person's own
 # words (which alone choose the sentences to quote).
-CRISIS_HELP: dict[CrisisKind, str] = {
+CRISIS_HELP: dict[Kind, str] = {
     "suicide": "telefon zaufania wsparcie w kryzysie psychicznym myśli samobójcze",
     "violence": "przemoc domowa pomoc Niebieska Karta policja",
-    "emergency": "numer alarmowy 112 straż pożarna pogotowie ratunkowe",
+    "child": "dziecko w niebezpieczeństwie telefon zaufania dla dzieci 116 111 przemoc",
+    "medical": "numer alarmowy 112 pogotowie ratunkowe nagłe zagrożenie zdrowia",
+    "fire": "pożar gaz czad numer alarmowy 112 straż pożarna pogotowie gazowe",
+    "frost": "osoba bezdomna mróz noclegownia ogrzewalnia schronienie straż miejska",
 }
 
 
@@ -133,10 +143,13 @@ class Assistant:
         retriever: Retriever,
         analyzer: PolishAnalyzer,
         conversations: ConversationStore,
+        crisis: CrisisAssessor,
         chat_model: ChatModel | None = None,
         reranker: Reranker | None = None,
     ) -> None:
         self._settings = settings
+        self._crisis = crisis
+        self._local_help = local_help(settings)
         self._retriever = retriever
         self._analyzer = analyzer
         self._conversations = conversations
@@ -145,8 +158,21 @@ class Assistant:
         self._contact = contact_sentence(settings)
         self._similarity = SentenceSimilarity(retriever.embedder)
 
+    def assess(self, question: str) -> CrisisAssessment:
+        """The crisis assessment of a message on its own (no history, no index, no model call).
+
+        The API calls it before the rate limits and the index; `ask` and `stream` call it when
+        not given one.
+        """
+        return self._crisis.assess(redact_pii(question.strip()).text)
+
     def ask(
-        self, question: str, *, audience: Audience = "mieszkaniec", session_id: str | None = None
+        self,
+        question: str,
+        *,
+        audience: Audience = "mieszkaniec",
+        session_id: str | None = None,
+        crisis: CrisisAssessment | None = None,
     ) -> Answer:
         """Answer one question of a conversation.
 
@@ -154,6 +180,8 @@ class Assistant:
             question: the text as typed (1–2000 characters after trimming is the API's limit).
             audience: whose voice and which documents.
             session_id: continue a conversation; a new one is started when None.
+            crisis: the message's assessment when the caller made it already (the API does,
+                before the rate limits); the conversation can still raise it.
 
         Returns:
             The answer, refused or not, with its citations and the session id.
@@ -162,13 +190,20 @@ class Assistant:
             InvalidSession: the session id is malformed.
             IndexNotReady / IndexMismatch: nothing usable is being served.
         """
-        for event in self.stream(question, audience=audience, session_id=session_id):
+        for event in self.stream(
+            question, audience=audience, session_id=session_id, crisis=crisis
+        ):
             if isinstance(event, Answer):
                 return event
         raise RuntimeError("the answer stream ended without an answer")  # a bug, not a state
 
     def stream(
-        self, question: str, *, audience: Audience = "mieszkaniec", session_id: str | None = None
+        self,
+        question: str,
+        *,
+        audience: Audience = "mieszkaniec",
+        session_id: str | None = None,
+        crisis: CrisisAssessment | None = None,
     ) -> Iterator[Token | Answer]:
         """Answer as it is produced: `Token`s of text, then the final `Answer`.
 
@@ -183,17 +218,33 @@ class Assistant:
         redaction = redact_pii(question.strip())
         text = redaction.text
         flags: list[str] = ["pii_redacted"] if redaction.found else []
-        crisis = detect_crisis(text)
-        if crisis:
+        # Crisis first: the numbers go out before anything that can fail (history, retrieval,
+        # the model) is touched.
+        assessed = crisis if crisis is not None else self._crisis.assess(text)
+        led = assessed.acute
+        if led:
+            yield Token(crisis_block(assessed.kinds, self._local_help) + "\n\n")
+        history = self._conversations.history(session)
+        past = [
+            PastTurn(t.text, t.crisis, t.crisis_kinds)  # type: ignore[arg-type]
+            for t in history
+            if t.role == "user"
+        ]
+        if any(turn.level != "none" for turn in past):
+            assessed = assessed.stronger(self._crisis.assess(text, history=past))
+        if assessed.acute and not led:
+            yield Token(crisis_block(assessed.kinds, self._local_help) + "\n\n")
+        if assessed.is_crisis:
             flags.append("crisis")
-            yield Token(crisis_preamble(crisis) + "\n\n")
 
         kind = classify_request(text)
-        history = self._conversations.history(session)
+        if kind == "out_of_scope" and assessed.is_crisis:
+            kind = "ok"  # "wnuk zabiera mi emeryturę i grozi" is violence, not a ZUS matter
         standalone = text
+        acute = assessed if assessed.acute else NO_CRISIS
         if kind == "ok":
             standalone = self._standalone(text, history)
-            draft = yield from self._answer(standalone, audience, history, crisis=crisis)
+            draft = yield from self._answer(standalone, audience, history, crisis=acute)
             if draft.fallback:
                 flags.append("llm_fallback")
         else:
@@ -208,11 +259,15 @@ class Assistant:
         body = draft.text
         if draft.refused and draft.reason in ("no_support", "no_valid_citation"):
             # After the emergency numbers, "nothing found" would read as a dismissal.
-            body = self._contact if crisis else _refusal(self._contact)
+            body = self._contact if assessed.acute else _refusal(self._contact)
         if not draft.streamed:
             yield Token(_redact(body, self._contact))
-        parts = [crisis_preamble(crisis)] if crisis else []
+        parts = [crisis_block(assessed.kinds, self._local_help)] if assessed.acute else []
         parts.append(body)
+        if assessed.level == "concern":
+            line = crisis_line(assessed.kinds)
+            parts.append(line)
+            yield Token("\n\n" + line)
         if redaction.found:
             parts.append(PII_NOTICE)
             yield Token("\n\n" + PII_NOTICE)
@@ -220,7 +275,14 @@ class Assistant:
         now = time.time()
         self._conversations.append(
             session,
-            Turn(role="user", text=text, at=now, standalone=standalone),
+            Turn(
+                role="user",
+                text=text,
+                at=now,
+                standalone=standalone,
+                crisis=assessed.level,
+                crisis_kinds=assessed.kinds,
+            ),
             Turn(role="assistant", text=final, at=now, topics=draft.topics()),
         )
         log.info(
@@ -245,6 +307,8 @@ class Assistant:
             session_id=session,
             check=draft.check,
             flags=tuple(flags),
+            crisis_level=assessed.level,
+            crisis_kinds=assessed.kinds,
         )
 
     def _standalone(self, question: str, history: Sequence[Turn]) -> str:
@@ -270,11 +334,11 @@ class Assistant:
         return standalone_question(question, history, analyzer=self._analyzer)
 
     def _passages(
-        self, question: str, audience: Audience, *, crisis: CrisisKind | None = None
+        self, question: str, audience: Audience, *, crisis: CrisisAssessment = NO_CRISIS
     ) -> list[ScoredChunk]:
         visible = SearchFilter(audience=VISIBLE_TO[audience], valid_on=dt.date.today())
         hits: list[ScoredChunk] = []
-        if crisis:
+        if crisis.acute:
             # A person in danger writes about what happened ("wyrzucił mnie w nocy"), not about
             # procedures; the crisis documents (helplines, Niebieska Karta, crisis intervention)
             # are what helps, so when any is found the answer quotes only them. Taking turns:
@@ -283,7 +347,7 @@ class Assistant:
             crisis_only = dataclasses.replace(visible, topics=(CRISIS_TOPIC,))
             own = self._retriever.search(question, filter=crisis_only, limit=_CRISIS_PASSAGES)
             helping = self._retriever.search(
-                f"{question} {CRISIS_HELP[crisis]}", filter=crisis_only, limit=_CRISIS_PASSAGES
+                f"{question} {_needs(crisis)}", filter=crisis_only, limit=_CRISIS_PASSAGES
             )
             merged: dict[str, ScoredChunk] = {}
             for pair in itertools.zip_longest(own, helping):
@@ -305,7 +369,7 @@ class Assistant:
         audience: Audience,
         history: Sequence[Turn],
         *,
-        crisis: CrisisKind | None = None,
+        crisis: CrisisAssessment = NO_CRISIS,
     ) -> Generator[Token, None, _Draft]:
         passages = tuple(self._passages(question, audience, crisis=crisis))
         relevance = judge(question, passages, self._analyzer, fused=self._reranker is None)
@@ -313,7 +377,7 @@ class Assistant:
         refusal = _Draft("", (), mode, CitationReport(), refused=True, reason="no_support")
         # In a crisis the crisis documents are relevant by what they are for, whatever words the
         # person used; the numbers to call already lead the answer.
-        helps = crisis is not None and any(CRISIS_TOPIC in p.chunk.meta.topics for p in passages)
+        helps = crisis.acute and any(CRISIS_TOPIC in p.chunk.meta.topics for p in passages)
         if not (relevance.supported or helps):
             return refusal
         # The extractive answer is the answer without a model and the fallback with one; its
@@ -321,7 +385,7 @@ class Assistant:
         # check: passages that pass on the whole but hold no sentence about the question are
         # about something else (see rag/relevance.py, MIN_SENTENCE_SUPPORT).
         extract = self._extract(question, passages, crisis=crisis)
-        if crisis is None and extract.support < MIN_SENTENCE_SUPPORT:
+        if not crisis.acute and extract.support < MIN_SENTENCE_SUPPORT:
             return refusal
         if self._chat is not None:
             try:
@@ -338,20 +402,20 @@ class Assistant:
         question: str,
         passages: tuple[ScoredChunk, ...],
         *,
-        crisis: CrisisKind | None = None,
+        crisis: CrisisAssessment = NO_CRISIS,
     ) -> ExtractiveAnswer:
         extract = extractive_answer(
             question,
             passages,
             self._analyzer,
             similarity=self._similarity,
-            keep_beside=_CRISIS_KEEP_BESIDE if crisis else KEEP_BESIDE,
+            keep_beside=_CRISIS_KEEP_BESIDE if crisis.acute else KEEP_BESIDE,
         )
-        if crisis and not extract.citations:
+        if crisis.acute and not extract.citations:
             # "nie mogę się pozbierać po śmierci syna" shares no word with the helplines' page;
             # what this kind of crisis needs does.
             extract = extractive_answer(
-                f"{question} {CRISIS_HELP[crisis]}",
+                f"{question} {_needs(crisis)}",
                 passages,
                 self._analyzer,
                 similarity=self._similarity,
@@ -405,6 +469,11 @@ class Assistant:
         return _Draft(
             shown, checked.citations, "llm", checked.report, passages=passages, streamed=streamed
         )
+
+
+def _needs(crisis: CrisisAssessment) -> str:
+    """What the person's kinds of crisis need from the crisis documents (search words)."""
+    return " ".join(CRISIS_HELP[kind] for kind in crisis.kinds[:2]) or CRISIS_HELP["suicide"]
 
 
 def _extractive_draft(extract: ExtractiveAnswer, passages: tuple[ScoredChunk, ...]) -> _Draft:

@@ -2,7 +2,7 @@
 
 `Answer.to_json()` is the wire shape shared by `okienko ask --json` and the API:
 `{"answer", "citations": [{"n", "title", "label", "source", "quote", "valid_from"}],
-"refused", "reason", "mode", "session_id"}`.
+"refused", "reason", "mode", "session_id", "crisis": {"level", "kinds"}}`.
 """
 
 from __future__ import annotations
@@ -65,6 +65,8 @@ class Answer:
     session_id: str
     check: CitationReport = field(default_factory=CitationReport)
     flags: tuple[str, ...] = ()  # e.g. "crisis", "pii_redacted", "llm_fallback"
+    crisis_level: str = "none"  # none | concern | acute (rag.crisis)
+    crisis_kinds: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,4 +76,5 @@ class Answer:
             "reason": self.reason,
             "mode": self.mode,
             "session_id": self.session_id,
+            "crisis": {"level": self.crisis_level, "kinds": list(self.crisis_kinds)},
         }

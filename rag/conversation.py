@@ -63,6 +63,8 @@ class Turn:
     at: float  # unix time
     standalone: str | None = None  # user turns: the question rewritten to stand alone
     topics: tuple[str, ...] = ()  # assistant turns: topics of the passages the answer used
+    crisis: str = "none"  # user turns: the crisis level assessed (rag.crisis), for follow-ups
+    crisis_kinds: tuple[str, ...] = ()
 
 
 class ConversationStore(Protocol):
@@ -123,10 +125,12 @@ def _decode(raw: bytes | str) -> Turn | None:
             at=float(data["at"]),
             standalone=data.get("standalone"),
             topics=tuple(data.get("topics") or ()),
+            crisis=str(data.get("crisis") or "none"),
+            crisis_kinds=tuple(data.get("crisis_kinds") or ()),
         )
     except (ValueError, KeyError, TypeError):
         turn = None
-    strings = (turn.text, turn.standalone or "", *turn.topics) if turn else ()
+    strings = (turn.text, turn.standalone or "", *turn.topics, *turn.crisis_kinds) if turn else ()
     if turn is None or turn.role not in _ROLES or not all(isinstance(s, str) for s in strings):
         # One damaged entry should cost that turn, not the resident's answer.
         logger.warning("skipping an unreadable conversation turn: %.80r", raw)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from rag.answering import Assistant
 from rag.chat_model import ChatModel, OpenAIChatModel
 from rag.conversation import ConversationStore, open_conversation_store
+from rag.crisis import CrisisAssessor, build_assessor
 from rag.embedding import Embedder, build_embedder
 from rag.index import ServedIndex, open_store
 from rag.lexical import PolishAnalyzer
@@ -27,14 +28,26 @@ class Runtime:
     conversations: ConversationStore
     chat_model: ChatModel | None
     reranker: Reranker | None
+    crisis: CrisisAssessor
     assistant: Assistant
 
     def close(self) -> None:
         self.served.close()
 
 
-def build_runtime(settings: Settings, *, embedder: Embedder | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    crisis: CrisisAssessor | None = None,
+) -> Runtime:
     """Open the served index and build the assistant around it.
+
+    Args:
+        settings: the one settings object.
+        embedder: the embedding model, when the caller loaded it already.
+        crisis: the crisis assessor, when the caller built it already (the API builds it
+            before any index exists: crisis help must not wait for one).
 
     Raises:
         IndexNotReady: nothing has been ingested yet.
@@ -42,6 +55,7 @@ def build_runtime(settings: Settings, *, embedder: Embedder | None = None) -> Ru
         EmbeddingModelError: the embedding model or reranker cannot be loaded.
     """
     embedder = embedder if embedder is not None else build_embedder(settings)
+    crisis = crisis if crisis is not None else build_assessor(settings, embedder)
     analyzer = PolishAnalyzer(k1=settings.bm25_k1, b=settings.bm25_b, avg_len=settings.bm25_avg_len)
     served = open_store(settings).open_served()
     try:
@@ -67,6 +81,7 @@ def build_runtime(settings: Settings, *, embedder: Embedder | None = None) -> Ru
         retriever=retriever,
         analyzer=analyzer,
         conversations=conversations,
+        crisis=crisis,
         chat_model=chat_model,
         reranker=reranker,
     )
@@ -78,5 +93,6 @@ def build_runtime(settings: Settings, *, embedder: Embedder | None = None) -> Ru
         conversations=conversations,
         chat_model=chat_model,
         reranker=reranker,
+        crisis=crisis,
         assistant=assistant,
     )

@@ -155,6 +155,30 @@ class Settings(BaseSettings):
     cus_hours: str | None = None
     cus_url: str | None = None
 
+    # Crisis help (rag/crisis): regional lines are deployment facts, never invented
+    crisis_classifier: bool = Field(
+        default=True,
+        description="Assess crisis with the classifier on the question vector as well as the "
+        "lexicon; false: the lexicon alone (no model needed).",
+    )
+    crisis_municipal_police: bool = Field(
+        default=False, description="The town has municipal police (straż miejska, 986)."
+    )
+    crisis_homeless_line: str | None = Field(
+        default=None,
+        max_length=300,
+        description="The region's line for people sleeping rough in winter, e.g. "
+        "'987 – całodobowa linia dla osób w kryzysie bezdomności' (where the voivodeship runs one).",
+    )
+    crisis_shelters: str | None = Field(
+        default=None, max_length=600, description="Night and warming shelters: names, addresses."
+    )
+    crisis_intervention: str | None = Field(
+        default=None,
+        max_length=300,
+        description="The town's crisis-intervention point: address, phone, hours.",
+    )
+
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.chunk_target_tokens > self.chunk_max_tokens:

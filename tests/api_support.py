@@ -197,6 +197,7 @@ def rebuild(
         ),
         analyzer=runtime.analyzer,
         conversations=conversations,
+        crisis=runtime.crisis,
         chat_model=chat_model,
     )
     return dataclasses.replace(

@@ -17,6 +17,8 @@ from ingest.pipeline import Ingestor, Source, load_sources
 from rag.answering import CRISIS_TOPIC, Assistant, InvalidSession, Token
 from rag.answers import Answer
 from rag.chat_model import GenerationFailed, OpenAIChatModel, ScriptedChatModel
+from rag.crisis import CrisisAssessor
+from rag.crisis.lexicon import Lexicon
 from rag.conversation import MemoryConversationStore
 from rag.embedding import HashEmbedder
 from rag.index import ServedIndex
@@ -65,6 +67,7 @@ def assistant(
         retriever=Retriever(embedder=EMBEDDER, analyzer=analyzer, served=served),
         analyzer=analyzer,
         conversations=conversations or MemoryConversationStore(ttl_seconds=600, max_turns=20),
+        crisis=CrisisAssessor(lexicon=Lexicon.load()),
         chat_model=chat,  # type: ignore[arg-type]
     )
 

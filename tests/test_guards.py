@@ -10,13 +10,12 @@ from typing import Literal
 import pytest
 import yaml
 
+from rag.crisis import KINDS, crisis_block, crisis_line
+from rag.crisis.lexicon import Lexicon
 from rag.guards import (
     PII_NOTICE,
     REMOVED_MARKER,
-    CrisisKind,
     classify_request,
-    crisis_preamble,
-    detect_crisis,
     neutralise_passage,
     redact_pii,
     redirect_message,
@@ -27,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ATTEMPTS = yaml.safe_load((ROOT / "tests" / "data" / "guard_attempts.yaml").read_text("utf-8"))
 REQUESTS: list[dict[str, str]] = ATTEMPTS["requests"]
 CRISES: list[dict[str, str]] = ATTEMPTS["crisis"]
+LEXICON = Lexicon.load()
 LEGITIMATE: list[str] = ATTEMPTS["legitimate"]
 
 # Synthetic numbers with valid check digits (specimens, not anyone's data).
@@ -167,8 +167,8 @@ def test_kept_text_is_not_redacted() -> None:
 def test_our_own_messages_survive_redaction() -> None:
     # The pipeline redacts the whole answer: the helplines and office hints must come through.
     own = [
-        crisis_preamble("suicide"),
-        crisis_preamble("violence"),
+        *(crisis_block([kind]) for kind in KINDS),
+        *(crisis_line([kind]) for kind in KINDS),
         redirect_message("out_of_scope", contact=""),
         redirect_message("injection", contact=""),
         PII_NOTICE,
@@ -193,45 +193,6 @@ def test_knowledge_base_text_holds_no_false_personal_data(path: Path) -> None:
     assert redact_pii(text).text == text
 
 
-# --- crisis --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("case", CRISES, ids=[c["text"][:40] for c in CRISES])
-def test_crisis_is_detected(case: dict[str, str]) -> None:
-    assert detect_crisis(case["text"]) == case["expect"]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Przemoc domowa – jak działa Niebieska Karta?",
-        "zasiłek pogrzebowy po samobójstwie ojca",
-        "grozi mi eksmisja",
-        "boję się, że nie zdążę z odwołaniem",
-        "z czego mamy żyć, jak mąż nie płaci alimentów",
-        "utonę w długach, jeśli nie dostanę dodatku",
-        "czy muszę dołączyć kopię decyzji?",
-    ],
-)
-def test_information_questions_are_not_a_crisis(text: str) -> None:
-    assert detect_crisis(text) is None
-
-
-_NUMBER = re.compile(r"\d[\d ]*\d|\d")
-
-
-@pytest.mark.parametrize("kind", ["suicide", "violence"])
-def test_crisis_preamble_leads_with_112_and_names_only_the_helplines(kind: CrisisKind) -> None:
-    preamble = crisis_preamble(kind)
-    numbers = [n.strip() for n in _NUMBER.findall(preamble)]
-    assert numbers[0] == "112"
-    assert "112" in preamble.split(".")[0]  # in the first sentence
-    allowed = {"112", "116 123", "116 111", "800 70 2222", "800 120 002"}
-    assert set(numbers) <= allowed
-    assert {"112", "116 123", "116 111", "800 70 2222"} <= set(numbers)
-    assert ("800 120 002" in numbers) == (kind == "violence")
-
-
 # --- requests ------------------------------------------------------------------------------
 
 
@@ -240,7 +201,7 @@ def test_the_regression_set_is_large_enough() -> None:
     assert len(CRISES) >= 10
     assert len(LEGITIMATE) >= 40
     assert {c["expect"] for c in REQUESTS} == {"injection", "out_of_scope"}
-    assert {c["expect"] for c in CRISES} == {"suicide", "violence"}
+    assert {c["expect"] for c in CRISES} == {"suicide", "violence", "child"}
 
 
 @pytest.mark.parametrize("case", REQUESTS, ids=[c["text"][:40] for c in REQUESTS])
@@ -251,13 +212,14 @@ def test_attempts_are_classified(case: dict[str, str]) -> None:
 @pytest.mark.parametrize("question", LEGITIMATE, ids=[q[:40] for q in LEGITIMATE])
 def test_legitimate_questions_pass(question: str) -> None:
     assert classify_request(question) == "ok"
-    assert detect_crisis(question) is None
+    assert LEXICON.level(question) == "none"
     assert classify_request(redact_pii(question).text) == "ok"
 
 
 @pytest.mark.parametrize("case", CRISES, ids=[c["text"][:40] for c in CRISES])
 def test_a_crisis_is_never_redirected(case: dict[str, str]) -> None:
-    assert classify_request(case["text"]) == "ok"
+    # Out of scope is overruled by the assistant for a crisis; injection never is.
+    assert classify_request(case["text"]) != "injection"
 
 
 def test_redirects_are_polite_and_end_with_the_contact() -> None:
@@ -326,7 +288,7 @@ def test_guards_are_fast() -> None:
     start = time.perf_counter()
     for question in questions:
         text = redact_pii(question).text
-        detect_crisis(text)
+        LEXICON.hits(text)
         classify_request(text)
     per_question = (time.perf_counter() - start) / len(questions)
     # Typically well under 2 ms; the bound is loose because CI machines are shared, and only
@@ -340,7 +302,7 @@ def _guard_seconds(text: str) -> float:
     for _ in range(3):
         start = time.perf_counter()
         redact_pii(text)
-        detect_crisis(text)
+        LEXICON.hits(text)
         classify_request(text)
         neutralise_passage(text)
         best = min(best, time.perf_counter() - start)
@@ -356,20 +318,3 @@ def test_long_hostile_input_stays_linear(unit: str) -> None:
     assert large < 9 * max(small, 1e-4), f"{small * 1000:.1f} ms → {large * 1000:.1f} ms"
 
 
-@pytest.mark.parametrize(
-    ("text", "kind"),
-    [
-        ("pali sie u nas w bloku, dym na klatce!! co robic", "emergency"),
-        ("czuc gaz na klatce schodowej", "emergency"),
-        ("znowu mnie dzis poturbowal, czy policja moze go wyprowadzic?", "violence"),
-        ("partner zabiera mi wyplate i nie pozwala wyjsc z domu", "violence"),
-        ("po smierci syna nie moge sie pozbierac, musze z kims pogadac", "suicide"),
-        ("zasilek celowy po pozarze mieszkania w zeszlym miesiacu", None),
-        ("nie daje rady z oplatami za czynsz, czy dostane dodatek?", None),
-    ],
-)
-def test_more_crises_and_their_look_alikes(text: str, kind: str | None) -> None:
-    assert detect_crisis(text) == kind
-    if kind == "emergency":
-        assert crisis_preamble("emergency").startswith("Jeśli zagrożone")
-        assert "112" in crisis_preamble("emergency")

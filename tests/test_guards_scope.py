@@ -12,10 +12,10 @@ import pytest
 import yaml
 
 from eval.cases import Case, load_cases
+from rag.crisis.lexicon import Lexicon
 from rag.guards import (
     RedirectTopic,
     classify_request,
-    detect_crisis,
     redact_pii,
     redirect_message,
     redirect_topic,
@@ -82,9 +82,9 @@ def test_rules_sit_next_to_each_other(question: str, topic: RedirectTopic | None
 
 def test_a_crisis_is_never_redirected_for_the_words_it_uses() -> None:
     question = "Wnuk zabiera mi całą emeryturę i grozi, że mnie pobije. Gdzie szukać pomocy?"
-    assert detect_crisis(question) == "violence"
-    assert redirect_topic(question) == "other_office"  # "emerytura" on its own is ZUS's …
-    assert classify_request(question) == "ok"  # … but the crisis comes first
+    assert Lexicon.load().level(question) != "none"  # … the crisis comes first: the
+    assert redirect_topic(question) == "other_office"  # assistant overrules the redirect
+    # ("emerytura" on its own is ZUS's matter; tests/test_crisis_answers.py checks the answer)
 
 
 # --- the golden set ------------------------------------------------------------------------

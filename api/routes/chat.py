@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool
 
+from api.crisis import AssessFirst, AssessmentDep, help_for
 from api.deps import (
     KEY_OPTIONAL,
     ClientLimit,
@@ -41,7 +42,8 @@ from rag.guards import redact_pii
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1", tags=["czat"], dependencies=[ClientLimit])
+# The crisis assessment comes first: before the rate limit, the index and everything else.
+router = APIRouter(prefix="/v1", tags=["czat"], dependencies=[AssessFirst, ClientLimit])
 
 _ERRORS = error_responses(401, 422, 429, 503)
 _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
@@ -88,10 +90,13 @@ def chat(
     limiter: LimiterDep,
     feedback: FeedbackDep,
     metrics: MetricsDep,
+    crisis: AssessmentDep,
 ) -> ChatResponse:
     """A cited answer, or a refusal pointing to the centre, with the conversation's id."""
     admit(body, role, limiter)
-    answer = runtime.assistant.ask(body.message, audience=body.audience, session_id=body.session_id)
+    answer = runtime.assistant.ask(
+        body.message, audience=body.audience, session_id=body.session_id, crisis=crisis
+    )
     return deliver(answer, body.message, feedback=feedback, metrics=metrics)
 
 
@@ -100,12 +105,20 @@ def sse(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
+def _error(code: str, message: str, crisis: str | None) -> str:
+    """An SSE `error` event; a person in danger reads the numbers in it first."""
+    if crisis:
+        return sse("error", {"code": code, "message": f"{crisis}\n\n{message}", "crisis": crisis})
+    return sse("error", {"code": code, "message": message})
+
+
 def _events(
     events: Iterator[Token | Answer],
     question: str,
     *,
     feedback: FeedbackStore,
     metrics: Metrics,
+    crisis: str | None = None,
 ) -> Iterator[str]:
     try:
         for event in events:
@@ -117,11 +130,11 @@ def _events(
             yield sse("done", response.model_dump(mode="json"))
     except (IndexNotReady, IndexMismatch) as exc:
         log.warning("stream stopped: %s", exc)
-        yield sse("error", {"code": "index_not_ready", "message": INDEX_NOT_READY_MESSAGE})
+        yield _error("index_not_ready", INDEX_NOT_READY_MESSAGE, crisis)
     except Exception:
         # The response has started: an error event is the only way left to tell the client.
         log.exception("stream failed")
-        yield sse("error", {"code": "internal_error", "message": INTERNAL_MESSAGE})
+        yield _error("internal_error", INTERNAL_MESSAGE, crisis)
 
 
 @router.post(
@@ -147,17 +160,22 @@ def chat_stream(
     limiter: LimiterDep,
     feedback: FeedbackDep,
     metrics: MetricsDep,
+    crisis: AssessmentDep,
 ) -> StreamingResponse:
     """The same answer as `/v1/chat`, streamed as it is produced."""
     admit(body, role, limiter)
     events = runtime.assistant.stream(
-        body.message, audience=body.audience, session_id=body.session_id
+        body.message, audience=body.audience, session_id=body.session_id, crisis=crisis
     )
     # The pipeline raises (bad session, no index) before its first event: taking that event
     # here turns those into ordinary JSON errors instead of a stream that fails at once.
     first = next(events)
     stream = _events(
-        itertools.chain([first], events), body.message, feedback=feedback, metrics=metrics
+        itertools.chain([first], events),
+        body.message,
+        feedback=feedback,
+        metrics=metrics,
+        crisis=help_for(crisis, runtime.settings),
     )
     return StreamingResponse(
         iterate_in_threadpool(stream), media_type="text/event-stream", headers=_SSE_HEADERS

@@ -22,6 +22,7 @@ from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import iterate_in_threadpool
 
+from api.crisis import AssessFirst, AssessmentDep, help_for
 from api.deps import KEY_OPTIONAL, ClientLimit, MetricsDep, RoleDep, RuntimeDep, State
 from api.errors import INTERNAL_MESSAGE, ApiError
 from api.metrics import Metrics
@@ -41,7 +42,9 @@ from rag.answers import Answer, Audience
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1", tags=["zgodność z OpenAI"], dependencies=[ClientLimit])
+router = APIRouter(
+    prefix="/v1", tags=["zgodność z OpenAI"], dependencies=[AssessFirst, ClientLimit]
+)
 _bearer = HTTPBearer(auto_error=False, description="Klucz pracownika jako token (opcjonalnie).")
 
 
@@ -86,7 +89,7 @@ class _Chunks:
 
 
 def _openai_stream(
-    events: Iterator[Token | Answer], *, model: str, metrics: Metrics
+    events: Iterator[Token | Answer], *, model: str, metrics: Metrics, crisis: str | None = None
 ) -> Iterator[str]:
     chunks = _Chunks(model)
     yield chunks.chunk({"role": "assistant", "content": ""})
@@ -100,7 +103,8 @@ def _openai_stream(
     except Exception:
         # Headers are gone: OpenAI's clients read an `error` object in the stream as a failure.
         log.exception("completion stream failed")
-        error = {"message": INTERNAL_MESSAGE, "type": "server_error", "code": "internal_error"}
+        message = f"{crisis}\n\n{INTERNAL_MESSAGE}" if crisis else INTERNAL_MESSAGE
+        error = {"message": message, "type": "server_error", "code": "internal_error"}
         yield f"data: {json.dumps({'error': error}, ensure_ascii=False)}\n\n"
     yield "data: [DONE]\n\n"
 
@@ -121,6 +125,7 @@ def completions(
     state: State,
     role: RoleDep,
     metrics: MetricsDep,
+    crisis: AssessmentDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
     audience: Annotated[Audience, Header(alias="X-Okienko-Audience")] = "mieszkaniec",
 ) -> CompletionResponse | StreamingResponse:
@@ -130,16 +135,21 @@ def completions(
     require_audience(audience, role)
     question = _question(body)
     if body.stream:
-        events = runtime.assistant.stream(question, audience=audience)
+        events = runtime.assistant.stream(question, audience=audience, crisis=crisis)
         first = next(events)  # errors before the first event become JSON errors
         return StreamingResponse(
             iterate_in_threadpool(
-                _openai_stream(_prepend(first, events), model=body.model, metrics=metrics)
+                _openai_stream(
+                    _prepend(first, events),
+                    model=body.model,
+                    metrics=metrics,
+                    crisis=help_for(crisis, runtime.settings),
+                )
             ),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    answer = runtime.assistant.ask(question, audience=audience)
+    answer = runtime.assistant.ask(question, audience=audience, crisis=crisis)
     metrics.observe_answer(answer)
     return CompletionResponse.model_validate(
         {

@@ -1,11 +1,11 @@
-"""Guards around answering: personal data, crisis, instructions aimed at the model, and scope.
+"""Guards around answering: personal data, instructions aimed at the model, and scope.
+
+Crisis is not a guard: it is assessed first and on its own (`rag.crisis`).
 
 Pure rules, no I/O, run on every question before it is stored, logged or sent to a model:
 
 - `personal_data`: `redact_pii` replaces the resident's PESEL, phone number, account number …
   with tags before anything leaves the question;
-- `crisis`: `detect_crisis` spots suicidal intent, violence and danger to life; the answer then
-  leads with emergency numbers (`crisis_preamble`);
 - `injection`: instructions to the assistant, in questions and in retrieved documents
   (`neutralise_passage` cuts them out of passages);
 - `scope`: `classify_request` redirects injection attempts and requests outside the CUS's remit
@@ -15,7 +15,6 @@ The phrase tables match a folded view of the text (`matching.folded_words`: lowe
 diacritics, single spaces), so "Chcę się zabić!" and "chce sie zabic" are the same to them.
 """
 
-from rag.guards.crisis import CrisisKind, crisis_preamble, detect_crisis
 from rag.guards.injection import REMOVED_MARKER, neutralise_passage
 from rag.guards.personal_data import PII_NOTICE, Redaction, redact_pii
 from rag.guards.scope import (
@@ -29,13 +28,10 @@ from rag.guards.scope import (
 __all__ = [
     "PII_NOTICE",
     "REMOVED_MARKER",
-    "CrisisKind",
     "Redaction",
     "RedirectTopic",
     "RequestKind",
     "classify_request",
-    "crisis_preamble",
-    "detect_crisis",
     "neutralise_passage",
     "redact_pii",
     "redirect_message",

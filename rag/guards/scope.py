@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from typing import Literal, assert_never
 
-from rag.guards.crisis import detect_crisis
 from rag.guards.injection import is_injection
 from rag.guards.matching import folded_words
 from rag.guards.scope_phrases import (
@@ -43,7 +42,8 @@ def classify_request(text: str) -> RequestKind:
 
     Another office's matter mentioned inside a CUS question ("czy emerytura z ZUS liczy się do
     dochodu przy dodatku mieszkaniowym?") stays "ok"; politics, homework, other people's data
-    and attempts to change the assistant's instructions never do.
+    and attempts to change the assistant's instructions never do. A message assessed as a crisis
+    is never redirected as out of scope: the assistant decides that (`rag.answering`).
 
     Args:
         text: the question (redacted or not; diacritics and case do not matter).
@@ -53,8 +53,6 @@ def classify_request(text: str) -> RequestKind:
     """
     if is_injection(text):
         return "injection"
-    if detect_crisis(text) is not None:
-        return "ok"  # "wnuk zabiera mi emeryturę i grozi" is violence, not a ZUS matter
     return "out_of_scope" if redirect_topic(text) else "ok"
 
 

@@ -1,0 +1,97 @@
+"""Crisis help on every response to a message from a person in danger, whatever else fails.
+
+The chat routes assess the message first (`assess_first`, the first dependency of their
+routers): before the rate limits, the index, Redis and the model. The assessment is kept on the
+request; the answer uses it, and every error response to that request (429, 503, 500, 422, and
+an SSE `error` event) carries the emergency numbers in its message and a `crisis` object.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from rag.crisis import CrisisAssessment, crisis_block, crisis_line, local_help
+from rag.guards import redact_pii
+from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# Longer messages are refused (422); their start is still read for danger.
+_ASSESSED_CHARACTERS = 4000
+
+
+def _message(body: Any) -> str | None:
+    """The resident's message in a chat or chat-completions body, before validation."""
+    if not isinstance(body, dict):
+        return None
+    message = body.get("message")
+    if isinstance(message, str):
+        return message
+    turns = body.get("messages")
+    if isinstance(turns, list):
+        for turn in reversed(turns):
+            if isinstance(turn, dict) and turn.get("role") == "user":
+                content = turn.get("content")
+                if isinstance(content, str):
+                    return content
+                if isinstance(content, list):
+                    texts = [p.get("text") for p in content if isinstance(p, dict)]
+                    return " ".join(t for t in texts if isinstance(t, str))
+                return None
+    return None
+
+
+async def assess_first(request: Request) -> None:
+    """Assess the request's message before anything can refuse it; keep it on the request."""
+    state = request.app.state.okienko
+    try:
+        body = await request.json()
+    except ValueError:
+        return  # not JSON: the validation error says so, and there is no message to read
+    message = _message(body)
+    if not message or not message.strip():
+        return
+    text = redact_pii(message.strip()[:_ASSESSED_CHARACTERS]).text
+    assessment = await run_in_threadpool(state.answering.crisis.assess, text)
+    request.state.okienko_crisis = assessment
+
+
+def assessed(request: Request) -> CrisisAssessment | None:
+    """The request's crisis assessment (None when it carried no message)."""
+    found: CrisisAssessment | None = getattr(request.state, "okienko_crisis", None)
+    return found
+
+
+def help_for(assessment: CrisisAssessment | None, settings: Settings) -> str | None:
+    """The crisis text for an error response: the block when acute, the line when concern."""
+    if assessment is None or not assessment.is_crisis:
+        return None
+    if assessment.acute:
+        return crisis_block(assessment.kinds, local_help(settings))
+    return crisis_line(assessment.kinds)
+
+
+def with_help(
+    body: dict[str, Any], assessment: CrisisAssessment | None, settings: Settings
+) -> dict[str, Any]:
+    """An error body with the crisis help first in its message, and the `crisis` object."""
+    text = help_for(assessment, settings)
+    if text is None or assessment is None:
+        return body
+    error = dict(body["error"])
+    error["message"] = f"{text}\n\n{error['message']}"
+    return {**body, "error": error, "crisis": {**assessment.to_json(), "help": text}}
+
+
+AssessFirst = Depends(assess_first)
+
+
+def get_assessment(request: Request) -> CrisisAssessment | None:
+    return assessed(request)
+
+
+AssessmentDep = Annotated[CrisisAssessment | None, Depends(get_assessment)]

@@ -1,0 +1,199 @@
+"""One message's crisis assessment: both detectors, combined, and the conversation around it.
+
+It runs first, before retrieval, the conversation store, the chat model and the rate limits, and
+needs none of them: the lexicon is data in the package, and the classifier reads the question
+vector the retriever needs anyway. When the classifier cannot run (no model, a model error), the
+lexicon alone decides: a failure anywhere must never cost a person in danger the numbers.
+
+Combination: the more urgent of the two detectors wins. The classifier's thresholds were chosen
+on held-out folds of the train and dev splits so that no acute message there that the lexicon
+misses fell below them (see `rag.crisis.classifier.calibrate`); a false concern costs one line, a missed acute can cost a life.
+
+Conversation: "nie mam już siły" and then "chyba zrobię to dziś" is acute only together. When
+one of the person's last turns was assessed concern or acute, those turns and the new message
+are also read as one text (one extra embedding, only in such conversations), and a conversation
+that was acute keeps at least the helpline line on every answer after it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rag.crisis.classifier import CrisisClassifier, Prediction, Thresholds
+from rag.crisis.levels import Kind, Level, rank
+from rag.crisis.lexicon import Lexicon, LexiconHit
+from rag.crisis.messages import conversation_text
+from rag.embedding import Embedder, Vectors
+
+log = logging.getLogger(__name__)
+
+Detector = Literal["lexicon", "classifier", "conversation"]
+CONTEXT_TURNS = 3  # earlier user turns read with the new message
+
+
+@dataclass(frozen=True, slots=True)
+class PastTurn:
+    """An earlier message of the same person, with what it was assessed as then."""
+
+    text: str
+    level: Level = "none"
+    kinds: tuple[Kind, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisAssessment:
+    """How urgent a message is and which help fits it."""
+
+    level: Level = "none"
+    kinds: tuple[Kind, ...] = ()  # most fitting first; empty when level is none
+    detectors: tuple[Detector, ...] = ()  # which detectors raised the level
+    acute_probability: float | None = None  # the classifier's, when it ran
+    lexicon_hits: tuple[LexiconHit, ...] = field(default=(), repr=False)
+
+    @property
+    def acute(self) -> bool:
+        return self.level == "acute"
+
+    @property
+    def is_crisis(self) -> bool:
+        return self.level != "none"
+
+    def stronger(self, other: CrisisAssessment) -> CrisisAssessment:
+        """The more urgent of two assessments, with the kinds of both (this one's first)."""
+        first, second = (self, other) if rank(self.level) >= rank(other.level) else (other, self)
+        if not second.is_crisis:
+            return first
+        kinds = tuple(dict.fromkeys((*first.kinds, *second.kinds)))
+        detectors = tuple(dict.fromkeys((*first.detectors, *second.detectors)))
+        probabilities = [p for p in (first.acute_probability, second.acute_probability) if p is not None]
+        return CrisisAssessment(
+            level=first.level,
+            kinds=kinds,
+            detectors=detectors,
+            acute_probability=max(probabilities, default=None),
+            lexicon_hits=(*first.lexicon_hits, *second.lexicon_hits),
+        )
+
+    def to_json(self) -> dict[str, object]:
+        return {"level": self.level, "kinds": list(self.kinds)}
+
+
+NO_CRISIS = CrisisAssessment()
+
+
+class CrisisAssessor:
+    """Assesses messages with the lexicon and, when it has one, the classifier."""
+
+    def __init__(
+        self,
+        *,
+        lexicon: Lexicon,
+        classifier: CrisisClassifier | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        if (classifier is None) != (embedder is None):
+            raise ValueError("the classifier needs the embedder whose vectors it was trained on")
+        if classifier is not None and embedder is not None:
+            if classifier.model_id != embedder.model_id:
+                raise ValueError(
+                    f"the crisis classifier was trained on {classifier.model_id}, "
+                    f"not {embedder.model_id}"
+                )
+        self._lexicon = lexicon
+        self._classifier = classifier
+        self._embedder = embedder
+
+    @property
+    def uses_classifier(self) -> bool:
+        return self._classifier is not None
+
+    def assess(
+        self,
+        text: str,
+        *,
+        vector: Vectors | None = None,
+        history: Sequence[PastTurn] = (),
+    ) -> CrisisAssessment:
+        """How urgent this message is, in its conversation.
+
+        Never raises for a classifier or model failure: it logs it and uses the lexicon alone.
+
+        Args:
+            text: the message as typed (redacted or not).
+            vector: its question vector, when the caller has it already (query kind).
+            history: the person's earlier messages in this conversation, oldest first.
+
+        Returns:
+            The assessment; `NO_CRISIS` when neither detector sees a crisis.
+        """
+        found = self._single(text, vector)
+        recent = list(history)[-CONTEXT_TURNS:]
+        flagged = [turn for turn in recent if turn.level != "none"]
+        if flagged:
+            context = conversation_text([turn.text for turn in recent] + [text])
+            together = self._single(context, None)
+            if together.is_crisis:
+                together = dataclasses.replace(
+                    together, detectors=(*together.detectors, "conversation")
+                )
+                found = found.stronger(together)
+            if any(turn.level == "acute" for turn in flagged) and not found.is_crisis:
+                # The person was in danger a moment ago: the helplines stay on every answer.
+                kinds = tuple(dict.fromkeys(k for turn in flagged for k in turn.kinds))
+                found = CrisisAssessment(level="concern", kinds=kinds, detectors=("conversation",))
+        return found
+
+    def _single(self, text: str, vector: Vectors | None) -> CrisisAssessment:
+        found, ordinary = self._lexicon.read(text)
+        hits = tuple(found)
+        lexicon = _from_hits(hits)
+        if self._classifier is None or self._embedder is None:
+            return lexicon
+        try:
+            if vector is None:
+                (vector,) = self._embedder.embed([text], kind="query")
+            (prediction,) = self._classifier.predict(vector)
+        except Exception:
+            # Whatever broke (the model, its runtime, memory), the lexicon still answers.
+            log.exception("crisis classifier failed; assessing with the lexicon alone")
+            return lexicon
+        semantic = _from_prediction(prediction, self._classifier.thresholds)
+        if ordinary and not hits and semantic.acute:
+            # Staff listed this wording as ordinary ("pali się lampka w liczniku"): the model's
+            # acute becomes a helpline line, not the emergency block.
+            semantic = dataclasses.replace(semantic, level="concern")
+        return lexicon.stronger(semantic)
+
+
+def _from_hits(hits: tuple[LexiconHit, ...]) -> CrisisAssessment:
+    if not hits:
+        return NO_CRISIS
+    top = max(hits, key=lambda h: rank(h.level))
+    # The kinds of the most urgent rules first, then the others.
+    ordered = sorted(hits, key=lambda h: -rank(h.level))
+    return CrisisAssessment(
+        level=top.level,
+        kinds=tuple(dict.fromkeys(h.kind for h in ordered)),
+        detectors=("lexicon",),
+        lexicon_hits=hits,
+    )
+
+
+def _from_prediction(prediction: Prediction, thresholds: Thresholds) -> CrisisAssessment:
+    level: Level = "none"
+    if prediction.acute >= thresholds.acute:
+        level = "acute"
+    elif prediction.crisis >= thresholds.concern:
+        level = "concern"
+    if level == "none":
+        return CrisisAssessment(acute_probability=prediction.acute)
+    return CrisisAssessment(
+        level=level,
+        kinds=(prediction.kind,),
+        detectors=("classifier",),
+        acute_probability=prediction.acute,
+    )

@@ -1,0 +1,281 @@
+"""The model-free crisis detector: phrase rules kept as data (`lexicon.yaml`), read by this code.
+
+A rule is a few parts that must all appear within a window of words, in any order, so one rule
+covers "chcę się zabić", "zabić się chcę" and "chyba się dziś zabiję". Each part lists
+alternatives; `zabi*` matches every word starting with "zabi" (inflection), a plain word only
+itself. Words of seven letters or more written whole (not as a prefix) also match with one typo (a letter
+missing, added, changed or two swapped: "samobujstwo", "powiesić" typed "powiesic"). Everything is matched on folded words
+(`rag.crisis.text.words`): no case, no diacritics, look-alike letters and invisible characters
+already normalised; the rules are folded the same way when they are read.
+
+Rules that would fire on an ordinary sense ("bije rekordy", "zabiję się ze śmiechu") are held
+back by the `ordinary` phrases: a rule match is dropped when an ordinary phrase covers one of its
+words.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from rag.crisis.levels import KINDS, LEVELS, Kind, Level, rank
+from rag.crisis.messages import LabelledMessage, conversation_text
+from rag.crisis.text import words
+from rag.errors import OkienkoError
+
+# Shorter words match exactly: one edit turns "czadu" into "czasu", "zimnie" into "zimie".
+# Prefixes (`zabi*`) never match with a typo: a stem's neighbours are ordinary words too
+# ("przytomn*" / "przypomn…", "samobo*" / "samoobrona").
+_FUZZY_MIN = 7
+_DEFAULT_WINDOW = 6
+
+
+class LexiconError(OkienkoError):
+    """The lexicon file is malformed (it is data staff edit: the message says where)."""
+
+    def __init__(self, where: str, problem: str) -> None:
+        super().__init__(f"crisis lexicon, {where}: {problem}")
+        self.where = where
+        self.problem = problem
+
+
+@dataclass(frozen=True, slots=True)
+class _Alternative:
+    stem: str
+    prefix: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """Parts (each a tuple of alternatives) that must all appear within `window` words."""
+
+    kind: Kind
+    level: Level
+    parts: tuple[frozenset[_Alternative], ...]
+    window: int
+    source: str  # the rule as written, for reports
+
+
+@dataclass(frozen=True, slots=True)
+class LexiconHit:
+    """One rule that fired, and the words it matched."""
+
+    kind: Kind
+    level: Level
+    rule: str
+    words: tuple[str, ...]
+
+
+def _parse_rule(text: str, kind: Kind, level: Level, window: int, where: str) -> Rule:
+    parts = []
+    for part in text.split():
+        alternatives = []
+        for alt in part.split("|"):
+            prefix = alt.endswith("*")
+            stem = alt.rstrip("*")
+            folded = words(stem)
+            if len(folded) != 1:
+                raise LexiconError(where, f"'{alt}' is not one word (in '{text}')")
+            stem = folded[0]  # "żyć" is written as it is read: "zyc"
+            if prefix and len(stem) < 3:
+                raise LexiconError(where, f"prefix '{alt}' is too short to be safe (in '{text}')")
+            alternatives.append(_Alternative(stem, prefix))
+        parts.append(frozenset(alternatives))
+    if not parts:
+        raise LexiconError(where, "an empty rule")
+    if len(parts) > window:
+        raise LexiconError(where, f"'{text}' has more parts than its window ({window})")
+    return Rule(kind=kind, level=level, parts=tuple(parts), window=window, source=text)
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+class _Vocabulary:
+    """Every alternative of every rule, looked up per word: exact, prefix, or one typo away."""
+
+    def __init__(self, alternatives: Iterable[_Alternative]) -> None:
+        self._exact: dict[str, set[_Alternative]] = defaultdict(set)
+        self._prefix: dict[str, set[_Alternative]] = defaultdict(set)
+        # symmetric-deletion index: a word one edit from a stem shares a deletion with it
+        self._fuzzy: dict[str, set[_Alternative]] = defaultdict(set)
+        for alt in alternatives:
+            (self._prefix if alt.prefix else self._exact)[alt.stem].add(alt)
+            if len(alt.stem) >= _FUZZY_MIN and not alt.prefix:
+                for key in {alt.stem, *_deletions(alt.stem)}:
+                    self._fuzzy[key].add(alt)
+        self._prefix_lengths = sorted({len(stem) for stem in self._prefix})
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 - one vocabulary per process, bounded
+    def matches(self, word: str) -> frozenset[_Alternative]:
+        found: set[_Alternative] = set(self._exact.get(word, ()))
+        for length in self._prefix_lengths:
+            if length > len(word):
+                break
+            found |= self._prefix.get(word[:length], set())
+        if found or len(word) < _FUZZY_MIN - 1:
+            return frozenset(found)
+        for key in {word, *_deletions(word)}:
+            for alt in self._fuzzy.get(key, ()):
+                if _one_edit(word, alt.stem):
+                    found.add(alt)
+        return frozenset(found)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Damerau distance ≤ 1 (the deletion index proposes, this confirms)."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        i, j = diff[0], diff[-1]
+        return len(diff) == 2 and j == i + 1 and a[i] == b[j] and a[j] == b[i]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+class Lexicon:
+    """The crisis rules and the ordinary senses that hold them back."""
+
+    def __init__(self, rules: Sequence[Rule], ordinary: Sequence[Rule], *, digest: str = "") -> None:
+        self.rules = tuple(rules)
+        self.digest = digest  # names this version of the rules (the classifier's cache key)
+        self._ordinary = tuple(ordinary)
+        self._vocabulary = _Vocabulary(
+            alt for rule in (*self.rules, *self._ordinary) for part in rule.parts for alt in part
+        )
+
+    @classmethod
+    def load(cls, data: Mapping[str, Any] | None = None) -> Lexicon:
+        """The lexicon from its data (default: `rag/crisis/lexicon.yaml`).
+
+        Raises:
+            LexiconError: a kind, level or rule the code does not know, or a malformed rule.
+        """
+        if data is None:
+            text = resources.files("rag.crisis").joinpath("lexicon.yaml").read_text("utf-8")
+            data = yaml.safe_load(text)
+        else:
+            text = json.dumps(data, sort_keys=True, ensure_ascii=False)
+        digest = hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+        if not isinstance(data, Mapping):
+            raise LexiconError("top level", "expected a mapping")
+        window = int(data.get("window", _DEFAULT_WINDOW))
+        rules: list[Rule] = []
+        for kind, levels in (data.get("kinds") or {}).items():
+            if kind not in KINDS:
+                raise LexiconError(f"kinds.{kind}", f"unknown kind (known: {', '.join(KINDS)})")
+            for level, entries in (levels or {}).items():
+                if level not in LEVELS or level == "none":
+                    raise LexiconError(f"kinds.{kind}.{level}", "level must be acute or concern")
+                for n, entry in enumerate(entries or ()):
+                    where = f"kinds.{kind}.{level}[{n}]"
+                    text, own_window = _entry(entry, window, where)
+                    rules.append(_parse_rule(text, kind, level, own_window, where))
+        ordinary = []
+        for n, entry in enumerate(data.get("ordinary") or ()):
+            where = f"ordinary[{n}]"
+            text, own_window = _entry(entry, 3, where)
+            # Ordinary phrases only hold rules back: the kind and level they carry are unused.
+            ordinary.append(_parse_rule(text, "suicide", "concern", own_window, where))
+        return cls(rules, ordinary, digest=digest)
+
+    def level(self, message: LabelledMessage | str) -> Level:
+        """The most urgent level any rule gives a message (with its earlier turns)."""
+        text = message if isinstance(message, str) else conversation_text(message)
+        return max((hit.level for hit in self.hits(text)), key=rank, default="none")
+
+    def hits(self, text: str) -> list[LexiconHit]:
+        """Every rule that fires on a message (ordinary senses removed).
+
+        Args:
+            text: the message as typed.
+
+        Returns:
+            The rules that fired, in lexicon order.
+        """
+        return self.read(text)[0]
+
+    def read(self, text: str) -> tuple[list[LexiconHit], bool]:
+        """The rules that fire on a message, and whether an ordinary sense was recognised.
+
+        Args:
+            text: the message as typed.
+
+        Returns:
+            The rules that fired (in lexicon order), and True when an `ordinary` phrase matched
+            ("pali się lampka", "bije rekordy"): the classifier alone then does not make a
+            message acute.
+        """
+        tokens = words(text)
+        if not tokens:
+            return [], False
+        matched = [self._vocabulary.matches(token) for token in tokens]
+        present = frozenset().union(*matched)
+        held_back: set[int] = set()
+        for rule in self._ordinary:
+            if not all(part & present for part in rule.parts):
+                continue
+            for span in _spans(rule, matched):
+                held_back.update(span)
+        found = []
+        for rule in self.rules:
+            if not all(part & present for part in rule.parts):
+                continue
+            for span in _spans(rule, matched):
+                if held_back.isdisjoint(span):
+                    found.append(
+                        LexiconHit(rule.kind, rule.level, rule.source, tuple(tokens[i] for i in span))
+                    )
+                    break
+        return found, bool(held_back)
+
+
+def _entry(entry: Any, window: int, where: str) -> tuple[str, int]:
+    if isinstance(entry, str):
+        return entry, window
+    if isinstance(entry, Mapping) and isinstance(entry.get("rule"), str):
+        return entry["rule"], int(entry.get("window", window))
+    raise LexiconError(where, "a rule is a string, or a mapping with 'rule' (and 'window')")
+
+
+def _spans(rule: Rule, matched: Sequence[frozenset[_Alternative]]) -> Iterable[tuple[int, ...]]:
+    """Positions of one word per part, all within the rule's window (distinct words)."""
+    positions = [
+        [i for i, alts in enumerate(matched) if not alts.isdisjoint(part)] for part in rule.parts
+    ]
+    if any(not p for p in positions):
+        return
+    first = positions[0]
+    for start in first:
+        chosen = [start]
+        if _extend(rule, positions, 1, chosen):
+            yield tuple(sorted(chosen))
+
+
+def _extend(rule: Rule, positions: list[list[int]], part: int, chosen: list[int]) -> bool:
+    if part == len(positions):
+        return True
+    for position in positions[part]:
+        if position in chosen:
+            continue
+        low, high = min(*chosen, position), max(*chosen, position)
+        if high - low < rule.window:
+            chosen.append(position)
+            if _extend(rule, positions, part + 1, chosen):
+                return True
+            chosen.pop()
+    return False

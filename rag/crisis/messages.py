@@ -1,0 +1,141 @@
+"""The labelled crisis messages (`rag/crisis/data/*.yaml`) and their fixed train / dev / test split.
+
+The messages were written for this purpose, in the four languages residents use, before the
+detectors were tuned: crisis messages of every kind and level, and hard negatives that use crisis
+words in ordinary senses. The classifier trains on `train`; thresholds are chosen on `dev`; `test`
+is only ever reported (`okienko eval --suite crisis`).
+
+The split is stratified by kind and level and seeded: within each (kind, level) group, messages
+are ordered by a keyed hash of their id, the first fifth goes to test, the next fifth to dev, the
+rest to train. Adding messages moves no existing message between splits unless its group's
+fifths shift.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any, Literal, get_args
+
+import yaml
+
+from rag.crisis.levels import KINDS, LEVELS, Kind, Level
+from rag.errors import OkienkoError
+
+Split = Literal["train", "dev", "test"]
+SPLITS: tuple[Split, ...] = get_args(Split)
+SPLIT_SEED = "okienko-crisis-2026-12"
+LANGS = ("pl", "uk", "en", "ru")
+
+
+class MessageFileError(OkienkoError):
+    """A labelled-message file is malformed; the message names the file and the item."""
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledMessage:
+    """One message with what a caring caseworker would make of it."""
+
+    id: str
+    lang: str
+    kind: Kind | None  # None: not a crisis
+    level: Level
+    style: str
+    text: str
+    turns: tuple[str, ...] = ()  # the same person's earlier messages, oldest first
+
+    @property
+    def crisis(self) -> bool:
+        return self.level != "none"
+
+
+def _parse(item: Any, where: str) -> LabelledMessage:
+    if not isinstance(item, dict):
+        raise MessageFileError(f"{where}: expected a mapping")
+    try:
+        kind_text = str(item["kind"])
+        level = str(item["level"])
+        text = str(item["text"]).strip()
+        ident = str(item["id"])
+    except KeyError as exc:
+        raise MessageFileError(f"{where}: missing field {exc}") from exc
+    if level not in LEVELS:
+        raise MessageFileError(f"{where} ({ident}): unknown level {level!r}")
+    if kind_text != "none" and kind_text not in KINDS:
+        raise MessageFileError(f"{where} ({ident}): unknown kind {kind_text!r}")
+    if (kind_text == "none") != (level == "none"):
+        raise MessageFileError(f"{where} ({ident}): kind and level must both be none or neither")
+    lang = str(item.get("lang", ""))
+    if lang not in LANGS:
+        raise MessageFileError(f"{where} ({ident}): unknown lang {lang!r}")
+    turns = item.get("turns") or ()
+    if not text or not all(isinstance(t, str) and t.strip() for t in turns):
+        raise MessageFileError(f"{where} ({ident}): empty text or turn")
+    kind: Kind | None = None if kind_text == "none" else kind_text  # type: ignore[assignment]
+    return LabelledMessage(
+        id=ident,
+        lang=lang,
+        kind=kind,
+        level=level,  # type: ignore[arg-type]
+        style=str(item.get("style", "")),
+        text=text,
+        turns=tuple(t.strip() for t in turns),
+    )
+
+
+def load_messages() -> list[LabelledMessage]:
+    """Every labelled message shipped with the package, in file and item order.
+
+    Raises:
+        MessageFileError: a file does not parse, an item lacks a field or has an unknown
+            label, or two items share an id.
+    """
+    folder = resources.files("rag.crisis").joinpath("data")
+    messages: list[LabelledMessage] = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".yaml"):
+            continue
+        try:
+            items = yaml.safe_load(entry.read_text("utf-8"))
+        except yaml.YAMLError as exc:
+            raise MessageFileError(f"{entry.name}: not valid YAML ({exc})") from exc
+        if not isinstance(items, list):
+            raise MessageFileError(f"{entry.name}: expected a list of messages")
+        messages.extend(_parse(item, f"{entry.name}[{n}]") for n, item in enumerate(items))
+    seen: set[str] = set()
+    for message in messages:
+        if message.id in seen:
+            raise MessageFileError(f"duplicate message id {message.id!r}")
+        seen.add(message.id)
+    return messages
+
+
+def _key(ident: str) -> bytes:
+    return hashlib.blake2b(f"{SPLIT_SEED}:{ident}".encode(), digest_size=8).digest()
+
+
+def split(messages: Iterable[LabelledMessage]) -> dict[Split, list[LabelledMessage]]:
+    """The fixed, stratified train / dev / test split (see the module's docstring)."""
+    groups: dict[tuple[str, str], list[LabelledMessage]] = defaultdict(list)
+    for message in messages:
+        groups[(message.kind or "none", message.level)].append(message)
+    parts: dict[Split, list[LabelledMessage]] = {name: [] for name in SPLITS}
+    for key in sorted(groups):
+        group = sorted(groups[key], key=lambda m: _key(m.id))
+        fifth = max(1, round(len(group) / 5))
+        parts["test"].extend(group[:fifth])
+        parts["dev"].extend(group[fifth : 2 * fifth])
+        parts["train"].extend(group[2 * fifth :])
+    return parts
+
+
+def conversation_text(message: LabelledMessage | Sequence[str]) -> str:
+    """The text a classifier reads for a message with earlier turns: the turns, then the last."""
+    if isinstance(message, LabelledMessage):
+        parts: Sequence[str] = (*message.turns, message.text)
+    else:
+        parts = message
+    return "\n".join(parts)
