@@ -33,6 +33,7 @@ RESULTS_DIR = Path("eval/results")
 class Suite(StrEnum):
     golden = "golden"
     poleval = "poleval"
+    crisis = "crisis"
     all = "all"
 
 
@@ -85,6 +86,49 @@ def _print_scores(run: EvalRun) -> None:
         )
 
 
+def _crisis(*, golden: Path, out: Path | None, gate: bool) -> None:
+    """`--suite crisis`: the three detectors on the held-out split; report and gates."""
+    from pydantic import ValidationError
+    from rich.table import Table
+
+    from eval.cases import CaseFileError
+    from eval.crisis import _METRICS, LABELS, run_crisis, write_crisis_report
+    from eval.gates import GateFileError
+    from rag.embedding import build_embedder
+    from rag.errors import OkienkoError
+    from rag.settings import Settings
+
+    started = dt.datetime.now(dt.UTC)
+    try:
+        settings = Settings()
+        run = run_crisis(build_embedder(settings), models_dir=settings.models_dir, golden=golden)
+    except ValidationError as exc:
+        err.print(f"[bold red]Błędna konfiguracja (zmienne OKIENKO_…):[/] {exc}")
+        raise typer.Exit(2) from exc
+    except (OkienkoError, CaseFileError, GateFileError) as exc:
+        err.print(f"[bold red]Błąd:[/] {exc}")
+        raise typer.Exit(2) from exc
+    table = Table(title=f"Kryzys – zbiór testowy ({run.messages} wiadomości, {run.ordinary} zwykłych pytań)")
+    table.add_column("miara")
+    for s in run.scores:
+        table.add_column(LABELS[s.detector], justify="right")
+    for key, label in _METRICS.items():
+        table.add_row(label, *(f"{s.metrics[key]:.3f}" for s in run.scores))
+    console.print(table)
+    for g in run.gates:
+        colour = {"pass": "green", "fail": "red", "skipped": "yellow"}[g.status]
+        value = "–" if g.value is None else f"{g.value:.3f}"
+        console.print(
+            f"[{colour}]{g.status}[/] {g.gate.subject} {g.gate.metric} {g.gate.bound}: {value}",
+            highlight=False,
+        )
+    report = write_crisis_report(run, out or RESULTS_DIR / started.strftime("%Y%m%dT%H%M%SZ"))
+    console.print(f"Raport: {report}", highlight=False)
+    if gate and not run.gates_passed:
+        err.print("[bold red]Progi regresji niespełnione.[/]")
+        raise typer.Exit(1)
+
+
 def eval_command(
     suite: Annotated[Suite, typer.Option("--suite", help="Which suite to run.")] = Suite.golden,
     poleval_path: Annotated[
@@ -111,8 +155,12 @@ def eval_command(
     ] = False,
     golden: Annotated[Path, typer.Option("--golden", help="The golden case file.")] = GOLDEN_PATH,
 ) -> None:
-    """Evaluate retrieval (and answers) on the golden set and PolEval; write a report."""
+    """Evaluate retrieval (and answers) on the golden set and PolEval, or crisis detection."""
     from pydantic import ValidationError
+
+    if suite == Suite.crisis:
+        _crisis(golden=golden, out=out, gate=gate)
+        return
 
     from eval.cases import CaseFileError
     from eval.gates import GateFileError

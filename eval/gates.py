@@ -32,8 +32,8 @@ class Gate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     suite: str
-    kind: Literal["retrieval", "answers"]
-    subject: str  # a retriever ("hybrid") or an answer mode ("extractive")
+    kind: Literal["retrieval", "answers", "crisis"]
+    subject: str  # a retriever ("hybrid"), an answer mode ("extractive"), a crisis detector
     metric: str
     min: float | None = None
     max: float | None = None

@@ -86,7 +86,7 @@ def test_extractive_answer_quotes_and_cites(served: ServedIndex, analyzer: Polis
         assert citation.valid_from is not None
         assert citation.quote
     payload = answer.to_json()
-    assert set(payload) == {"answer", "citations", "refused", "reason", "mode", "session_id"}
+    assert set(payload) == {"answer", "citations", "refused", "reason", "mode", "session_id", "crisis"}
     assert set(payload["citations"][0]) == {"n", "title", "label", "source", "quote", "valid_from"}
 
 

@@ -84,7 +84,7 @@ def test_a_crisis_is_never_redirected_for_the_words_it_uses() -> None:
     question = "Wnuk zabiera mi całą emeryturę i grozi, że mnie pobije. Gdzie szukać pomocy?"
     assert Lexicon.load().level(question) != "none"  # … the crisis comes first: the
     assert redirect_topic(question) == "other_office"  # assistant overrules the redirect
-    # ("emerytura" on its own is ZUS's matter; tests/test_crisis_answers.py checks the answer)
+    # ("emerytura" on its own is ZUS's matter; tests/test_answering.py checks the answer)
 
 
 # --- the golden set ------------------------------------------------------------------------
@@ -92,7 +92,10 @@ def test_a_crisis_is_never_redirected_for_the_words_it_uses() -> None:
 
 @pytest.mark.parametrize("case", [c for c in GOLDEN if not c.must_refuse], ids=_id)
 def test_no_answerable_golden_question_is_redirected(case: Case) -> None:
-    assert classify_request(redact_pii(case.question).text) == "ok"
+    kind = classify_request(redact_pii(case.question).text)
+    # A crisis is answered whatever its words suggest: the assistant overrules out_of_scope.
+    crisis = case.crisis and Lexicon.load().level(case.question) != "none"
+    assert kind == "ok" or (crisis and kind == "out_of_scope")
 
 
 @pytest.mark.parametrize("case", [c for c in GOLDEN if c.must_refuse], ids=_id)

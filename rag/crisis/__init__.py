@@ -20,7 +20,7 @@ from rag.crisis.assessment import NO_CRISIS, CrisisAssessment, CrisisAssessor, P
 from rag.crisis.help import LocalHelp, crisis_block, crisis_line
 from rag.crisis.levels import KINDS, LEVELS, Kind, Level
 from rag.crisis.lexicon import Lexicon
-from rag.embedding import Embedder
+from rag.embedding import HASH_MODEL_PREFIX, Embedder
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,14 +56,18 @@ def build_assessor(settings: Settings, embedder: Embedder | None) -> CrisisAsses
     """The assessor for a process: the lexicon, and the classifier when it can be had.
 
     The classifier is trained once per embedding model and cached beside the models; when it
-    is switched off (`OKIENKO_CRISIS_CLASSIFIER=false`), there is no embedder, or training
-    fails, the lexicon alone assesses: crisis help never waits for a model.
+    is switched off (`OKIENKO_CRISIS_CLASSIFIER=false`), there is no embedder (or only the
+    tests' hash fake), or training fails, the lexicon alone assesses: crisis help never waits
+    for a model.
 
     Raises:
         LexiconError: the lexicon file is malformed (a deployment must fix it before serving).
     """
     lexicon = Lexicon.load()
     if embedder is None or not settings.crisis_classifier:
+        return CrisisAssessor(lexicon=lexicon)
+    if embedder.model_id.startswith(HASH_MODEL_PREFIX):
+        # The tests' hash fake carries no meaning: a classifier on it would assess at random.
         return CrisisAssessor(lexicon=lexicon)
     from rag.crisis.classifier import trained_classifier
 

@@ -130,13 +130,16 @@ class CrisisAssessor:
         Returns:
             The assessment; `NO_CRISIS` when neither detector sees a crisis.
         """
-        found = self._single(text, vector)
         recent = list(history)[-CONTEXT_TURNS:]
         flagged = [turn for turn in recent if turn.level != "none"]
+        found = self._single(text, vector, in_distress=bool(flagged))
         if flagged:
             context = conversation_text([turn.text for turn in recent] + [text])
-            together = self._single(context, None)
-            if together.is_crisis:
+            together = self._single(context, None, in_distress=True)
+            before = max(rank(turn.level) for turn in flagged)
+            # What the earlier messages said is known; the joined text counts when the new
+            # message makes the conversation more urgent than it was.
+            if rank(together.level) > before:
                 together = dataclasses.replace(
                     together, detectors=(*together.detectors, "conversation")
                 )
@@ -147,8 +150,10 @@ class CrisisAssessor:
                 found = CrisisAssessment(level="concern", kinds=kinds, detectors=("conversation",))
         return found
 
-    def _single(self, text: str, vector: Vectors | None) -> CrisisAssessment:
-        found, ordinary = self._lexicon.read(text)
+    def _single(
+        self, text: str, vector: Vectors | None, *, in_distress: bool = False
+    ) -> CrisisAssessment:
+        found, ordinary = self._lexicon.read(text, in_distress=in_distress)
         hits = tuple(found)
         lexicon = _from_hits(hits)
         if self._classifier is None or self._embedder is None:

@@ -73,7 +73,8 @@ _LINES: dict[Kind, tuple[str, ...]] = {
         "116 111 – telefon zaufania dla dzieci i młodzieży (całodobowo)",
         "800 12 12 12 – Dziecięcy Telefon Zaufania Rzecznika Praw Dziecka; mogą dzwonić też "
         "dorośli, którzy martwią się o dziecko (całodobowo)",
-        "800 120 002 – Niebieska Linia, przy przemocy domowej",
+        "800 120 002 – Niebieska Linia, dla osób doznających przemocy domowej i świadków "
+        "(bezpłatna, całodobowa)",
     ),
     "medical": (),
     "fire": (),

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from rag.crisis.levels import KINDS, LEVELS, Kind, Level, rank
-from rag.crisis.messages import LabelledMessage, conversation_text
+from rag.crisis.messages import LabelledMessage
 from rag.crisis.text import words
 from rag.errors import OkienkoError
 
@@ -62,6 +62,7 @@ class Rule:
     parts: tuple[frozenset[_Alternative], ...]
     window: int
     source: str  # the rule as written, for reports
+    conversation_only: bool = False  # counts only after earlier messages in distress
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,9 @@ class LexiconHit:
     words: tuple[str, ...]
 
 
-def _parse_rule(text: str, kind: Kind, level: Level, window: int, where: str) -> Rule:
+def _parse_rule(
+    text: str, kind: Kind, level: Level, window: int, where: str, *, conversation: bool = False
+) -> Rule:
     parts = []
     for part in text.split():
         alternatives = []
@@ -93,7 +96,14 @@ def _parse_rule(text: str, kind: Kind, level: Level, window: int, where: str) ->
         raise LexiconError(where, "an empty rule")
     if len(parts) > window:
         raise LexiconError(where, f"'{text}' has more parts than its window ({window})")
-    return Rule(kind=kind, level=level, parts=tuple(parts), window=window, source=text)
+    return Rule(
+        kind=kind,
+        level=level,
+        parts=tuple(parts),
+        window=window,
+        source=text,
+        conversation_only=conversation,
+    )
 
 
 def _deletions(word: str) -> set[str]:
@@ -175,27 +185,40 @@ class Lexicon:
             raise LexiconError("top level", "expected a mapping")
         window = int(data.get("window", _DEFAULT_WINDOW))
         rules: list[Rule] = []
-        for kind, levels in (data.get("kinds") or {}).items():
-            if kind not in KINDS:
-                raise LexiconError(f"kinds.{kind}", f"unknown kind (known: {', '.join(KINDS)})")
-            for level, entries in (levels or {}).items():
-                if level not in LEVELS or level == "none":
-                    raise LexiconError(f"kinds.{kind}.{level}", "level must be acute or concern")
-                for n, entry in enumerate(entries or ()):
-                    where = f"kinds.{kind}.{level}[{n}]"
-                    text, own_window = _entry(entry, window, where)
-                    rules.append(_parse_rule(text, kind, level, own_window, where))
+        for section in ("kinds", "conversation"):
+            for kind, levels in (data.get(section) or {}).items():
+                if kind not in KINDS:
+                    known = ", ".join(KINDS)
+                    raise LexiconError(f"{section}.{kind}", f"unknown kind (known: {known})")
+                for level, entries in (levels or {}).items():
+                    if level not in LEVELS or level == "none":
+                        raise LexiconError(
+                            f"{section}.{kind}.{level}", "level must be acute or concern"
+                        )
+                    for n, entry in enumerate(entries or ()):
+                        where = f"{section}.{kind}.{level}[{n}]"
+                        text, own_window = _entry(entry, window, where)
+                        rules.append(
+                            _parse_rule(
+                                text,
+                                kind,
+                                level,
+                                own_window,
+                                where,
+                                conversation=section == "conversation",
+                            )
+                        )
         ordinary = []
         for n, entry in enumerate(data.get("ordinary") or ()):
             where = f"ordinary[{n}]"
-            text, own_window = _entry(entry, 3, where)
+            text, own_window = _entry(entry, 4, where)
             # Ordinary phrases only hold rules back: the kind and level they carry are unused.
             ordinary.append(_parse_rule(text, "suicide", "concern", own_window, where))
         return cls(rules, ordinary, digest=digest)
 
     def level(self, message: LabelledMessage | str) -> Level:
-        """The most urgent level any rule gives a message (with its earlier turns)."""
-        text = message if isinstance(message, str) else conversation_text(message)
+        """The most urgent level any rule gives a message on its own."""
+        text = message if isinstance(message, str) else message.text
         return max((hit.level for hit in self.hits(text)), key=rank, default="none")
 
     def hits(self, text: str) -> list[LexiconHit]:
@@ -209,11 +232,13 @@ class Lexicon:
         """
         return self.read(text)[0]
 
-    def read(self, text: str) -> tuple[list[LexiconHit], bool]:
+    def read(self, text: str, *, in_distress: bool = False) -> tuple[list[LexiconHit], bool]:
         """The rules that fire on a message, and whether an ordinary sense was recognised.
 
         Args:
             text: the message as typed.
+            in_distress: the person's earlier messages were assessed concern or acute: the
+                `conversation` rules count too.
 
         Returns:
             The rules that fired (in lexicon order), and True when an `ordinary` phrase matched
@@ -233,6 +258,8 @@ class Lexicon:
                 held_back.update(span)
         found = []
         for rule in self.rules:
+            if rule.conversation_only and not in_distress:
+                continue
             if not all(part & present for part in rule.parts):
                 continue
             for span in _spans(rule, matched):

@@ -37,7 +37,7 @@ _WORD = re.compile(r"[^\W_]+")
 _REPEATED = re.compile(r"(\D)\1{2,}")
 # Digits people use for letters when they hide a word from filters ("z4bic", "s1e").
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a"})
-_MIXED = re.compile(r"[\w@]*[^\W\d_][\w@]*")
+_TOKEN = re.compile(r"[\w@]+")
 
 
 def _latin_lookalikes(word: re.Match[str]) -> str:
@@ -52,7 +52,7 @@ def _latin_lookalikes(word: re.Match[str]) -> str:
 def _leet(word: re.Match[str]) -> str:
     text = word.group(0)
     digits = sum(1 for ch in text if ch.isdigit() or ch == "@")
-    # "z4bic" hides a word; "2000zl" or "3x" is a number with its unit.
+    # "z4bic" hides a word; "2000zl" or "3x" is a number with its unit, "116" a number.
     if 0 < digits and digits * 3 <= len(text) and not text[0].isdigit():
         return text.translate(_LEET)
     return text
@@ -73,7 +73,7 @@ def normalise(text: str) -> str:
     """
     text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
     text = _WORD.sub(_latin_lookalikes, text)
-    text = _MIXED.sub(_leet, text)
+    text = _TOKEN.sub(_leet, text)
     return _REPEATED.sub(r"\1", text)
 
 

@@ -1,0 +1,221 @@
+"""The crisis suite: recall per kind and level on the held-out test split, and false alarms.
+
+Three detectors are scored side by side on the same messages: the model-free lexicon, the
+classifier alone, and both combined (what the assistant runs). A message with earlier turns is
+assessed as the assistant would: each earlier turn in order, its assessment remembered, then
+the last one with that history.
+
+False alarms are counted on the test split's non-crisis messages (hard negatives: crisis words
+in ordinary senses) and on every non-crisis question of a golden case file (ordinary resident
+questions). The test split is never used for training or for choosing thresholds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from eval.cases import load_cases
+from eval.gates import GateResult, MetricKey, check_gates, load_gates
+from rag.crisis import KINDS, CrisisAssessment, CrisisAssessor, PastTurn
+from rag.crisis.classifier import trained_classifier
+from rag.crisis.levels import rank
+from rag.crisis.lexicon import Lexicon
+from rag.crisis.messages import LabelledMessage, load_messages, split
+from rag.embedding import Embedder
+
+DETECTORS = ("lexicon", "classifier", "combined")
+LABELS = {"lexicon": "słownik (bez modelu)", "classifier": "klasyfikator", "combined": "oba"}
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    id: str
+    kind: str
+    expected: str
+    got: str
+    text: str
+
+
+@dataclass(slots=True)
+class DetectorScores:
+    """One detector's figures on the test split and the ordinary questions."""
+
+    detector: str
+    metrics: dict[str, float] = field(default_factory=dict)
+    per_kind: dict[str, dict[str, float]] = field(default_factory=dict)
+    misses: list[Miss] = field(default_factory=list)
+    false_alarms: list[Miss] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisRun:
+    model: str
+    messages: int  # in the test split
+    ordinary: int  # non-crisis golden questions
+    scores: tuple[DetectorScores, ...]
+    gates: tuple[GateResult, ...]
+
+    @property
+    def gates_passed(self) -> bool:
+        return all(g.status != "fail" for g in self.gates)
+
+    def measured(self) -> dict[MetricKey, float]:
+        return {
+            ("crisis", "crisis", s.detector, name): value
+            for s in self.scores
+            for name, value in s.metrics.items()
+        }
+
+
+def _assess_in_turns(assessor: CrisisAssessor, turns: Sequence[str]) -> CrisisAssessment:
+    history: list[PastTurn] = []
+    found = assessor.assess(turns[0])
+    for text in turns[1:]:
+        history.append(PastTurn(turns[len(history)], found.level, found.kinds))
+        found = assessor.assess(text, history=history)
+    return found
+
+
+def _ratio(hits: int, total: int) -> float:
+    return hits / total if total else 1.0
+
+
+def score(
+    detector: str,
+    assess: Callable[[Sequence[str]], CrisisAssessment],
+    test: Sequence[LabelledMessage],
+    ordinary: Sequence[Sequence[str]],
+) -> DetectorScores:
+    """One detector's recall and false alarms."""
+    scores = DetectorScores(detector)
+    results = [(m, assess((*m.turns, m.text))) for m in test]
+    acute = [(m, a) for m, a in results if m.level == "acute"]
+    crisis = [(m, a) for m, a in results if m.crisis]
+    negatives = [(m, a) for m, a in results if not m.crisis]
+    scores.metrics["acute_recall"] = _ratio(sum(a.acute for _, a in acute), len(acute))
+    scores.metrics["crisis_recall"] = _ratio(sum(a.is_crisis for _, a in crisis), len(crisis))
+    scores.metrics["acute_given_help"] = _ratio(sum(a.is_crisis for _, a in acute), len(acute))
+    scores.metrics["false_acute_hard"] = _ratio(sum(a.acute for _, a in negatives), len(negatives))
+    scores.metrics["false_concern_hard"] = _ratio(
+        sum(a.level == "concern" for _, a in negatives), len(negatives)
+    )
+    plain = [assess(turns) for turns in ordinary]
+    scores.metrics["false_acute_ordinary"] = _ratio(sum(a.acute for a in plain), len(plain))
+    scores.metrics["false_concern_ordinary"] = _ratio(
+        sum(a.level == "concern" for a in plain), len(plain)
+    )
+    for kind in KINDS:
+        of_kind = [(m, a) for m, a in crisis if m.kind == kind]
+        acute_kind = [(m, a) for m, a in of_kind if m.level == "acute"]
+        scores.per_kind[kind] = {
+            "acute": float(len(acute_kind)),
+            "acute_recall": _ratio(sum(a.acute for _, a in acute_kind), len(acute_kind)),
+            "crisis": float(len(of_kind)),
+            "crisis_recall": _ratio(sum(a.is_crisis for _, a in of_kind), len(of_kind)),
+        }
+    for m, a in crisis:
+        if rank(a.level) < rank(m.level):
+            text = " / ".join((*m.turns, m.text))
+            scores.misses.append(Miss(m.id, m.kind or "", m.level, a.level, text))
+    for m, a in negatives:
+        if a.is_crisis:
+            scores.false_alarms.append(Miss(m.id, ",".join(a.kinds), "none", a.level, m.text))
+    return scores
+
+
+def run_crisis(embedder: Embedder, *, models_dir: Path, golden: Path) -> CrisisRun:
+    """Score the three detectors on the test split and the golden file's ordinary questions.
+
+    Raises:
+        CaseFileError: the golden file is broken.
+        MessageFileError / LexiconError: the crisis data is broken.
+    """
+    test = split(load_messages())["test"]
+    ordinary = [case.turns for case in load_cases(golden).cases if not case.crisis]
+    lexicon = Lexicon.load()
+    classifier = trained_classifier(embedder, models_dir)
+    assessors = {
+        "lexicon": CrisisAssessor(lexicon=lexicon),
+        "classifier": CrisisAssessor(
+            lexicon=Lexicon([], []), classifier=classifier, embedder=embedder
+        ),
+        "combined": CrisisAssessor(lexicon=lexicon, classifier=classifier, embedder=embedder),
+    }
+    scores = tuple(
+        score(name, lambda turns, a=assessors[name]: _assess_in_turns(a, turns), test, ordinary)
+        for name in DETECTORS
+    )
+    measured = {
+        ("crisis", "crisis", s.detector, name): value
+        for s in scores
+        for name, value in s.metrics.items()
+    }
+    crisis_gates = [g for g in load_gates() if g.suite == "crisis"]
+    gates = tuple(check_gates(crisis_gates, measured, model=embedder.model_id))
+    return CrisisRun(embedder.model_id, len(test), len(ordinary), scores, gates)
+
+
+_METRICS = {
+    "acute_recall": "acute → acute",
+    "crisis_recall": "kryzys → acute lub concern",
+    "acute_given_help": "acute → jakakolwiek pomoc",
+    "false_acute_hard": "fałszywe acute (trudne negatywy)",
+    "false_concern_hard": "fałszywe concern (trudne negatywy)",
+    "false_acute_ordinary": "fałszywe acute (zwykłe pytania)",
+    "false_concern_ordinary": "fałszywe concern (zwykłe pytania)",
+}
+
+
+def markdown(run: CrisisRun) -> str:
+    """The report: figures side by side, recall per kind, gates, and every miss."""
+    lines = [
+        "# Kryzys: czułość i fałszywe alarmy (zbiór testowy)",
+        "",
+        f"Model: `{run.model}`; wiadomości w zbiorze testowym: {run.messages}; zwykłe pytania "
+        f"(przypadki złote bez kryzysu): {run.ordinary}.",
+        "",
+        "| miara | " + " | ".join(LABELS[s.detector] for s in run.scores) + " |",
+        "|---|" + "---:|" * len(run.scores),
+    ]
+    for key, label in _METRICS.items():
+        values = " | ".join(f"{s.metrics[key]:.3f}" for s in run.scores)
+        lines.append(f"| {label} | {values} |")
+    combined = run.scores[-1]
+    lines += ["", "## Czułość według rodzaju (oba detektory)", ""]
+    lines += ["| rodzaj | acute (n) | acute → acute | kryzys (n) | → pomoc |", "|---|---:|---:|---:|---:|"]
+    for kind, row in combined.per_kind.items():
+        lines.append(
+            f"| {kind} | {row['acute']:.0f} | {row['acute_recall']:.3f} | {row['crisis']:.0f} "
+            f"| {row['crisis_recall']:.3f} |"
+        )
+    lines += ["", "## Progi", ""]
+    for g in run.gates:
+        value = "–" if g.value is None else f"{g.value:.3f}"
+        lines.append(f"- {g.status}: {g.gate.subject} {g.gate.metric} {g.gate.bound}: {value}")
+    lines += ["", "## Pominięte (oba detektory)", ""]
+    lines += [f"- `{m.id}` {m.kind} {m.expected} → {m.got}: {m.text}" for m in combined.misses]
+    lines += ["", "## Fałszywe alarmy w trudnych negatywach (oba detektory)", ""]
+    lines += [f"- `{m.id}` → {m.got} ({m.kind}): {m.text}" for m in combined.false_alarms]
+    return "\n".join(lines) + "\n"
+
+
+def write_crisis_report(run: CrisisRun, out: Path) -> Path:
+    """Write `crisis.md` and `crisis.json` into `out`; the Markdown path."""
+    out.mkdir(parents=True, exist_ok=True)
+    summary = {
+        "model": run.model,
+        "messages": run.messages,
+        "ordinary": run.ordinary,
+        "detectors": {s.detector: {**s.metrics, "per_kind": s.per_kind} for s in run.scores},
+        "gates": [
+            {"metric": g.gate.metric, "subject": g.gate.subject, "status": g.status, "value": g.value}
+            for g in run.gates
+        ],
+    }
+    (out / "crisis.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), "utf-8")
+    path = out / "crisis.md"
+    path.write_text(markdown(run), "utf-8")
+    return path

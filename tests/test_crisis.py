@@ -1,0 +1,297 @@
+"""Crisis assessment: the labelled data, the lexicon, the classifier's code path, the help texts.
+
+Recall and false alarms with the real model are measured on the held-out test split by the
+`slow` gate test at the end (and reported by `okienko eval --suite crisis`); these fast tests
+run on the hash fake and check the machinery.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from rag.crisis import (
+    KINDS,
+    CrisisAssessor,
+    LocalHelp,
+    PastTurn,
+    build_assessor,
+    crisis_block,
+    crisis_line,
+)
+from rag.crisis.classifier import CrisisClassifier, trained_classifier
+from rag.crisis.lexicon import Lexicon, LexiconError
+from rag.crisis.messages import load_messages, split
+from rag.crisis.text import normalise, words
+from rag.embedding import HashEmbedder
+from rag.settings import Settings
+
+ATTEMPTS = yaml.safe_load(
+    (Path(__file__).parent / "data" / "guard_attempts.yaml").read_text("utf-8")
+)
+LEXICON = Lexicon.load()
+
+# --- the labelled messages -----------------------------------------------------------------
+
+
+def test_the_crisis_set_is_large_and_covers_every_kind_and_language() -> None:
+    messages = load_messages()
+    crisis = [m for m in messages if m.crisis]
+    negatives = [m for m in messages if not m.crisis]
+    assert len(messages) >= 700
+    assert len(crisis) >= 350
+    assert len(negatives) >= 350
+    assert {m.kind for m in crisis} == set(KINDS)
+    assert {m.lang for m in crisis} == {"pl", "uk", "en", "ru"}
+    assert {m.lang for m in negatives} == {"pl", "uk", "en", "ru"}
+    assert sum(1 for m in crisis if m.turns) >= 40  # conversations, not only single messages
+    assert {m.level for m in crisis} == {"acute", "concern"}
+
+
+def test_the_split_is_fixed_disjoint_and_stratified() -> None:
+    messages = load_messages()
+    first, second = split(messages), split(list(reversed(messages)))
+    assert {k: [m.id for m in v] for k, v in first.items()} == {
+        k: sorted((m.id for m in v), key=[m.id for m in first[k]].index) for k, v in second.items()
+    }
+    ids = [m.id for part in first.values() for m in part]
+    assert len(ids) == len(set(ids)) == len(messages)
+    for kind in KINDS:
+        test_kind = [m for m in first["test"] if m.kind == kind and m.level == "acute"]
+        assert test_kind, f"no acute {kind} message in the test split"
+    assert 0.15 < len(first["test"]) / len(messages) < 0.25
+
+
+def test_every_message_is_unique() -> None:
+    texts = Counter(" ".join(words(m.text)) for m in load_messages())
+    assert [t for t, n in texts.items() if n > 1] == []
+
+
+# --- normalisation and the lexicon ----------------------------------------------------------
+
+
+def test_invisible_and_look_alike_characters_are_normalised() -> None:
+    assert words("za\u200bbić się") == ["zabic", "sie"]
+    assert words("zаbić się") == ["zabic", "sie"]  # a Cyrillic "а" inside a Polish word
+    assert words("z4bic s1e") == ["zabic", "sie"]
+    assert words("pomocyyyy") == ["pomocy"]
+    assert words("вбити себе") == ["вбити", "себе"]  # Ukrainian stays Ukrainian
+    assert normalise("2000zł i 3 dzieci") == "2000zł i 3 dzieci"  # amounts are not letters
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("chce sie zabich", "suicide"),
+        ("zabić się chcę", "suicide"),
+        ("Chyba się dziś powieszę", "suicide"),
+        ("myśle o samobujstwie", "suicide"),  # one typo in a long word
+        ("CHCE SIE ZABIC!!!", "suicide"),
+        ("pali sie u nas w bloku, dym na klatce!! co robic", "fire"),
+        ("czuc gaz na klatce schodowej", "fire"),
+        ("partner grozi że mnie zabije nożem", "violence"),
+        ("wujek ją dotyka", "child"),
+        ("dzieci same w domu od dwóch dni", "child"),
+        ("babcia upadla i nie moze wstac", "medical"),
+        ("śpię na klatce a w nocy minus 10", "frost"),
+        ("I want to kill myself", "suicide"),
+        ("не хочу жити", "suicide"),
+        ("хочу покончить с собой", "suicide"),
+    ],
+)
+def test_the_lexicon_reads_inflection_order_typos_and_languages(text: str, kind: str) -> None:
+    hits = LEXICON.hits(text)
+    assert hits, text
+    assert kind in {h.kind for h in hits}
+    assert LEXICON.level(text) == "acute"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mój dochód bije rekordy, czy stracę zasiłek?",
+        "serce mi bije przed rozmową z pracownikiem socjalnym",
+        "zabiję się ze śmiechu, ale serio: ile czeka się na decyzję?",
+        "grozi mi utrata zasiłku, jeśli nie doniosę zaświadczenia?",
+        "pali się lampka w liczniku gazu, kto to naprawia?",
+        "Przemoc domowa – jak działa Niebieska Karta?",
+        "zasiłek pogrzebowy po samobójstwie ojca",
+        "zasilek celowy po pozarze mieszkania w zeszlym miesiacu",
+        "ile urzad ma czasu na wydanie decyzji",  # "czasu" is one letter from "czadu"
+        "the deadline is killing me, can I send the form later?",
+    ],
+)
+def test_ordinary_senses_are_not_a_crisis_for_the_lexicon(text: str) -> None:
+    assert LEXICON.level(text) == "none", LEXICON.hits(text)
+
+
+@pytest.mark.parametrize("case", ATTEMPTS["crisis"], ids=lambda c: c["text"][:40])
+def test_the_old_regression_crises_are_still_caught(case: dict[str, str]) -> None:
+    hits = LEXICON.hits(case["text"])
+    assert case["expect"] in {h.kind for h in hits}, hits
+
+
+@pytest.mark.parametrize("text", ATTEMPTS["legitimate"], ids=lambda t: t[:40])
+def test_legitimate_questions_are_not_a_crisis(text: str) -> None:
+    assert LEXICON.level(text) == "none", LEXICON.hits(text)
+
+
+def test_a_malformed_lexicon_says_where() -> None:
+    with pytest.raises(LexiconError, match=r"kinds\.flood"):
+        Lexicon.load({"kinds": {"flood": {"acute": ["woda"]}}})
+    with pytest.raises(LexiconError, match=r"kinds\.suicide\.urgent"):
+        Lexicon.load({"kinds": {"suicide": {"urgent": ["zabic"]}}})
+    with pytest.raises(LexiconError, match="too short"):
+        Lexicon.load({"kinds": {"suicide": {"acute": ["z* sie"]}}})
+
+
+def test_a_rule_needs_all_its_parts_within_its_window() -> None:
+    lexicon = Lexicon.load({"window": 3, "kinds": {"fire": {"acute": ["czuc gaz*"]}}})
+    assert lexicon.level("czuc gaz") == "acute"
+    assert lexicon.level("gazu czuc") == "acute"  # any order
+    assert lexicon.level("czuc ze od jutra wzrosna ceny gazu") == "none"  # too far apart
+
+
+# --- the classifier's machinery (hash fake: the code path, not the quality) ----------------
+
+
+def test_the_classifier_trains_deterministically_saves_and_loads(tmp_path: Path) -> None:
+    embedder = HashEmbedder(32)
+    sample = split(load_messages())["train"][:120]
+    first = CrisisClassifier.train(embedder, sample)
+    second = CrisisClassifier.train(embedder, sample)
+    vectors = embedder.embed(["chce sie zabic", "ile wynosi zasilek"], kind="query")
+    assert first.predict(vectors) == second.predict(vectors)
+    first.save(tmp_path / "c.npz")
+    loaded = CrisisClassifier.load(tmp_path / "c.npz")
+    assert loaded.predict(vectors) == first.predict(vectors)
+    assert loaded.thresholds == first.thresholds
+    assert 0 < loaded.thresholds.concern <= loaded.thresholds.acute < 1
+
+
+def test_the_trained_classifier_is_cached_beside_the_models(tmp_path: Path) -> None:
+    embedder = HashEmbedder(32)
+    trained = trained_classifier(embedder, tmp_path)
+    files = list((tmp_path / "crisis").glob("classifier-*.npz"))
+    assert len(files) == 1
+    again = trained_classifier(embedder, tmp_path)
+    assert again.thresholds == trained.thresholds
+
+
+class _BrokenEmbedder(HashEmbedder):
+    def embed(self, texts, *, kind):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the model runtime fell over")
+
+
+def test_a_failing_model_leaves_the_lexicon_in_charge() -> None:
+    classifier = CrisisClassifier.train(HashEmbedder(32), split(load_messages())["train"][:60])
+    assessor = CrisisAssessor(
+        lexicon=LEXICON, classifier=classifier, embedder=_BrokenEmbedder(32)
+    )
+    found = assessor.assess("chcę się dziś zabić")
+    assert found.acute
+    assert found.kinds[0] == "suicide"
+
+
+def test_lexicon_only_mode_needs_no_model() -> None:
+    assessor = build_assessor(Settings(crisis_classifier=False), None)
+    assert not assessor.uses_classifier
+    assert assessor.assess("mąż mnie bije").acute
+    assert not assessor.assess("ile wynosi zasiłek stały").is_crisis
+
+
+def test_a_classifier_for_another_model_is_refused() -> None:
+    classifier = CrisisClassifier.train(HashEmbedder(32), split(load_messages())["train"][:60])
+    with pytest.raises(ValueError, match="trained on"):
+        CrisisAssessor(lexicon=LEXICON, classifier=classifier, embedder=HashEmbedder(64))
+
+
+# --- the conversation ----------------------------------------------------------------------
+
+
+def test_a_conversation_in_distress_makes_a_vague_intent_acute() -> None:
+    assessor = CrisisAssessor(lexicon=LEXICON)
+    alone = assessor.assess("chyba zrobię to dziś")
+    assert not alone.acute
+    earlier = [PastTurn("nie mam już siły do tego wszystkiego", "concern", ("suicide",))]
+    together = assessor.assess("chyba zrobię to dziś", history=earlier)
+    assert together.acute
+    assert "conversation" in together.detectors
+
+
+def test_after_an_acute_turn_the_helplines_stay() -> None:
+    assessor = CrisisAssessor(lexicon=LEXICON)
+    earlier = [PastTurn("mąż mnie bije", "acute", ("violence",))]
+    follow_up = assessor.assess("a gdzie to złożyć?", history=earlier)
+    assert follow_up.level == "concern"
+    assert follow_up.kinds == ("violence",)
+
+
+# --- what the person reads -----------------------------------------------------------------
+
+_NUMBER = re.compile(r"\b\d{3}(?: \d{2,4}){0,3}\b")
+NATIONWIDE = {"112", "116 123", "116 111", "800 70 2222", "800 120 002", "800 12 12 12"}
+NATIONWIDE |= {"997", "998", "999", "992", "986"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_block_leads_with_112_and_states_only_checked_numbers(kind: str) -> None:
+    block = crisis_block([kind])  # type: ignore[list-item]
+    first_sentence = block.split(".")[0]
+    assert "112" in first_sentence
+    assert set(_NUMBER.findall(block)) <= NATIONWIDE
+    assert "987" not in block  # regional: only from the settings
+
+
+def test_blocks_fit_their_kind() -> None:
+    assert "116 123" in crisis_block(["suicide"])
+    assert "800 120 002" in crisis_block(["violence"])
+    assert "116 111" in crisis_block(["child"]) and "800 12 12 12" in crisis_block(["child"])
+    assert "992" in crisis_block(["fire"])
+    assert "986" in crisis_block(["frost"])
+    both = crisis_block(["violence", "child"])
+    assert both.count("800 120 002") == 1  # lines are not repeated
+
+
+def test_regional_help_comes_only_from_the_settings() -> None:
+    local = LocalHelp(
+        municipal_police=True,
+        homeless_line="987 – całodobowa linia dla osób w kryzysie bezdomności",
+        shelters="Noclegownia, ul. Przykładowa 1",
+        intervention="Ośrodek Interwencji Kryzysowej, tel. 00 000 00 00",
+    )
+    block = crisis_block(["frost"], local)
+    assert "987" in block and "ul. Przykładowa 1" in block
+    assert "Ośrodek Interwencji Kryzysowej" in block
+    assert "tam gdzie działa" not in block  # the town has municipal police
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_concern_line_is_one_short_line(kind: str) -> None:
+    line = crisis_line([kind])  # type: ignore[list-item]
+    assert "\n" not in line
+    assert len(line) < 220
+    assert set(_NUMBER.findall(line)) <= NATIONWIDE
+    assert "112" in line or "999" in line
+
+
+def test_assessment_vectors_are_reused_not_recomputed() -> None:
+    class Counting(HashEmbedder):
+        calls = 0
+
+        def embed(self, texts, *, kind):  # type: ignore[no-untyped-def]
+            Counting.calls += 1
+            return super().embed(texts, kind=kind)
+
+    embedder = Counting(32)
+    classifier = CrisisClassifier.train(HashEmbedder(32), split(load_messages())["train"][:60])
+    assessor = CrisisAssessor(lexicon=LEXICON, classifier=classifier, embedder=embedder)
+    vector = HashEmbedder(32).embed(["ile wynosi zasiłek"], kind="query")[0]
+    before = Counting.calls
+    assessor.assess("ile wynosi zasiłek", vector=np.asarray(vector))
+    assert Counting.calls == before
