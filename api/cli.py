@@ -296,15 +296,31 @@ def ask_command(
     _choices([audience], AUDIENCES, "--audience")
     settings = _settings()
     from rag.answering import InvalidSession
+    from rag.crisis import CrisisAssessor, build_assessor, crisis_block, crisis_line, local_help
+    from rag.crisis.lexicon import Lexicon
+    from rag.embedding import build_embedder
+    from rag.guards import redact_pii
     from rag.runtime import build_runtime
 
-    with _friendly_errors():
-        runtime = build_runtime(settings)
+    # Crisis first: assessed before the index is opened, and shown whatever fails after.
+    embedder = None
+    try:
+        embedder = build_embedder(settings)
+    except OkienkoError:
+        assessor = CrisisAssessor(lexicon=Lexicon.load())
+    else:
+        assessor = build_assessor(settings, embedder)
+    crisis = assessor.assess(redact_pii(question.strip()).text)
+    try:
+        if embedder is None:
+            embedder = build_embedder(settings)  # raises the model's error, told plainly
+        runtime = build_runtime(settings, embedder=embedder, crisis=assessor)
         try:
             answer = runtime.assistant.ask(
                 question,
                 audience=audience,  # type: ignore[arg-type]
                 session_id=session,
+                crisis=crisis,
             )
         except InvalidSession as exc:
             raise typer.BadParameter(
@@ -313,6 +329,16 @@ def ask_command(
             ) from exc
         finally:
             runtime.close()
+    except OkienkoError as exc:
+        if crisis.is_crisis:  # the numbers first, then what failed
+            help_text = (
+                crisis_block(crisis.kinds, local_help(settings))
+                if crisis.acute
+                else crisis_line(crisis.kinds)
+            )
+            console.print(help_text, markup=False, highlight=False)
+        with _friendly_errors():
+            raise exc
 
     if as_json:
         typer.echo(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))

@@ -74,8 +74,17 @@ class OpenAIChatModel:
         import openai
         from langchain_openai import ChatOpenAI
 
-        # What a server or network can throw at us; anything else is a bug and propagates.
-        self._errors: tuple[type[Exception], ...] = (openai.OpenAIError, json.JSONDecodeError)
+        # What a server or network can throw at us; anything else is a bug and propagates. A 200
+        # whose body is no chat completion (an HTML page from a proxy, JSON of another shape)
+        # comes out of the client as ValueError, TypeError or KeyError ("No generation chunks
+        # were returned"): a failed generation too, answered extractively, never a 500.
+        self._errors: tuple[type[Exception], ...] = (
+            openai.OpenAIError,
+            json.JSONDecodeError,
+            ValueError,
+            TypeError,
+            KeyError,
+        )
         self._name = settings.llm_model
         self._base_url = settings.llm_base_url
         self._timeout = settings.llm_timeout_seconds
@@ -189,6 +198,11 @@ class OpenAIChatModel:
             )
         elif isinstance(exc, json.JSONDecodeError):
             failure = GenerationFailed(f"{where} sent a reply that is not JSON", retryable=True)
+        elif isinstance(exc, ValueError | TypeError | KeyError):
+            failure = GenerationFailed(
+                f"{where} sent a reply that is no chat completion: {_short(str(exc))}",
+                retryable=True,
+            )
         else:  # another OpenAIError: a client misconfiguration, not the server's doing
             failure = GenerationFailed(f"{where}: {_short(str(exc))}", retryable=False)
         logger.warning("chat model failed: %s", failure.reason)

@@ -45,6 +45,7 @@ class Reply:
     piece_delay: float = 0.0
     drop: bool = False
     finish_reason: str | None = "stop"  # None: a stream ends (cleanly) without finishing
+    raw: str | None = None  # a 200 whose body is this text as it is (HTML, broken JSON …)
 
     @classmethod
     def error(cls, status: int, message: str = "scripted failure") -> Reply:
@@ -179,6 +180,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if reply.status != 200:
             self._send_json(reply.status, _error_body(reply.status, reply.text))
+        elif reply.raw is not None:
+            self._send_raw(reply.raw)
         elif body.get("stream"):
             self._stream(body, reply)
         elif reply.drop:
@@ -190,6 +193,16 @@ class _Handler(BaseHTTPRequestHandler):
         data = json.dumps(payload).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(data)
+        self.close_connection = True
+
+    def _send_raw(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Connection", "close")
         self.end_headers()

@@ -79,3 +79,13 @@ def test_an_empty_folder_is_an_error(env: Path, tmp_path: Path) -> None:  # noqa
     result = runner.invoke(app, ["ingest", str(empty)])
     assert result.exit_code == 1
     assert "Nie znaleziono" in result.output
+
+
+def test_ask_gives_the_numbers_even_when_there_is_no_index(env: Path) -> None:  # noqa: ARG001
+    result = runner.invoke(app, ["ask", "chce sie zabic, nie daje rady"])
+    assert result.exit_code == 2
+    assert result.output.index("112") < result.output.index("Błąd")  # the numbers first
+    assert "116 123" in result.output
+    ordinary = runner.invoke(app, ["ask", "ile wynosi zasiłek stały?"])
+    assert ordinary.exit_code == 2
+    assert "112" not in ordinary.output

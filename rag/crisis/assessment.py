@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 Detector = Literal["lexicon", "classifier", "conversation"]
 CONTEXT_TURNS = 3  # earlier user turns read with the new message
+_SURE_KIND = 0.8  # the classifier's kind joins the lexicon's only when it is this sure
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +168,9 @@ class CrisisAssessor:
             log.exception("crisis classifier failed; assessing with the lexicon alone")
             return lexicon
         semantic = _from_prediction(prediction, self._classifier.thresholds)
+        if hits and semantic.is_crisis and prediction.kind_probability < _SURE_KIND:
+            # The rules named the kind; the model's less certain guess would add a wrong block.
+            semantic = dataclasses.replace(semantic, kinds=())
         if ordinary and not hits and semantic.acute:
             # Staff listed this wording as ordinary ("pali się lampka w liczniku"): the model's
             # acute becomes a helpline line, not the emergency block.

@@ -136,7 +136,8 @@ def crisis_block(kinds: Sequence[Kind], local: LocalHelp | None = None) -> str:
         lines.extend(_frost_lines(local) if kind == "frost" else _LINES[kind])
     if local.intervention:
         lines.append(f"ośrodek interwencji kryzysowej: {local.intervention}")
-    lines = list(dict.fromkeys(lines))
+    # One line per number: "116 123" fits suicide and violence alike.
+    lines = list({line.split(" – ")[0]: line for line in reversed(lines)}.values())[::-1]
     if lines:
         parts.append("Możesz też zadzwonić:\n" + "\n".join(f"- {line}," for line in lines)[:-1] + ".")
     return "\n".join(parts)
