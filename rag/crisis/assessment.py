@@ -52,7 +52,7 @@ class CrisisAssessment:
     level: Level = "none"
     kinds: tuple[Kind, ...] = ()  # most fitting first; empty when level is none
     detectors: tuple[Detector, ...] = ()  # which detectors raised the level
-    acute_probability: float | None = None  # the classifier's, when it ran
+    acute_probability: float | None = None  # the classifier's acute score, when it ran
     lexicon_hits: tuple[LexiconHit, ...] = field(default=(), repr=False)
 
     @property
