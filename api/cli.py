@@ -94,6 +94,15 @@ def model_command() -> None:
         f"Model: [bold]{embedder.model_id}[/] (wymiar {embedder.dimension}, "
         f"backend {settings.embedding_backend}) {location}".rstrip()
     )
+    # The crisis classifier reads this model's vectors: trained (once) and cached beside it.
+    with _friendly_errors():
+        from rag.crisis import build_assessor
+
+        crisis = build_assessor(settings, embedder)
+    console.print(
+        "Ocena kryzysu: "
+        + ("słownik i klasyfikator" if crisis.uses_classifier else "sam słownik (bez modelu)")
+    )
 
 
 @app.command("ingest")

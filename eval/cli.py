@@ -192,6 +192,14 @@ def eval_command(
     files = write_report(run, out_dir)
     _print_scores(run)
     console.print(f"Raport: {files.markdown}  Podsumowanie: {files.summary}", highlight=False)
-    if gate and not run.gates_passed:
+    failed = gate and not run.gates_passed
+    if suite == Suite.all:
+        try:
+            _crisis(golden=golden, out=out_dir, gate=gate)
+        except typer.Exit as exc:
+            failed = failed or exc.exit_code == 1
+            if exc.exit_code != 1:
+                raise
+    if failed:
         err.print("[bold red]Progi regresji niespełnione.[/]")
         raise typer.Exit(1)

@@ -295,3 +295,22 @@ def test_assessment_vectors_are_reused_not_recomputed() -> None:
     before = Counting.calls
     assessor.assess("ile wynosi zasiłek", vector=np.asarray(vector))
     assert Counting.calls == before
+
+
+# --- the gates, with the real model ---------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_crisis_gates_hold_with_the_default_model() -> None:
+    """The CI crisis gate: `okienko eval --suite crisis --gate` on the held-out test split."""
+    from eval.cli import GOLDEN_PATH
+    from eval.crisis import run_crisis
+    from rag.embedding import build_embedder
+
+    settings = Settings()
+    run = run_crisis(build_embedder(settings), models_dir=settings.models_dir, golden=GOLDEN_PATH)
+    judged = [g for g in run.gates if g.status != "skipped"]
+    assert len(judged) >= 6, [(g.gate.key, g.status) for g in run.gates]
+    assert run.gates_passed, [(g.gate.key, g.gate.bound, g.value) for g in judged]
+    combined = run.scores[-1]
+    assert combined.metrics["acute_given_help"] >= combined.metrics["acute_recall"]
