@@ -108,7 +108,9 @@ def _crisis(*, golden: Path, out: Path | None, gate: bool) -> None:
     except (OkienkoError, CaseFileError, GateFileError) as exc:
         err.print(f"[bold red]Błąd:[/] {exc}")
         raise typer.Exit(2) from exc
-    table = Table(title=f"Kryzys – zbiór testowy ({run.messages} wiadomości, {run.ordinary} zwykłych pytań)")
+    table = Table(
+        title=f"Kryzys – zbiór testowy ({run.messages} wiadomości, {run.ordinary} zwykłych pytań)"
+    )
     table.add_column("miara")
     for s in run.scores:
         table.add_column(LABELS[s.detector], justify="right")

@@ -12,6 +12,7 @@ questions). The test split is never used for training or for choosing thresholds
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -145,7 +146,7 @@ def run_crisis(embedder: Embedder, *, models_dir: Path, golden: Path) -> CrisisR
         "combined": CrisisAssessor(lexicon=lexicon, classifier=classifier, embedder=embedder),
     }
     scores = tuple(
-        score(name, lambda turns, a=assessors[name]: _assess_in_turns(a, turns), test, ordinary)
+        score(name, functools.partial(_assess_in_turns, assessors[name]), test, ordinary)
         for name in DETECTORS
     )
     measured = {
@@ -185,7 +186,10 @@ def markdown(run: CrisisRun) -> str:
         lines.append(f"| {label} | {values} |")
     combined = run.scores[-1]
     lines += ["", "## Czułość według rodzaju (oba detektory)", ""]
-    lines += ["| rodzaj | acute (n) | acute → acute | kryzys (n) | → pomoc |", "|---|---:|---:|---:|---:|"]
+    lines += [
+        "| rodzaj | acute (n) | acute → acute | kryzys (n) | → pomoc |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for kind, row in combined.per_kind.items():
         lines.append(
             f"| {kind} | {row['acute']:.0f} | {row['acute_recall']:.3f} | {row['crisis']:.0f} "
@@ -211,7 +215,12 @@ def write_crisis_report(run: CrisisRun, out: Path) -> Path:
         "ordinary": run.ordinary,
         "detectors": {s.detector: {**s.metrics, "per_kind": s.per_kind} for s in run.scores},
         "gates": [
-            {"metric": g.gate.metric, "subject": g.gate.subject, "status": g.status, "value": g.value}
+            {
+                "metric": g.gate.metric,
+                "subject": g.gate.subject,
+                "status": g.status,
+                "value": g.value,
+            }
             for g in run.gates
         ],
     }

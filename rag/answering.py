@@ -21,9 +21,6 @@ from rag.answers import Answer, Audience, Citation, CitationReport, Mode
 from rag.chat_model import ChatModel, GenerationFailed, Message
 from rag.citations import check_citations, shown_text
 from rag.conversation import ConversationStore, Turn, new_session_id, valid_session_id
-from rag.documents import ScoredChunk
-from rag.extractive import KEEP_BESIDE, ExtractiveAnswer, extractive_answer
-from rag.followups import standalone_question
 from rag.crisis import (
     NO_CRISIS,
     CrisisAssessment,
@@ -34,6 +31,9 @@ from rag.crisis import (
     crisis_line,
     local_help,
 )
+from rag.documents import ScoredChunk
+from rag.extractive import KEEP_BESIDE, ExtractiveAnswer, extractive_answer
+from rag.followups import standalone_question
 from rag.guards import (
     PII_NOTICE,
     classify_request,
@@ -190,9 +190,7 @@ class Assistant:
             InvalidSession: the session id is malformed.
             IndexNotReady / IndexMismatch: nothing usable is being served.
         """
-        for event in self.stream(
-            question, audience=audience, session_id=session_id, crisis=crisis
-        ):
+        for event in self.stream(question, audience=audience, session_id=session_id, crisis=crisis):
             if isinstance(event, Answer):
                 return event
         raise RuntimeError("the answer stream ended without an answer")  # a bug, not a state

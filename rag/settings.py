@@ -167,8 +167,8 @@ class Settings(BaseSettings):
     crisis_homeless_line: str | None = Field(
         default=None,
         max_length=300,
-        description="The region's line for people sleeping rough in winter, e.g. "
-        "'987 – całodobowa linia dla osób w kryzysie bezdomności' (where the voivodeship runs one).",
+        description="The region's line for people sleeping rough in winter, e.g. '987 – "
+        "całodobowa linia dla osób w kryzysie bezdomności' (where the voivodeship runs one).",
     )
     crisis_shelters: str | None = Field(
         default=None, max_length=600, description="Night and warming shelters: names, addresses."

@@ -17,9 +17,9 @@ from ingest.pipeline import Ingestor, Source, load_sources
 from rag.answering import CRISIS_TOPIC, Assistant, InvalidSession, Token
 from rag.answers import Answer
 from rag.chat_model import GenerationFailed, OpenAIChatModel, ScriptedChatModel
+from rag.conversation import MemoryConversationStore
 from rag.crisis import CrisisAssessor
 from rag.crisis.lexicon import Lexicon
-from rag.conversation import MemoryConversationStore
 from rag.embedding import HashEmbedder
 from rag.index import ServedIndex
 from rag.index.edge import EdgeStore
@@ -86,7 +86,15 @@ def test_extractive_answer_quotes_and_cites(served: ServedIndex, analyzer: Polis
         assert citation.valid_from is not None
         assert citation.quote
     payload = answer.to_json()
-    assert set(payload) == {"answer", "citations", "refused", "reason", "mode", "session_id", "crisis"}
+    assert set(payload) == {
+        "answer",
+        "citations",
+        "refused",
+        "reason",
+        "mode",
+        "session_id",
+        "crisis",
+    }
     assert set(payload["citations"][0]) == {"n", "title", "label", "source", "quote", "valid_from"}
 
 

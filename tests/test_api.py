@@ -38,7 +38,16 @@ from tests.api_support import (
     served_runtime,
 )
 
-CHAT_KEYS = {"answer", "citations", "refused", "reason", "mode", "session_id", "answer_id", "crisis"}
+CHAT_KEYS = {
+    "answer",
+    "citations",
+    "refused",
+    "reason",
+    "mode",
+    "session_id",
+    "answer_id",
+    "crisis",
+}
 CITATION_KEYS = {"n", "title", "label", "source", "quote", "valid_from"}
 POLISH = re.compile(r"[ąćęłńóśźż]", re.IGNORECASE)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,7 @@ from rag.crisis.classifier import CrisisClassifier, trained_classifier
 from rag.crisis.lexicon import Lexicon, LexiconError
 from rag.crisis.messages import load_messages, split
 from rag.crisis.text import normalise, words
-from rag.embedding import HashEmbedder
+from rag.embedding import HashEmbedder, Kind, Vectors
 from rag.settings import Settings
 
 ATTEMPTS = yaml.safe_load(
@@ -184,15 +185,13 @@ def test_the_trained_classifier_is_cached_beside_the_models(tmp_path: Path) -> N
 
 
 class _BrokenEmbedder(HashEmbedder):
-    def embed(self, texts, *, kind):  # type: ignore[no-untyped-def]
+    def embed(self, texts: Sequence[str], *, kind: Kind) -> Vectors:  # noqa: ARG002
         raise RuntimeError("the model runtime fell over")
 
 
 def test_a_failing_model_leaves_the_lexicon_in_charge() -> None:
     classifier = CrisisClassifier.train(HashEmbedder(32), split(load_messages())["train"][:60])
-    assessor = CrisisAssessor(
-        lexicon=LEXICON, classifier=classifier, embedder=_BrokenEmbedder(32)
-    )
+    assessor = CrisisAssessor(lexicon=LEXICON, classifier=classifier, embedder=_BrokenEmbedder(32))
     found = assessor.assess("chcę się dziś zabić")
     assert found.acute
     assert found.kinds[0] == "suicide"
@@ -251,7 +250,8 @@ def test_every_block_leads_with_112_and_states_only_checked_numbers(kind: str) -
 def test_blocks_fit_their_kind() -> None:
     assert "116 123" in crisis_block(["suicide"])
     assert "800 120 002" in crisis_block(["violence"])
-    assert "116 111" in crisis_block(["child"]) and "800 12 12 12" in crisis_block(["child"])
+    assert "116 111" in crisis_block(["child"])
+    assert "800 12 12 12" in crisis_block(["child"])
     assert "992" in crisis_block(["fire"])
     assert "986" in crisis_block(["frost"])
     both = crisis_block(["violence", "child"])
@@ -266,7 +266,8 @@ def test_regional_help_comes_only_from_the_settings() -> None:
         intervention="Ośrodek Interwencji Kryzysowej, tel. 00 000 00 00",
     )
     block = crisis_block(["frost"], local)
-    assert "987" in block and "ul. Przykładowa 1" in block
+    assert "987" in block
+    assert "ul. Przykładowa 1" in block
     assert "Ośrodek Interwencji Kryzysowej" in block
     assert "tam gdzie działa" not in block  # the town has municipal police
 
@@ -284,7 +285,7 @@ def test_assessment_vectors_are_reused_not_recomputed() -> None:
     class Counting(HashEmbedder):
         calls = 0
 
-        def embed(self, texts, *, kind):  # type: ignore[no-untyped-def]
+        def embed(self, texts: Sequence[str], *, kind: Kind) -> Vectors:
             Counting.calls += 1
             return super().embed(texts, kind=kind)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 from typing import Literal
@@ -316,5 +315,3 @@ def test_long_hostile_input_stays_linear(unit: str) -> None:
     short = unit * (1200 // len(unit))
     small, large = _guard_seconds(short), _guard_seconds(short * 4)
     assert large < 9 * max(small, 1e-4), f"{small * 1000:.1f} ms → {large * 1000:.1f} ms"
-
-

@@ -5,9 +5,10 @@ needs none of them: the lexicon is data in the package, and the classifier reads
 vector the retriever needs anyway. When the classifier cannot run (no model, a model error), the
 lexicon alone decides: a failure anywhere must never cost a person in danger the numbers.
 
-Combination: the more urgent of the two detectors wins. The classifier's thresholds were chosen
-on held-out folds of the train and dev splits so that no acute message there that the lexicon
-misses fell below them (see `rag.crisis.classifier.calibrate`); a false concern costs one line, a missed acute can cost a life.
+Combination: the more urgent of the two detectors wins; a false concern costs one line, a missed
+acute can cost a life. The classifier's thresholds are set on held-out folds of the train and dev
+splits (`rag.crisis.classifier.calibrate`). Where staff listed a wording as an ordinary sense and
+no rule fired, the classifier alone makes a message concern, not acute.
 
 Conversation: "nie mam już siły" and then "chyba zrobię to dziś" is acute only together. When
 one of the person's last turns was assessed concern or acute, those turns and the new message
@@ -70,7 +71,9 @@ class CrisisAssessment:
             return first
         kinds = tuple(dict.fromkeys((*first.kinds, *second.kinds)))
         detectors = tuple(dict.fromkeys((*first.detectors, *second.detectors)))
-        probabilities = [p for p in (first.acute_probability, second.acute_probability) if p is not None]
+        probabilities = [
+            p for p in (first.acute_probability, second.acute_probability) if p is not None
+        ]
         return CrisisAssessment(
             level=first.level,
             kinds=kinds,
@@ -98,12 +101,15 @@ class CrisisAssessor:
     ) -> None:
         if (classifier is None) != (embedder is None):
             raise ValueError("the classifier needs the embedder whose vectors it was trained on")
-        if classifier is not None and embedder is not None:
-            if classifier.model_id != embedder.model_id:
-                raise ValueError(
-                    f"the crisis classifier was trained on {classifier.model_id}, "
-                    f"not {embedder.model_id}"
-                )
+        if (
+            classifier is not None
+            and embedder is not None
+            and classifier.model_id != embedder.model_id
+        ):
+            raise ValueError(
+                f"the crisis classifier was trained on {classifier.model_id}, "
+                f"not {embedder.model_id}"
+            )
         self._lexicon = lexicon
         self._classifier = classifier
         self._embedder = embedder

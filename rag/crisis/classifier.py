@@ -5,7 +5,7 @@ English or Russian alike, with or without diacritics and typos. Two small classi
 
 - linear heads (softmax regression) for the level (none / concern / acute) and for the kind of
   help (suicide, violence, child, medical, fire, frost);
-- the nearest labelled messages (cosine, the 20 closest, weighted by closeness): how many of them
+- the nearest labelled messages (cosine, the 40 closest, weighted by closeness): how many of them
   were acute or in crisis.
 
 Their scores are averaged (30 % linear, 70 % neighbours: on held-out folds the neighbours caught
@@ -38,8 +38,8 @@ log = logging.getLogger(__name__)
 
 Matrix = npt.NDArray[np.float64]
 # Bump when training changes in a way that must not reuse a cached classifier.
-TRAINING_VERSION = "3"
-_NEIGHBOURS = 20
+TRAINING_VERSION = "4"
+_NEIGHBOURS = 40
 _CLOSENESS = 30.0  # softmax temperature over cosines (e5's cosines sit in a narrow band)
 _LINEAR_SHARE = 0.3
 _L2 = 1e-2
@@ -150,7 +150,10 @@ class _Heads:
         levels = np.array([LEVELS.index(m.level) for m in labels], dtype=np.int64)
         level_w, level_b = _fit(x, levels, len(LEVELS))
         crisis = [i for i, m in enumerate(labels) if m.kind is not None]
-        kinds = np.array([KINDS.index(labels[i].kind) for i in crisis], dtype=np.int64)  # type: ignore[arg-type]
+        kinds = np.array(
+            [KINDS.index(kind) for i in crisis if (kind := labels[i].kind) is not None],
+            dtype=np.int64,
+        )
         kind_w, kind_b = _fit(x[crisis], kinds, len(KINDS))
         return cls(mean, scale, level_w, level_b, kind_w, kind_b, raw, levels)
 
@@ -228,8 +231,8 @@ class CrisisClassifier:
         owners = np.array([index for index, _ in _owners(messages)])
         folds = np.array([_fold(m.id) for m in messages])[owners]
         held_out = np.zeros((len(messages), 2))  # acute and crisis scores
-        for fold in range(_FOLDS):
-            inside = folds != fold
+        for part in range(_FOLDS):
+            inside = folds != part
             if inside.all() or not inside.any():
                 continue
             model = _Heads.fit(vectors[inside], [pairs[i][1] for i in np.flatnonzero(inside)])

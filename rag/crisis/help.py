@@ -23,7 +23,9 @@ class LocalHelp:
     """The deployment's regional help (settings `OKIENKO_CRISIS_*`); every field optional."""
 
     municipal_police: bool = False  # the town has a straż miejska (986)
-    homeless_line: str | None = None  # e.g. "987 – całodobowa linia dla osób w kryzysie bezdomności"
+    homeless_line: str | None = (
+        None  # e.g. "987 – całodobowa linia dla osób w kryzysie bezdomności"
+    )
     shelters: str | None = None  # night shelters and warming shelters: names, addresses, hours
     intervention: str | None = None  # the crisis-intervention point: address, phone, hours
 
@@ -139,11 +141,13 @@ def crisis_block(kinds: Sequence[Kind], local: LocalHelp | None = None) -> str:
     # One line per number: "116 123" fits suicide and violence alike.
     lines = list({line.split(" – ")[0]: line for line in reversed(lines)}.values())[::-1]
     if lines:
-        parts.append("Możesz też zadzwonić:\n" + "\n".join(f"- {line}," for line in lines)[:-1] + ".")
+        parts.append(
+            "Możesz też zadzwonić:\n" + "\n".join(f"- {line}," for line in lines)[:-1] + "."
+        )
     return "\n".join(parts)
 
 
 def crisis_line(kinds: Sequence[Kind]) -> str:
     """The one short line with helplines that a concern answer ends with."""
-    first = next(iter(kinds), "suicide")
+    first: Kind = next(iter(kinds), "suicide")
     return _CONCERN[first]

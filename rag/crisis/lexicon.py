@@ -3,10 +3,10 @@
 A rule is a few parts that must all appear within a window of words, in any order, so one rule
 covers "chcę się zabić", "zabić się chcę" and "chyba się dziś zabiję". Each part lists
 alternatives; `zabi*` matches every word starting with "zabi" (inflection), a plain word only
-itself. Words of seven letters or more written whole (not as a prefix) also match with one typo (a letter
-missing, added, changed or two swapped: "samobujstwo", "powiesić" typed "powiesic"). Everything is matched on folded words
-(`rag.crisis.text.words`): no case, no diacritics, look-alike letters and invisible characters
-already normalised; the rules are folded the same way when they are read.
+itself. Words of seven letters or more written whole (not as a prefix) also match with one typo
+(a letter missing, added, changed or two swapped: "samobujstwo" for "samobójstwo"). Everything
+is matched on folded words (`rag.crisis.text.words`): no case, no diacritics, look-alike letters
+and invisible characters already normalised; the rules are folded the same way when read.
 
 Rules that would fire on an ordinary sense ("bije rekordy", "zabiję się ze śmiechu") are held
 back by the `ordinary` phrases: a rule match is dropped when an ordinary phrase covers one of its
@@ -160,7 +160,9 @@ def _one_edit(a: str, b: str) -> bool:
 class Lexicon:
     """The crisis rules and the ordinary senses that hold them back."""
 
-    def __init__(self, rules: Sequence[Rule], ordinary: Sequence[Rule], *, digest: str = "") -> None:
+    def __init__(
+        self, rules: Sequence[Rule], ordinary: Sequence[Rule], *, digest: str = ""
+    ) -> None:
         self.rules = tuple(rules)
         self.digest = digest  # names this version of the rules (the classifier's cache key)
         self._ordinary = tuple(ordinary)
@@ -265,7 +267,9 @@ class Lexicon:
             for span in _spans(rule, matched):
                 if held_back.isdisjoint(span):
                     found.append(
-                        LexiconHit(rule.kind, rule.level, rule.source, tuple(tokens[i] for i in span))
+                        LexiconHit(
+                            rule.kind, rule.level, rule.source, tuple(tokens[i] for i in span)
+                        )
                     )
                     break
         return found, bool(held_back)

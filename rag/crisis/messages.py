@@ -79,7 +79,7 @@ def _parse(item: Any, where: str) -> LabelledMessage:
         id=ident,
         lang=lang,
         kind=kind,
-        level=level,  # type: ignore[arg-type]
+        level=level,
         style=str(item.get("style", "")),
         text=text,
         turns=tuple(t.strip() for t in turns),

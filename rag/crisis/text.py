@@ -53,7 +53,7 @@ def _leet(word: re.Match[str]) -> str:
     text = word.group(0)
     digits = sum(1 for ch in text if ch.isdigit() or ch == "@")
     # "z4bic" hides a word; "2000zl" or "3x" is a number with its unit, "116" a number.
-    if 0 < digits and digits * 3 <= len(text) and not text[0].isdigit():
+    if digits > 0 and digits * 3 <= len(text) and not text[0].isdigit():
         return text.translate(_LEET)
     return text
 
