@@ -335,7 +335,7 @@
       background: #0b4f8a; color: #fff; white-space: pre-wrap;
     }
     .msg.bot { margin-right: 16px; padding: 10px 12px; border-radius: 12px 12px 12px 2px; background: #eef2f6; }
-    .msg.error { background: #fdecea; color: #8a1c14; border: 1px solid #8a1c14; }
+    .msg.error { background: #fdecea; color: #8a1c14; border: 1px solid #8a1c14; white-space: pre-wrap; }
     .msg p { margin: 0 0 8px; }
     .msg p:last-child { margin-bottom: 0; }
     .typing::after { content: " …"; }

@@ -457,6 +457,11 @@ export async function errors(ctx) {
       reply: { status: 429, contentType: 'application/json', headers: { 'Retry-After': '30' }, body: JSON.stringify({ error: { code: 'rate_limited', message: 'Zadano zbyt wiele pytań w krótkim czasie.' } }) },
       shown: 'Zadano zbyt wiele pytań w krótkim czasie. Możesz spróbować ponownie za 30 s.',
     },
+    {
+      // A person in danger: the service puts the numbers first in any error (rag/crisis).
+      reply: { status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'index_not_ready', message: 'Zadzwoń teraz pod numer alarmowy 112.\nMożesz też zadzwonić:\n- 116 123 – kryzysowy telefon zaufania dla dorosłych.\n\nAsystent jest właśnie przygotowywany.' }, crisis: { level: 'acute', kinds: ['suicide'], help: 'Zadzwoń teraz pod numer alarmowy 112.' } }) },
+      shown: '116 123 – kryzysowy telefon zaufania dla dorosłych.',
+    },
     { abort: true, shown: 'Nie udało się połączyć z Okienkiem. Sprawdź połączenie z internetem i spróbuj ponownie.' },
     {
       reply: { status: 200, contentType: 'text/event-stream', body: sse(['token', { text: 'Urwana odpo' }]) },
