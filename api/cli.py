@@ -305,7 +305,7 @@ def ask_command(
     _choices([audience], AUDIENCES, "--audience")
     settings = _settings()
     from rag.answering import InvalidSession
-    from rag.crisis import CrisisAssessor, build_assessor, crisis_block, crisis_line, local_help
+    from rag.crisis import CrisisAssessor, build_assessor, local_help
     from rag.crisis.lexicon import Lexicon
     from rag.embedding import build_embedder
     from rag.guards import redact_pii
@@ -339,12 +339,8 @@ def ask_command(
         finally:
             runtime.close()
     except OkienkoError as exc:
-        if crisis.is_crisis:  # the numbers first, then what failed
-            help_text = (
-                crisis_block(crisis.kinds, local_help(settings))
-                if crisis.acute
-                else crisis_line(crisis.kinds)
-            )
+        help_text = crisis.help_text(local_help(settings))
+        if help_text:  # the numbers first, then what failed
             console.print(help_text, markup=False, highlight=False)
         with _friendly_errors():
             raise exc

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from rag.crisis import CrisisAssessment, crisis_block, crisis_line, local_help
+from rag.crisis import CrisisAssessment, local_help
 from rag.guards import redact_pii
 from rag.settings import Settings
 
@@ -68,11 +68,9 @@ def assessed(request: Request) -> CrisisAssessment | None:
 
 def help_for(assessment: CrisisAssessment | None, settings: Settings) -> str | None:
     """The crisis text for an error response: the block when acute, the line when concern."""
-    if assessment is None or not assessment.is_crisis:
+    if assessment is None:
         return None
-    if assessment.acute:
-        return crisis_block(assessment.kinds, local_help(settings))
-    return crisis_line(assessment.kinds)
+    return assessment.help_text(local_help(settings))
 
 
 def with_help(

@@ -27,8 +27,6 @@ from rag.crisis import (
     CrisisAssessor,
     Kind,
     PastTurn,
-    crisis_block,
-    crisis_line,
     local_help,
 )
 from rag.documents import ScoredChunk
@@ -221,7 +219,7 @@ class Assistant:
         assessed = crisis if crisis is not None else self._crisis.assess(text)
         led = assessed.acute
         if led:
-            yield Token(crisis_block(assessed.kinds, self._local_help) + "\n\n")
+            yield Token(f"{assessed.help_text(self._local_help)}\n\n")
         history = self._conversations.history(session)
         past = [
             PastTurn(t.text, t.crisis, t.crisis_kinds)  # type: ignore[arg-type]
@@ -231,7 +229,7 @@ class Assistant:
         if any(turn.level != "none" for turn in past):
             assessed = assessed.stronger(self._crisis.assess(text, history=past))
         if assessed.acute and not led:
-            yield Token(crisis_block(assessed.kinds, self._local_help) + "\n\n")
+            yield Token(f"{assessed.help_text(self._local_help)}\n\n")
         if assessed.is_crisis:
             flags.append("crisis")
 
@@ -260,12 +258,12 @@ class Assistant:
             body = self._contact if assessed.acute else _refusal(self._contact)
         if not draft.streamed:
             yield Token(_redact(body, self._contact))
-        parts = [crisis_block(assessed.kinds, self._local_help)] if assessed.acute else []
+        help_text = assessed.help_text(self._local_help)
+        parts = [help_text] if assessed.acute and help_text else []
         parts.append(body)
-        if assessed.level == "concern":
-            line = crisis_line(assessed.kinds)
-            parts.append(line)
-            yield Token("\n\n" + line)
+        if assessed.level == "concern" and help_text:
+            parts.append(help_text)
+            yield Token("\n\n" + help_text)
         if redaction.found:
             parts.append(PII_NOTICE)
             yield Token("\n\n" + PII_NOTICE)

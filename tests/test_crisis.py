@@ -315,3 +315,22 @@ def test_crisis_gates_hold_with_the_default_model() -> None:
     assert run.gates_passed, [(g.gate.key, g.gate.bound, g.value) for g in judged]
     combined = run.scores[-1]
     assert combined.metrics["acute_given_help"] >= combined.metrics["acute_recall"]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "first"),
+    [
+        ("не хочу жити, сьогодні все закінчу", "uk", "Якщо є загроза"),
+        ("хочу покончить с собой", "ru", "Если есть угроза"),
+        ("I want to kill myself tonight", "en", "If a life"),
+        ("chcę się zabić", "pl", "Jeśli myślisz"),
+    ],
+)
+def test_help_opens_in_the_persons_language(text: str, lang: str, first: str) -> None:
+    found = CrisisAssessor(lexicon=LEXICON).assess(text)
+    assert found.lang == lang
+    shown = found.help_text(LocalHelp())
+    assert shown is not None
+    assert shown.startswith(first)
+    assert "112" in shown.splitlines()[0]
+    assert "Możesz też zadzwonić" in shown  # the Polish block follows

@@ -166,8 +166,8 @@ def test_kept_text_is_not_redacted() -> None:
 def test_our_own_messages_survive_redaction() -> None:
     # The pipeline redacts the whole answer: the helplines and office hints must come through.
     own = [
-        *(crisis_block([kind]) for kind in KINDS),
-        *(crisis_line([kind]) for kind in KINDS),
+        *(crisis_block([kind], lang=lang) for kind in KINDS for lang in ("pl", "uk", "en")),
+        *(crisis_line([kind], lang=lang) for kind in KINDS for lang in ("pl", "ru")),
         redirect_message("out_of_scope", contact=""),
         redirect_message("injection", contact=""),
         PII_NOTICE,

@@ -25,9 +25,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from rag.crisis.classifier import CrisisClassifier, Prediction, Thresholds
+from rag.crisis.help import LocalHelp, crisis_block, crisis_line
 from rag.crisis.levels import Kind, Level, rank
 from rag.crisis.lexicon import Lexicon, LexiconHit
 from rag.crisis.messages import conversation_text
+from rag.crisis.text import language_of
 from rag.embedding import Embedder, Vectors
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ class CrisisAssessment:
     kinds: tuple[Kind, ...] = ()  # most fitting first; empty when level is none
     detectors: tuple[Detector, ...] = ()  # which detectors raised the level
     acute_probability: float | None = None  # the classifier's acute score, when it ran
+    lang: str = "pl"  # the message's language, for a line of help in it (text.language_of)
     lexicon_hits: tuple[LexiconHit, ...] = field(default=(), repr=False)
 
     @property
@@ -79,8 +82,17 @@ class CrisisAssessment:
             kinds=kinds,
             detectors=detectors,
             acute_probability=max(probabilities, default=None),
+            lang=self.lang if self.lang != "pl" else other.lang,
             lexicon_hits=(*first.lexicon_hits, *second.lexicon_hits),
         )
+
+    def help_text(self, local: LocalHelp) -> str | None:
+        """What the person reads: the block when acute, the line when concern, else None."""
+        if self.acute:
+            return crisis_block(self.kinds, local, lang=self.lang)
+        if self.is_crisis:
+            return crisis_line(self.kinds, lang=self.lang)
+        return None
 
     def to_json(self) -> dict[str, object]:
         return {"level": self.level, "kinds": list(self.kinds)}
@@ -140,6 +152,7 @@ class CrisisAssessor:
         recent = list(history)[-CONTEXT_TURNS:]
         flagged = [turn for turn in recent if turn.level != "none"]
         found = self._single(text, vector, in_distress=bool(flagged))
+        found = dataclasses.replace(found, lang=language_of(text))
         if flagged:
             context = conversation_text([turn.text for turn in recent] + [text])
             together = self._single(context, None, in_distress=True)
@@ -154,7 +167,9 @@ class CrisisAssessor:
             if any(turn.level == "acute" for turn in flagged) and not found.is_crisis:
                 # The person was in danger a moment ago: the helplines stay on every answer.
                 kinds = tuple(dict.fromkeys(k for turn in flagged for k in turn.kinds))
-                found = CrisisAssessment(level="concern", kinds=kinds, detectors=("conversation",))
+                found = CrisisAssessment(
+                    level="concern", kinds=kinds, detectors=("conversation",), lang=found.lang
+                )
         return found
 
     def _single(

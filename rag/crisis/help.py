@@ -106,6 +106,23 @@ _CONCERN: dict[Kind, str] = {
 }
 
 
+# For a message in Ukrainian, Russian or English: one line in the person's own language first.
+_OWN_LANGUAGE = {
+    "uk": "Якщо є загроза життю чи здоров'ю – негайно телефонуйте 112.",
+    "ru": "Если есть угроза жизни или здоровью – немедленно звоните 112.",
+    "en": "If a life or someone's health is in danger, call 112 now.",
+}
+_NUMBERS_IN = {"uk": "Телефони допомоги", "ru": "Телефоны помощи", "en": "Helplines"}
+
+
+def _own_language(lang: str, lines: Sequence[str]) -> str | None:
+    if lang not in _OWN_LANGUAGE:
+        return None
+    numbers = [line.split(" – ")[0] for line in lines]
+    listed = f" {_NUMBERS_IN[lang]}: {', '.join(numbers)}." if numbers else ""
+    return _OWN_LANGUAGE[lang] + listed
+
+
 def _frost_lines(local: LocalHelp) -> list[str]:
     lines = []
     if local.municipal_police:
@@ -119,15 +136,16 @@ def _frost_lines(local: LocalHelp) -> list[str]:
     return lines
 
 
-def crisis_block(kinds: Sequence[Kind], local: LocalHelp | None = None) -> str:
+def crisis_block(kinds: Sequence[Kind], local: LocalHelp | None = None, *, lang: str = "pl") -> str:
     """The text that leads an acute answer: 112 first, then the lines for each kind.
 
     Args:
         kinds: the kinds of crisis, most fitting first (the first leads); empty: suicide.
         local: the deployment's regional help, when configured.
+        lang: the message's language ("uk", "ru", "en" add a first line in it).
 
     Returns:
-        Polish text; its first sentence names 112.
+        Polish text (after a line in the person's language); its first sentence names 112.
     """
     local = local or LocalHelp()
     ordered = list(dict.fromkeys(kinds)) or ["suicide"]
@@ -144,10 +162,13 @@ def crisis_block(kinds: Sequence[Kind], local: LocalHelp | None = None) -> str:
         parts.append(
             "Możesz też zadzwonić:\n" + "\n".join(f"- {line}," for line in lines)[:-1] + "."
         )
-    return "\n".join(parts)
+    own = _own_language(lang, [line for line in lines if line[0].isdigit()])
+    return "\n".join([own, *parts] if own else parts)
 
 
-def crisis_line(kinds: Sequence[Kind]) -> str:
-    """The one short line with helplines that a concern answer ends with."""
+def crisis_line(kinds: Sequence[Kind], *, lang: str = "pl") -> str:
+    """The one short line with helplines that a concern answer ends with (in Polish, preceded
+    by the same in the person's language for "uk", "ru" and "en")."""
     first: Kind = next(iter(kinds), "suicide")
-    return _CONCERN[first]
+    own = _own_language(lang, list(_LINES[first]))
+    return f"{own} {_CONCERN[first]}" if own else _CONCERN[first]

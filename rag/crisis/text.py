@@ -87,3 +87,29 @@ def words(text: str) -> list[str]:
         Its words in order.
     """
     return _WORD.findall(fold(normalise(text)))
+
+
+_CYRILLIC = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
+_UKRAINIAN = re.compile(r"[іїєґ]", re.IGNORECASE)
+_ENGLISH = frozenset(
+    "the and my is i im to me you he she please help is are can cant dont with of have want".split()
+)
+
+
+def language_of(text: str) -> str:
+    """The message's language, roughly: "uk", "ru", "en" or "pl" (the default).
+
+    Enough to add a line in the person's own language to the crisis help; not a general
+    language detector.
+    """
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return "pl"
+    cyrillic = sum(1 for ch in letters if _CYRILLIC.match(ch))
+    if cyrillic * 3 >= len(letters):
+        return "uk" if _UKRAINIAN.search(text) else "ru"
+    tokens = _WORD.findall(text.lower())
+    english = sum(1 for token in tokens if token in _ENGLISH)
+    if tokens and english >= 2 and english * 6 >= len(tokens) and text.isascii():
+        return "en"
+    return "pl"
