@@ -234,13 +234,18 @@ class Assistant:
             flags.append("crisis")
 
         kind = classify_request(text)
-        if kind == "out_of_scope" and assessed.is_crisis:
+        if kind == "out_of_scope" and assessed.acute:
             kind = "ok"  # "wnuk zabiera mi emeryturę i grozi" is violence, not a ZUS matter
         standalone = text
         acute = assessed if assessed.acute else NO_CRISIS
         if kind == "ok":
             standalone = self._standalone(text, history)
             draft = yield from self._answer(standalone, audience, history, crisis=acute)
+            if draft.refused and draft.reason == "no_support" and assessed.level == "concern":
+                # A person in distress whose question the base does not answer gets what the
+                # crisis documents say (helplines, crisis intervention), not "nothing found".
+                concern = dataclasses.replace(assessed, level="acute")
+                draft = yield from self._answer(standalone, audience, history, crisis=concern)
             if draft.fallback:
                 flags.append("llm_fallback")
         else:

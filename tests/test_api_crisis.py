@@ -211,3 +211,14 @@ def test_an_unexpected_error_still_carries_the_numbers(
         )
         assert has_help(facade.text)
         assert "internal_error" in facade.text
+
+
+def test_distress_the_base_does_not_answer_gets_the_crisis_documents(runtime: Runtime) -> None:
+    message = "nie mam już siły, płaczę codziennie, muszę z kimś porozmawiać"
+    with TestClient(create_app(runtime.settings, runtime=runtime)) as client:
+        body = client.post("/v1/chat", json={"message": message}).json()
+    assert body["crisis"]["level"] == "concern"
+    assert not body["refused"], body["answer"]
+    assert "Nie znalazłem" not in body["answer"]
+    assert {c["source"].split("/")[1] for c in body["citations"]} == {"kryzys"}
+    assert "116 123" in body["answer"]

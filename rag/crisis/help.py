@@ -77,6 +77,7 @@ _LINES: dict[Kind, tuple[str, ...]] = {
         "dorośli, którzy martwią się o dziecko (całodobowo)",
         "800 120 002 – Niebieska Linia, dla osób doznających przemocy domowej i świadków "
         "(bezpłatna, całodobowa)",
+        "116 123 – kryzysowy telefon zaufania dla dorosłych (bezpłatny, całodobowy)",
     ),
     "medical": (),
     "fire": (),
@@ -90,12 +91,12 @@ _CONCERN: dict[Kind, str] = {
         "800 70 2222 (całodobowo), 116 111 (dzieci i młodzież); w zagrożeniu życia – 112."
     ),
     "violence": (
-        "Jeśli doznajesz przemocy, wsparcie daje Niebieska Linia 800 120 002 (całodobowo); "
-        "w zagrożeniu – 112."
+        "Jeśli doznajesz przemocy, wsparcie daje Niebieska Linia 800 120 002 (całodobowo), "
+        "w kryzysie 116 123; w zagrożeniu – 112."
     ),
     "child": (
-        "W sprawie dziecka w trudnej sytuacji: 116 111 (dla dzieci i młodzieży), 800 12 12 12 "
-        "(Dziecięcy Telefon Zaufania RPD); w zagrożeniu – 112."
+        "W sprawie dziecka w trudnej sytuacji: 116 111 (dzieci i młodzież), 800 12 12 12 "
+        "(Dziecięcy Telefon Zaufania RPD), dla dorosłych 116 123; w zagrożeniu – 112."
     ),
     "medical": "Jeśli czyjeś zdrowie lub życie jest zagrożone, dzwoń pod 112 albo 999.",
     "fire": "Jeśli czujesz gaz – pogotowie gazowe 992; przy pożarze lub dymie – 112.",
