@@ -334,3 +334,15 @@ def test_help_opens_in_the_persons_language(text: str, lang: str, first: str) ->
     assert shown.startswith(first)
     assert "112" in shown.splitlines()[0]
     assert "Możesz też zadzwonić" in shown  # the Polish block follows
+
+
+def test_a_changed_calibration_is_not_served_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import rag.crisis.classifier as classifier_module
+
+    embedder = HashEmbedder(32)
+    trained_classifier(embedder, tmp_path)
+    monkeypatch.setattr(classifier_module, "ACUTE_FALSE_ALARMS", 0.2)
+    trained_classifier(embedder, tmp_path)
+    assert len(list((tmp_path / "crisis").glob("classifier-*.npz"))) == 2
