@@ -234,8 +234,11 @@ class Assistant:
             flags.append("crisis")
 
         kind = classify_request(text)
-        if kind == "out_of_scope" and assessed.acute:
-            kind = "ok"  # "wnuk zabiera mi emeryturę i grozi" is violence, not a ZUS matter
+        if kind == "out_of_scope" and assessed.acute and "lexicon" in assessed.detectors:
+            # "wnuk zabiera mi emeryturę i grozi" is violence, not a ZUS matter. Only the rules'
+            # crises overrule a redirect; the classifier alone can take homework for distress,
+            # and the block it adds leads the redirect anyway.
+            kind = "ok"
         standalone = text
         acute = assessed if assessed.acute else NO_CRISIS
         if kind == "ok":
