@@ -20,6 +20,9 @@ import typer
 from rich.console import Console
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from eval.gates import GateResult
     from eval.report import EvalRun
 
 console = Console(soft_wrap=True)
@@ -77,7 +80,11 @@ def _print_scores(run: EvalRun) -> None:
         console.print(table)
     for note in run.notes:
         console.print(f"- {note}", highlight=False)
-    for g in run.gates:
+    _print_gates(run.gates)
+
+
+def _print_gates(gates: Sequence[GateResult]) -> None:
+    for g in gates:
         colour = {"pass": "green", "fail": "red", "skipped": "yellow"}[g.status]
         value = "–" if g.value is None else f"{g.value:.3f}"
         console.print(
@@ -117,13 +124,7 @@ def _crisis(*, golden: Path, out: Path | None, gate: bool) -> None:
     for key, label in _METRICS.items():
         table.add_row(label, *(f"{s.metrics[key]:.3f}" for s in run.scores))
     console.print(table)
-    for g in run.gates:
-        colour = {"pass": "green", "fail": "red", "skipped": "yellow"}[g.status]
-        value = "–" if g.value is None else f"{g.value:.3f}"
-        console.print(
-            f"[{colour}]{g.status}[/] {g.gate.subject} {g.gate.metric} {g.gate.bound}: {value}",
-            highlight=False,
-        )
+    _print_gates(run.gates)
     report = write_crisis_report(run, out or RESULTS_DIR / started.strftime("%Y%m%dT%H%M%SZ"))
     console.print(f"Raport: {report}", highlight=False)
     if gate and not run.gates_passed:

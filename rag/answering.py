@@ -22,10 +22,13 @@ from rag.chat_model import ChatModel, GenerationFailed, Message
 from rag.citations import check_citations, shown_text
 from rag.conversation import ConversationStore, Turn, new_session_id, valid_session_id
 from rag.crisis import (
+    KINDS,
+    LEVELS,
     NO_CRISIS,
     CrisisAssessment,
     CrisisAssessor,
     Kind,
+    Level,
     PastTurn,
     local_help,
 )
@@ -221,11 +224,7 @@ class Assistant:
         if led:
             yield Token(f"{assessed.help_text(self._local_help)}\n\n")
         history = self._conversations.history(session)
-        past = [
-            PastTurn(t.text, t.crisis, t.crisis_kinds)  # type: ignore[arg-type]
-            for t in history
-            if t.role == "user"
-        ]
+        past = [_past_turn(t) for t in history if t.role == "user"]
         if any(turn.level != "none" for turn in past):
             assessed = assessed.stronger(self._crisis.assess(text, history=past))
         if assessed.acute and not led:
@@ -473,6 +472,14 @@ class Assistant:
         return _Draft(
             shown, checked.citations, "llm", checked.report, passages=passages, streamed=streamed
         )
+
+
+def _past_turn(turn: Turn) -> PastTurn:
+    """An earlier user turn as the crisis assessor reads it (a stored label it does not know,
+    from an older version or a damaged entry, counts as none)."""
+    level: Level = next((lv for lv in LEVELS if lv == turn.crisis), "none")
+    kinds = tuple(k for k in KINDS if k in turn.crisis_kinds)
+    return PastTurn(turn.text, level, kinds)
 
 
 def _needs(crisis: CrisisAssessment) -> str:

@@ -222,3 +222,17 @@ def test_distress_the_base_does_not_answer_gets_the_crisis_documents(runtime: Ru
     assert "Nie znalazłem" not in body["answer"]
     assert {c["source"].split("/")[1] for c in body["citations"]} == {"kryzys"}
     assert "116 123" in body["answer"]
+
+
+def test_a_damaged_crisis_label_in_history_costs_nothing(runtime: Runtime) -> None:
+    from rag.conversation import Turn, new_session_id
+
+    session = new_session_id()
+    runtime.conversations.append(
+        session,
+        Turn(role="user", text="mąż mnie bije", at=0.0, crisis="bardzo", crisis_kinds=("x",)),
+    )
+    with TestClient(create_app(runtime.settings, runtime=runtime)) as client:
+        body = client.post("/v1/chat", json={"message": QUESTION, "session_id": session})
+    assert body.status_code == 200
+    assert body.json()["crisis"]["level"] == "none"
