@@ -89,3 +89,20 @@ def test_ask_gives_the_numbers_even_when_there_is_no_index(env: Path) -> None:  
     ordinary = runner.invoke(app, ["ask", "ile wynosi zasiłek stały?"])
     assert ordinary.exit_code == 2
     assert "112" not in ordinary.output
+
+
+def test_eval_crisis_writes_its_report_and_judges_the_lexicon_gates(
+    env: Path,  # noqa: ARG001 - the fake embedder and a data folder
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OKIENKO_CACHE_DIR", str(tmp_path / "cache"))
+    out = tmp_path / "report"
+    result = runner.invoke(app, ["eval", "--suite", "crisis", "--out", str(out), "--gate"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "crisis.json").read_text("utf-8"))
+    assert set(summary["detectors"]) == {"lexicon", "classifier", "combined"}
+    statuses = {(g["subject"], g["metric"]): g["status"] for g in summary["gates"]}
+    assert statuses[("lexicon", "acute_recall")] == "pass"  # model-independent
+    assert statuses[("combined", "acute_recall")] == "skipped"  # pinned to the real model
+    assert "Pominięte" in (out / "crisis.md").read_text("utf-8")
