@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
+from api.body_limit import BodyLimit
 from api.callbacks import CallbackBook
 from api.errors import install_error_handlers
 from api.feedback import FeedbackStore
@@ -125,6 +126,8 @@ def create_app(
         expose_headers=["Retry-After"],
         max_age=600,
     )
+    # Before anything reads a body: an oversized one is refused unread.
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # Added last, so it is outermost: it also counts what CORS answers on its own.
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

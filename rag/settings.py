@@ -141,6 +141,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=30, ge=1, description="Requests per client.")
     rate_limit_session_per_minute: int = Field(default=12, ge=1, description="Per session.")
     feedback_max_entries: int = Field(default=100_000, ge=100)
+    max_body_bytes: int = Field(
+        default=65_536,
+        ge=4_096,
+        le=10_485_760,
+        description="Request bodies larger than this are refused (413) before they are read.",
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         min_length=16,

@@ -236,3 +236,26 @@ def test_a_damaged_crisis_label_in_history_costs_nothing(runtime: Runtime) -> No
         body = client.post("/v1/chat", json={"message": QUESTION, "session_id": session})
     assert body.status_code == 200
     assert body.json()["crisis"]["level"] == "none"
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(runtime: Runtime) -> None:
+    with TestClient(create_app(runtime.settings, runtime=runtime)) as client:
+        huge = b'{"message": "' + b"a" * 200_000 + b'"}'
+        declared = client.post(
+            "/v1/chat", content=huge, headers={"Content-Type": "application/json"}
+        )
+        assert declared.status_code == 413
+        assert declared.json()["error"]["code"] == "too_large"
+
+        def chunks() -> Iterator[bytes]:
+            yield b'{"messages": ['
+            for _ in range(3_000):
+                yield b'{"role": "user", "content": "' + b"b" * 100 + b'"},'
+            yield b'{"role": "user", "content": "x"}]}'
+
+        chunked = client.post(
+            "/v1/chat/completions", content=chunks(), headers={"Content-Type": "application/json"}
+        )
+        assert chunked.status_code == 413
+        assert "za duże" in chunked.json()["error"]["message"]
+        assert client.post("/v1/chat", json={"message": QUESTION}).status_code == 200

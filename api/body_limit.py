@@ -1,0 +1,79 @@
+"""A request body larger than the service ever needs is refused before it is read.
+
+A chat message is at most 2 000 characters; a 100 MB body used to be read and parsed before the
+422, and memory stayed high after it. `BodyLimit` answers 413 with the usual Polish error body:
+at once when `Content-Length` says too much, and as soon as a body sent without it (chunked)
+passes the limit.
+"""
+
+from __future__ import annotations
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+TOO_LARGE_MESSAGE = "Zapytanie jest za duże. Pytanie może mieć najwyżej 2000 znaków."
+
+
+class BodyLimit:
+    """Pure ASGI middleware: 413 for request bodies over `max_bytes`.
+
+    The body is read here (at most `max_bytes` of it) and handed on whole: small enough to hold,
+    and nothing downstream ever sees a body it would have to refuse.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _refuse(send)
+            return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await _refuse(send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        delivered = False
+
+        async def replay() -> Message:
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: a disconnect, when it comes
+
+        await self.app(scope, replay, send)
+
+
+async def _refuse(send: Send) -> None:
+    body = json.dumps(
+        {"error": {"code": "too_large", "message": TOO_LARGE_MESSAGE}}, ensure_ascii=False
+    ).encode("utf-8")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
