@@ -398,7 +398,16 @@ def serve_command() -> None:
     console.print(f"Okienko: strona demonstracyjna [bold]{base}/demo[/]", highlight=False)
     console.print(f"         konsola pracownika {base}/console · API {base}/docs", highlight=False)
     # One process: the embedded index allows one opener per generation directory.
-    uvicorn.run(service, host=settings.host, port=settings.port, log_level="info")
+    # X-Forwarded-For is believed only from the proxies the deployment names: uvicorn's default
+    # trusts any loopback peer, and a rotating header then got a fresh rate-limit counter.
+    uvicorn.run(
+        service,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or "",
+    )
 
 
 feedback_app = typer.Typer(help="Residents' ratings of answers.", no_args_is_help=True)

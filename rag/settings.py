@@ -138,6 +138,11 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the API (the city's site)."
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses of reverse proxies whose X-Forwarded-For names the client; "
+        "empty: the header is ignored (the rate limit counts the connecting address).",
+    )
     rate_limit_per_minute: int = Field(default=30, ge=1, description="Requests per client.")
     rate_limit_session_per_minute: int = Field(default=12, ge=1, description="Per session.")
     feedback_max_entries: int = Field(default=100_000, ge=100)

@@ -106,3 +106,26 @@ def test_eval_crisis_writes_its_report_and_judges_the_lexicon_gates(
     assert statuses[("lexicon", "acute_recall")] == "pass"  # model-independent
     assert statuses[("combined", "acute_recall")] == "skipped"  # pinned to the real model
     assert "Pominięte" in (out / "crisis.md").read_text("utf-8")
+
+
+@pytest.mark.parametrize(
+    ("trusted", "headers", "allowed"),
+    [(None, False, ""), ('["10.0.0.5", "10.0.0.6"]', True, "10.0.0.5,10.0.0.6")],
+)
+def test_serve_believes_forwarded_addresses_only_from_named_proxies(
+    env: Path,  # noqa: ARG001
+    monkeypatch: pytest.MonkeyPatch,
+    trusted: str | None,
+    headers: bool,
+    allowed: str,
+) -> None:
+    import uvicorn
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda _app, **options: seen.update(options))
+    if trusted:
+        monkeypatch.setenv("OKIENKO_TRUSTED_PROXIES", trusted)
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 0, result.output
+    assert seen["proxy_headers"] is headers
+    assert seen["forwarded_allow_ips"] == allowed
