@@ -8,7 +8,6 @@ an SSE `error` event) carries the emergency numbers in its message and a `crisis
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -17,8 +16,6 @@ from starlette.concurrency import run_in_threadpool
 from rag.crisis import CrisisAssessment, local_help
 from rag.guards import redact_pii
 from rag.settings import Settings
-
-log = logging.getLogger(__name__)
 
 # Longer messages are refused (422); their start is still read for danger.
 _ASSESSED_CHARACTERS = 4000
@@ -73,6 +70,11 @@ def help_for(assessment: CrisisAssessment | None, settings: Settings) -> str | N
     return assessment.help_text(local_help(settings))
 
 
+def lead_with(help_text: str | None, message: str) -> str:
+    """An error message with the crisis help (when there is any) before it."""
+    return f"{help_text}\n\n{message}" if help_text else message
+
+
 def with_help(
     body: dict[str, Any], assessment: CrisisAssessment | None, settings: Settings
 ) -> dict[str, Any]:
@@ -80,16 +82,9 @@ def with_help(
     text = help_for(assessment, settings)
     if text is None or assessment is None:
         return body
-    error = dict(body["error"])
-    error["message"] = f"{text}\n\n{error['message']}"
+    error = {**body["error"], "message": lead_with(text, body["error"]["message"])}
     return {**body, "error": error, "crisis": {**assessment.to_json(), "help": text}}
 
 
 AssessFirst = Depends(assess_first)
-
-
-def get_assessment(request: Request) -> CrisisAssessment | None:
-    return assessed(request)
-
-
-AssessmentDep = Annotated[CrisisAssessment | None, Depends(get_assessment)]
+AssessmentDep = Annotated[CrisisAssessment | None, Depends(assessed)]

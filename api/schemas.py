@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from rag.answers import Answer, Audience
+from rag.crisis.levels import Kind, Level
 from rag.settings import Settings
 
 MAX_MESSAGE_LENGTH = 2000
@@ -54,11 +55,11 @@ class CitationOut(BaseModel):
 
 
 class CrisisOut(BaseModel):
-    level: Literal["none", "concern", "acute"] = Field(
+    level: Level = Field(
         description="acute: numery alarmowe prowadzą odpowiedź; concern: linia telefonów "
         "zaufania na końcu; none: brak oznak kryzysu."
     )
-    kinds: list[Literal["suicide", "violence", "child", "medical", "fire", "frost"]]
+    kinds: list[Kind]
 
 
 class ChatResponse(BaseModel):

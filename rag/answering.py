@@ -24,7 +24,6 @@ from rag.conversation import ConversationStore, Turn, new_session_id, valid_sess
 from rag.crisis import (
     KINDS,
     LEVELS,
-    NO_CRISIS,
     CrisisAssessment,
     CrisisAssessor,
     Kind,
@@ -159,14 +158,6 @@ class Assistant:
         self._contact = contact_sentence(settings)
         self._similarity = SentenceSimilarity(retriever.embedder)
 
-    def assess(self, question: str) -> CrisisAssessment:
-        """The crisis assessment of a message on its own (no history, no index, no model call).
-
-        The API calls it before the rate limits and the index; `ask` and `stream` call it when
-        not given one.
-        """
-        return self._crisis.assess(redact_pii(question.strip()).text)
-
     def ask(
         self,
         question: str,
@@ -239,15 +230,17 @@ class Assistant:
             # and the block it adds leads the redirect anyway.
             kind = "ok"
         standalone = text
-        acute = assessed if assessed.acute else NO_CRISIS
         if kind == "ok":
             standalone = self._standalone(text, history)
-            draft = yield from self._answer(standalone, audience, history, crisis=acute)
+            # Acute: the answer comes from the crisis documents for these kinds.
+            kinds = assessed.kinds if assessed.acute else None
+            draft = yield from self._answer(standalone, audience, history, crisis=kinds)
             if draft.refused and draft.reason == "no_support" and assessed.level == "concern":
                 # A person in distress whose question the base does not answer gets what the
                 # crisis documents say (helplines, crisis intervention), not "nothing found".
-                concern = dataclasses.replace(assessed, level="acute")
-                draft = yield from self._answer(standalone, audience, history, crisis=concern)
+                draft = yield from self._answer(
+                    standalone, audience, history, crisis=assessed.kinds
+                )
             if draft.fallback:
                 flags.append("llm_fallback")
         else:
@@ -337,11 +330,11 @@ class Assistant:
         return standalone_question(question, history, analyzer=self._analyzer)
 
     def _passages(
-        self, question: str, audience: Audience, *, crisis: CrisisAssessment = NO_CRISIS
+        self, question: str, audience: Audience, *, crisis: tuple[Kind, ...] | None = None
     ) -> list[ScoredChunk]:
         visible = SearchFilter(audience=VISIBLE_TO[audience], valid_on=dt.date.today())
         hits: list[ScoredChunk] = []
-        if crisis.acute:
+        if crisis is not None:
             # A person in danger writes about what happened ("wyrzucił mnie w nocy"), not about
             # procedures; the crisis documents (helplines, Niebieska Karta, crisis intervention)
             # are what helps, so when any is found the answer quotes only them. Taking turns:
@@ -372,7 +365,7 @@ class Assistant:
         audience: Audience,
         history: Sequence[Turn],
         *,
-        crisis: CrisisAssessment = NO_CRISIS,
+        crisis: tuple[Kind, ...] | None = None,
     ) -> Generator[Token, None, _Draft]:
         passages = tuple(self._passages(question, audience, crisis=crisis))
         relevance = judge(question, passages, self._analyzer, fused=self._reranker is None)
@@ -380,7 +373,7 @@ class Assistant:
         refusal = _Draft("", (), mode, CitationReport(), refused=True, reason="no_support")
         # In a crisis the crisis documents are relevant by what they are for, whatever words the
         # person used; the numbers to call already lead the answer.
-        helps = crisis.acute and any(CRISIS_TOPIC in p.chunk.meta.topics for p in passages)
+        helps = crisis is not None and any(CRISIS_TOPIC in p.chunk.meta.topics for p in passages)
         if not (relevance.supported or helps):
             return refusal
         # The extractive answer is the answer without a model and the fallback with one; its
@@ -388,7 +381,7 @@ class Assistant:
         # check: passages that pass on the whole but hold no sentence about the question are
         # about something else (see rag/relevance.py, MIN_SENTENCE_SUPPORT).
         extract = self._extract(question, passages, crisis=crisis)
-        if not crisis.acute and extract.support < MIN_SENTENCE_SUPPORT:
+        if crisis is None and extract.support < MIN_SENTENCE_SUPPORT:
             return refusal
         if self._chat is not None:
             try:
@@ -405,16 +398,16 @@ class Assistant:
         question: str,
         passages: tuple[ScoredChunk, ...],
         *,
-        crisis: CrisisAssessment = NO_CRISIS,
+        crisis: tuple[Kind, ...] | None = None,
     ) -> ExtractiveAnswer:
         extract = extractive_answer(
             question,
             passages,
             self._analyzer,
             similarity=self._similarity,
-            keep_beside=_CRISIS_KEEP_BESIDE if crisis.acute else KEEP_BESIDE,
+            keep_beside=_CRISIS_KEEP_BESIDE if crisis is not None else KEEP_BESIDE,
         )
-        if crisis.acute and not extract.citations:
+        if crisis is not None and not extract.citations:
             # "nie mogę się pozbierać po śmierci syna" shares no word with the helplines' page;
             # what this kind of crisis needs does.
             extract = extractive_answer(
@@ -482,9 +475,9 @@ def _past_turn(turn: Turn) -> PastTurn:
     return PastTurn(turn.text, level, kinds)
 
 
-def _needs(crisis: CrisisAssessment) -> str:
+def _needs(kinds: tuple[Kind, ...]) -> str:
     """What the person's kinds of crisis need from the crisis documents (search words)."""
-    return " ".join(CRISIS_HELP[kind] for kind in crisis.kinds[:2]) or CRISIS_HELP["suicide"]
+    return " ".join(CRISIS_HELP[kind] for kind in kinds[:2]) or CRISIS_HELP["suicide"]
 
 
 def _extractive_draft(extract: ExtractiveAnswer, passages: tuple[ScoredChunk, ...]) -> _Draft:

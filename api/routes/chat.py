@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool
 
-from api.crisis import AssessFirst, AssessmentDep, help_for
+from api.crisis import AssessFirst, AssessmentDep, help_for, lead_with
 from api.deps import (
     KEY_OPTIONAL,
     ClientLimit,
@@ -107,9 +107,8 @@ def sse(event: str, data: Any) -> str:
 
 def _error(code: str, message: str, crisis: str | None) -> str:
     """An SSE `error` event; a person in danger reads the numbers in it first."""
-    if crisis:
-        return sse("error", {"code": code, "message": f"{crisis}\n\n{message}", "crisis": crisis})
-    return sse("error", {"code": code, "message": message})
+    data = {"code": code, "message": lead_with(crisis, message)}
+    return sse("error", {**data, "crisis": crisis} if crisis else data)
 
 
 def _events(

@@ -22,7 +22,7 @@ from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import iterate_in_threadpool
 
-from api.crisis import AssessFirst, AssessmentDep, help_for
+from api.crisis import AssessFirst, AssessmentDep, help_for, lead_with
 from api.deps import KEY_OPTIONAL, ClientLimit, MetricsDep, RoleDep, RuntimeDep, State
 from api.errors import INTERNAL_MESSAGE, ApiError
 from api.metrics import Metrics
@@ -103,7 +103,7 @@ def _openai_stream(
     except Exception:
         # Headers are gone: OpenAI's clients read an `error` object in the stream as a failure.
         log.exception("completion stream failed")
-        message = f"{crisis}\n\n{INTERNAL_MESSAGE}" if crisis else INTERNAL_MESSAGE
+        message = lead_with(crisis, INTERNAL_MESSAGE)
         error = {"message": message, "type": "server_error", "code": "internal_error"}
         yield f"data: {json.dumps({'error': error}, ensure_ascii=False)}\n\n"
     yield "data: [DONE]\n\n"
