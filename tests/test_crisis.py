@@ -346,3 +346,8 @@ def test_a_changed_calibration_is_not_served_from_the_cache(
     monkeypatch.setattr(classifier_module, "ACUTE_FALSE_ALARMS", 0.2)
     trained_classifier(embedder, tmp_path)
     assert len(list((tmp_path / "crisis").glob("classifier-*.npz"))) == 2
+
+
+def test_the_leading_kind_lists_its_own_lines_first() -> None:
+    block = crisis_block(["violence", "child"])
+    assert block.index("800 120 002") < block.index("116 111")

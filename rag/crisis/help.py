@@ -157,8 +157,11 @@ def crisis_block(kinds: Sequence[Kind], local: LocalHelp | None = None, *, lang:
         lines.extend(_frost_lines(local) if kind == "frost" else _LINES[kind])
     if local.intervention:
         lines.append(f"ośrodek interwencji kryzysowej: {local.intervention}")
-    # One line per number: "116 123" fits suicide and violence alike.
-    lines = list({line.split(" – ")[0]: line for line in reversed(lines)}.values())[::-1]
+    # One line per number ("116 123" fits suicide and violence alike), in the leading kind's order.
+    first_by_number: dict[str, str] = {}
+    for line in lines:
+        first_by_number.setdefault(line.split(" – ")[0], line)
+    lines = list(first_by_number.values())
     if lines:
         parts.append(
             "Możesz też zadzwonić:\n" + "\n".join(f"- {line}," for line in lines)[:-1] + "."
