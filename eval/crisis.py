@@ -63,12 +63,14 @@ class CrisisRun:
     def gates_passed(self) -> bool:
         return all(g.status != "fail" for g in self.gates)
 
-    def measured(self) -> dict[MetricKey, float]:
-        return {
-            ("crisis", "crisis", s.detector, name): value
-            for s in self.scores
-            for name, value in s.metrics.items()
-        }
+
+def measured(scores: Sequence[DetectorScores]) -> dict[MetricKey, float]:
+    """The figures as the gates name them: ("crisis", "crisis", detector, metric)."""
+    return {
+        ("crisis", "crisis", s.detector, name): value
+        for s in scores
+        for name, value in s.metrics.items()
+    }
 
 
 def _assess_in_turns(assessor: CrisisAssessor, turns: Sequence[str]) -> CrisisAssessment:
@@ -149,13 +151,8 @@ def run_crisis(embedder: Embedder, *, models_dir: Path, golden: Path) -> CrisisR
         score(name, functools.partial(_assess_in_turns, assessors[name]), test, ordinary)
         for name in DETECTORS
     )
-    measured = {
-        ("crisis", "crisis", s.detector, name): value
-        for s in scores
-        for name, value in s.metrics.items()
-    }
     crisis_gates = [g for g in load_gates() if g.suite == "crisis"]
-    gates = tuple(check_gates(crisis_gates, measured, model=embedder.model_id))
+    gates = tuple(check_gates(crisis_gates, measured(scores), model=embedder.model_id))
     return CrisisRun(embedder.model_id, len(test), len(ordinary), scores, gates)
 
 
