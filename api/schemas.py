@@ -98,6 +98,12 @@ class StatusOut(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+# Python's \s also matches \x1c-\x1f and \x85, which the OpenAPI (ECMA) reading of the same
+# pattern does not: named explicitly, the schema and the validator accept the same addresses.
+_NO_SPACE = r"[^@\s\x1c-\x1f\x85]"
+_EMAIL = rf"^{_NO_SPACE}+@{_NO_SPACE}+\.{_NO_SPACE}+$"
+
+
 class HandoffRequest(BaseModel):
     session_id: SessionId | None = None
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
@@ -108,9 +114,7 @@ class HandoffRequest(BaseModel):
     email: (
         Annotated[
             str,
-            StringConstraints(
-                strip_whitespace=True, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-            ),
+            StringConstraints(strip_whitespace=True, max_length=254, pattern=_EMAIL),
         ]
         | None
     ) = None
