@@ -102,15 +102,15 @@ class StatusOut(BaseModel):
 # pattern does not: named explicitly, the schema and the validator accept the same addresses.
 _NO_SPACE = r"[^@\s\x1c-\x1f\x85]"
 _EMAIL = rf"^{_NO_SPACE}+@{_NO_SPACE}+\.{_NO_SPACE}+$"
+# 6–30 digits, spaces, brackets and dashes, neither starting nor ending with a space: the server
+# strips spaces before matching, so the schema must not promise "   5093" (four characters left).
+_PHONE = r"^\+?[0-9()-][0-9 ()-]{4,28}[0-9()-]$"
 
 
 class HandoffRequest(BaseModel):
     session_id: SessionId | None = None
     name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    phone: (
-        Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9 ()-]{6,30}$")]
-        | None
-    ) = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, pattern=_PHONE)] | None = None
     email: (
         Annotated[
             str,
