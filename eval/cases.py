@@ -7,18 +7,19 @@ tolerant of inflection and missing diacritics), and whether it must be refused o
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from rag.answers import Audience
+from rag.answers import Audience, QuestionType
 from rag.lexical import fold
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -46,6 +47,8 @@ class Case(BaseModel):
     must_refuse: bool = False
     crisis: bool = False
     tags: tuple[str, ...] = ()
+    # What kind of answer the question wants (v2 on): judges the message analysis.
+    question_type: QuestionType | None = None
 
     @field_validator("turns")
     @classmethod
@@ -125,6 +128,35 @@ def load_cases(path: Path) -> CaseFile:
             for err in exc.errors()
         ]
         raise CaseFileError(path, problems) from exc
+
+
+# Golden v2 on: a fixed seed splits a file into a dev half (tune on it) and a held-out half
+# (only ever reported). Changing the seed or the rule makes the held-out figures meaningless.
+GOLDEN_SPLIT_SEED = "okienko-golden-v2-2026-12"
+GoldenSplit = Literal["dev", "held-out"]
+
+
+def split_cases(cases: Sequence[Case]) -> dict[GoldenSplit, list[Case]]:
+    """Dev and held-out halves, seeded, stratified by audience and refusal.
+
+    Within each (audience, must_refuse) group, cases are ordered by a keyed hash of their id and
+    dealt alternately to the two halves: exact halves in every group. The file is frozen once
+    written (a new version is a new file), so a later insertion that shifts the dealing cannot
+    happen to a reported figure.
+    """
+    halves: dict[GoldenSplit, list[Case]] = {"dev": [], "held-out": []}
+    groups: dict[tuple[str, bool], list[Case]] = {}
+    for case in cases:
+        groups.setdefault((case.audience, case.must_refuse), []).append(case)
+    for _, group in sorted(groups.items()):
+        ordered = sorted(group, key=lambda c: _split_key(c.id))
+        for i, case in enumerate(ordered):
+            halves["dev" if i % 2 == 0 else "held-out"].append(case)
+    return halves
+
+
+def _split_key(case_id: str) -> bytes:
+    return hashlib.blake2b(f"{GOLDEN_SPLIT_SEED}:{case_id}".encode(), digest_size=8).digest()
 
 
 def fact_found(pattern: str, text: str) -> bool:

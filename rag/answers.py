@@ -13,6 +13,17 @@ from typing import Any, Literal
 
 Mode = Literal["llm", "extractive"]
 Audience = Literal["mieszkaniec", "pracownik", "urzednik"]
+# What kind of answer a question wants (the message analysis and the curated facts share it).
+QuestionType = Literal[
+    "kwota",  # how much: an amount, a threshold, a percentage
+    "termin",  # when, how long: a deadline or a period
+    "dokumenty",  # what to bring
+    "gdzie_jak",  # where and how to file
+    "czy_przysluguje",  # am I entitled, who can get it
+    "co_zrobic",  # what to do when something happened
+    "procedura",  # how the case goes, step by step
+    "definicja",  # what something is
+]
 
 # Why an answer was refused or redirected (machine-readable `reason`).
 RefusalReason = Literal[
