@@ -46,12 +46,21 @@ class ChatRequest(BaseModel):
 
 
 class CitationOut(BaseModel):
-    n: int
+    n: int = Field(description="Numer przypisu, 1..n w kolejności pojawienia się w odpowiedzi.")
     title: str
-    label: str
-    source: str
+    label: str = Field(description="Dokument › sekcja.")
+    source: str | None = Field(
+        description="Ścieżka dokumentu w bazie wiedzy – tylko dla pracowników "
+        "(dla mieszkańca null)."
+    )
     quote: str
-    valid_from: dt.date | None
+    valid_from: dt.date | None = Field(description="Stan prawny na dzień.")
+    provision: str | None = Field(
+        default=None, description="Przepis, np. „art. 37 ust. 2 ustawy o pomocy społecznej”."
+    )
+    url: str | None = Field(default=None, description="Publiczna strona dokumentu, jeśli jest.")
+    reviewed: dt.date | None = Field(default=None, description="Kiedy sprawdzono z przepisami.")
+    section: str | None = Field(default=None, description="Tytuł sekcji dokumentu.")
 
 
 class CrisisOut(BaseModel):
@@ -64,6 +73,11 @@ class CrisisOut(BaseModel):
 
 class ChatResponse(BaseModel):
     answer: str
+    direct_answer: str | None = Field(
+        default=None,
+        description="Bezpośrednia odpowiedź (1–3 zdania: kwota, termin, tak / nie / zależy od…), "
+        "bez części „Na jakiej podstawie”; null przy odmowie.",
+    )
     citations: list[CitationOut]
     refused: bool
     reason: str | None
@@ -246,8 +260,9 @@ class CompletionResponse(BaseModel):
 
 
 def answer_citations(answer: Answer) -> list[dict[str, Any]]:
-    """The citations of an answer in their wire shape."""
-    return [c.to_json() for c in answer.citations]
+    """The citations of an answer in their wire shape (no file path for a resident)."""
+    staff = answer.audience != "mieszkaniec"
+    return [c.to_json(staff=staff) for c in answer.citations]
 
 
 _ERROR_DESCRIPTIONS = {

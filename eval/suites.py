@@ -30,6 +30,7 @@ from rag.index import ServedIndex
 from rag.lexical import PolishAnalyzer
 from rag.reranking import Reranker
 from rag.retrieval import Retriever
+from rag.runtime import build_facts, build_lexicon
 from rag.settings import Settings
 
 # (description) → a context manager yielding an update(done, total) callable
@@ -171,6 +172,8 @@ def _extractive_answers(parts: _Parts, cases: Sequence[Case], served: ServedInde
         conversations=MemoryConversationStore(ttl_seconds=3600, max_turns=50),
         crisis=build_assessor(parts.settings, parts.embedder),
         reranker=parts.reranker,
+        facts=build_facts(parts.settings, parts.embedder, parts.analyzer)[0],
+        lexicon=build_lexicon(parts.settings),
     )
     documents, _ = load_sources([Source(parts.settings.knowledge_base_dir, strict=True)])
     outcomes = evaluate(cases, assistant.ask, Corpus(documents))

@@ -45,15 +45,24 @@ class Citation:
     source: str
     quote: str
     valid_from: dt.date | None = None
+    provision: str | None = None  # "art. 8 ust. 1 pkt 2 ustawy o pomocy społecznej"
+    url: str | None = None  # the document's public page, when its front matter names one
+    reviewed: dt.date | None = None  # when staff last checked the document against the law
+    section: str | None = None  # the section title the quote comes from
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, staff: bool = True) -> dict[str, Any]:
+        """The wire form; a resident (`staff=False`) is not shown the file path."""
         return {
             "n": self.n,
             "title": self.title,
             "label": self.label,
-            "source": self.source,
+            "source": self.source if staff else None,
             "quote": self.quote,
             "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "provision": self.provision,
+            "url": self.url,
+            "reviewed": self.reviewed.isoformat() if self.reviewed else None,
+            "section": self.section,
         }
 
 
@@ -78,11 +87,15 @@ class Answer:
     flags: tuple[str, ...] = ()  # e.g. "crisis", "pii_redacted", "llm_fallback"
     crisis_level: str = "none"  # none | concern | acute (rag.crisis)
     crisis_kinds: tuple[str, ...] = ()
+    direct_answer: str | None = None  # the 1–3 plain sentences that answer, without the basis
+    audience: Audience = "mieszkaniec"
 
     def to_json(self) -> dict[str, Any]:
+        staff = self.audience != "mieszkaniec"
         return {
             "answer": self.answer,
-            "citations": [c.to_json() for c in self.citations],
+            "direct_answer": self.direct_answer,
+            "citations": [c.to_json(staff=staff) for c in self.citations],
             "refused": self.refused,
             "reason": self.reason,
             "mode": self.mode,

@@ -297,18 +297,32 @@ def make_citation(n: int, passage: ScoredChunk, quote: str) -> Citation:
         quote: the sentence(s) of the passage that support the answer.
 
     Returns:
-        A `Citation` with the document title, citable label, source (the document's URL when
-        it has one, else its path), quote and validity date.
+        A `Citation` with the document title, citable label, source path, quote, validity
+        date, the provision its section names (or the document's first legal basis), the
+        document's public URL and review date.
     """
     chunk = passage.chunk
+    stated = _BASIS.search(chunk.text)
+    provision = (
+        stated.group(1).strip().rstrip(".")
+        if stated
+        else (chunk.meta.legal_basis[0] if chunk.meta.legal_basis else None)
+    )
     return Citation(
         n=n,
         title=chunk.meta.title,
         label=chunk.label,
-        source=chunk.meta.source_url or chunk.source,
+        source=chunk.source,
         quote=quote,
         valid_from=chunk.meta.valid_from,
+        provision=provision,
+        url=chunk.meta.source_url,
+        reviewed=chunk.meta.reviewed,
+        section=chunk.heading_path[1] if len(chunk.heading_path) > 1 else None,
     )
+
+
+_BASIS = re.compile(r"Podstawa prawna:\s*([^\n]{4,300})")
 
 
 def shown_text(checked: CheckedAnswer) -> str:

@@ -1,8 +1,8 @@
 """The answer without a language model: the passages' own sentences that answer the question.
 
-Used when no LLM is configured and when the LLM fails. Nothing is written in our own words but
-one header line: each chosen sentence is quoted verbatim and cited with its passage's number, so
-the text passes `check_citations` like any generated answer.
+Used when no LLM is configured and when the LLM fails. Nothing is written in our own words: the
+best sentence leads as the direct answer, and "Na jakiej podstawie" quotes each chosen sentence
+verbatim, numbered 1..n in the order read, with the provision its section names.
 
 A sentence's coverage is the share of the question's content words it contains, each word
 weighted by its IDF over all sentences of the given passages (a word every sentence has decides
@@ -29,8 +29,6 @@ from rag.citations import KeyTerms, key_terms, make_citation, shared_words
 from rag.documents import ScoredChunk
 from rag.lexical import PolishAnalyzer, fold
 from rag.sentences import is_quotable, join_spans, plain, sentences
-
-HEADER = "Odpowiedź na podstawie dokumentów CUS (cytaty z materiałów źródłowych):"
 
 # Bonus for a sentence with a number or a period when the question asks how much / how long /
 # when; the rank prior is worth a fraction of one question word.
@@ -77,6 +75,8 @@ class ExtractiveAnswer:
     text: str
     citations: tuple[Citation, ...]
     support: float  # 0..1: the best coverage of the question by a sentence (see the module)
+    direct: str = ""  # the best sentence, unquoted, with its marker: the direct answer
+    passages: tuple[int, ...] = ()  # the index of the passage each citation quotes, in order
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,17 +276,35 @@ def extractive_answer(
     groups: dict[int, list[_Quotable]] = {}
     for candidate in chosen:  # best first; a passage's sentences stay in their order
         groups.setdefault(candidate.passage, []).append(candidate)
-    blocks: list[str] = []
     citations: list[Citation] = []
-    for p, group in groups.items():
+    # Numbered 1..n in the order they are read: the best passage's quote is [1].
+    for n, (p, group) in enumerate(groups.items(), start=1):
         quote = join_spans((c.first, c.last, c.quote) for c in group)
         # Square brackets inside a quote would read as citation markers.
         quote = quote.replace("[", "(").replace("]", ")")
-        blocks.append(f"„{quote}” [{p + 1}]")
-        citations.append(make_citation(p + 1, passages[p], quote))
-    text = "\n\n".join([HEADER, *blocks])
+        citations.append(make_citation(n, passages[p], quote))
+    best = chosen[0] if chosen else None
+    direct = ""
+    if best is not None:
+        direct = plain(best.quote).replace("[", "(").replace("]", ")")
+        direct = f"{direct.rstrip(':')} [1]"
+    text = "\n\n".join([direct, basis_text(tuple(citations))])
     return ExtractiveAnswer(
         text=text,
-        citations=tuple(sorted(citations, key=lambda c: c.n)),
+        citations=tuple(citations),
         support=round(support, 3),
+        direct=direct,
+        passages=tuple(groups),
     )
+
+
+BASIS_HEADING = "Na jakiej podstawie:"
+
+
+def basis_text(citations: Sequence[Citation]) -> str:
+    """The "Na jakiej podstawie" part: each quote with its number and the provision."""
+    lines = [BASIS_HEADING]
+    for c in citations:
+        where = c.provision or c.label
+        lines.append(f"[{c.n}] „{c.quote}” ({where})")
+    return "\n".join(lines)

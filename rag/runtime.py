@@ -5,9 +5,12 @@ The CLI builds one per command; the API builds one in its lifespan. Nothing here
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from rag.answering import Assistant
+from rag.answering.analysis import LEXICON_FILE, Lexicon, LexiconError
+from rag.answering.facts import FactIndex, FactProblem, load_facts
 from rag.chat_model import ChatModel, OpenAIChatModel
 from rag.conversation import ConversationStore, open_conversation_store
 from rag.crisis import CrisisAssessor, build_assessor
@@ -17,6 +20,52 @@ from rag.lexical import PolishAnalyzer
 from rag.reranking import CrossEncoderReranker, Reranker
 from rag.retrieval import Retriever
 from rag.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def build_facts(
+    settings: Settings, embedder: Embedder, analyzer: PolishAnalyzer
+) -> tuple[FactIndex, list[FactProblem]]:
+    """The knowledge base's curated facts, their question forms embedded.
+
+    Form vectors are kept in the ingest's embedding cache, so `okienko ingest` (which calls
+    this) embeds them once and a process start reads them back. Facts that fail their checks
+    are left out and returned as problems; a knowledge base without facts gives an empty index.
+    """
+    from ingest.embedding_cache import EmbeddingCache
+    from ingest.loaders import discover, load_document
+    from rag.errors import LoadError
+
+    root = settings.knowledge_base_dir
+    documents = []
+    if root.is_dir():
+        for path in discover(root):
+            try:
+                documents.append(load_document(path, root=root))
+            except LoadError:
+                continue  # ingest reports it; a fact cannot rest on it
+    facts, problems = load_facts(root, documents) if root.is_dir() else ([], [])
+    for problem in problems:
+        log.warning("fact not served: %s", problem)
+    cache = EmbeddingCache(settings.embedding_cache_path)
+    try:
+        index = FactIndex(facts, embedder=embedder, analyzer=analyzer, store=cache)
+    finally:
+        cache.close()
+    return index, problems
+
+
+def build_lexicon(settings: Settings) -> Lexicon | None:
+    """Residents' words for the office's terms (`knowledge_base/slownik.yaml`); None without."""
+    path = settings.knowledge_base_dir / LEXICON_FILE
+    if not path.is_file():
+        return None
+    try:
+        return Lexicon.load(path)
+    except LexiconError as exc:
+        log.warning("lexicon not used: %s", exc)
+        return None
 
 
 @dataclass(slots=True)
@@ -73,6 +122,7 @@ def build_runtime(
             else None
         )
         conversations = open_conversation_store(settings)
+        facts, _ = build_facts(settings, embedder, analyzer)
     except BaseException:
         served.close()
         raise
@@ -84,6 +134,8 @@ def build_runtime(
         crisis=crisis,
         chat_model=chat_model,
         reranker=reranker,
+        facts=facts,
+        lexicon=build_lexicon(settings),
     )
     return Runtime(
         settings=settings,

@@ -88,6 +88,7 @@ def test_extractive_answer_quotes_and_cites(served: ServedIndex, analyzer: Polis
     payload = answer.to_json()
     assert set(payload) == {
         "answer",
+        "direct_answer",
         "citations",
         "refused",
         "reason",
@@ -95,7 +96,16 @@ def test_extractive_answer_quotes_and_cites(served: ServedIndex, analyzer: Polis
         "session_id",
         "crisis",
     }
-    assert set(payload["citations"][0]) == {"n", "title", "label", "source", "quote", "valid_from"}
+    assert set(payload["citations"][0]) >= {
+        "n",
+        "title",
+        "label",
+        "source",
+        "quote",
+        "valid_from",
+        "provision",
+        "url",
+    }
 
 
 @pytest.mark.parametrize(

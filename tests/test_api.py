@@ -40,6 +40,7 @@ from tests.api_support import (
 
 CHAT_KEYS = {
     "answer",
+    "direct_answer",
     "citations",
     "refused",
     "reason",
@@ -48,7 +49,18 @@ CHAT_KEYS = {
     "answer_id",
     "crisis",
 }
-CITATION_KEYS = {"n", "title", "label", "source", "quote", "valid_from"}
+CITATION_KEYS = {
+    "n",
+    "title",
+    "label",
+    "source",
+    "quote",
+    "valid_from",
+    "provision",
+    "url",
+    "reviewed",
+    "section",
+}
 POLISH = re.compile(r"[ąćęłńóśźż]", re.IGNORECASE)
 
 

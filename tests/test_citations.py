@@ -168,7 +168,8 @@ def test_supported_answer_keeps_text_and_cites_with_details(analyzer: PolishAnal
     assert (first.n, third.n) == (1, 3)
     assert first.title == "Dodatek mieszkaniowy – okres przyznania"
     assert first.label == "Dodatek mieszkaniowy – okres przyznania › Na jak długo"
-    assert first.source == "https://cus.example.pl/dodatek-okres"
+    assert first.source == "knowledge_base/test/doc-1.md"
+    assert first.url == "https://cus.example.pl/dodatek-okres"  # the public page, shown apart
     assert third.source == "knowledge_base/test/doc-3.md"  # no URL: the document's path
     assert first.valid_from == dt.date(2024, 1, 1)
     # The sentence that supports the claim, not the whole passage nor its first sentence.

@@ -9,7 +9,7 @@ import pytest
 
 from rag.citations import MARKER, check_citations
 from rag.documents import Chunk, DocumentMeta, ScoredChunk
-from rag.extractive import HEADER, extractive_answer
+from rag.extractive import BASIS_HEADING, extractive_answer
 from rag.lexical import PolishAnalyzer
 
 
@@ -71,9 +71,11 @@ PASSAGES = (HOUSING, PAYMENT, BIRTH, STABLE)
 )
 def test_picks_the_sentence_that_answers(question: str, analyzer: PolishAnalyzer) -> None:
     answer = extractive_answer(question, PASSAGES, analyzer)
-    assert answer.text.startswith(HEADER + "\n\n")
-    first_quote = answer.text.split("\n\n")[1]
-    assert first_quote == "„Dodatek mieszkaniowy przyznaje się na 6 miesięcy.” [1]"
+    direct, basis = answer.text.split("\n\n")
+    # The direct answer first, unquoted; then what it rests on, numbered from 1.
+    assert direct == "Dodatek mieszkaniowy przyznaje się na 6 miesięcy. [1]"
+    assert answer.direct == direct
+    assert basis.startswith(BASIS_HEADING + "\n[1] „Dodatek mieszkaniowy przyznaje się na 6")
     assert "wnioskuje się w centrum" not in answer.text  # the passage's first sentence
     assert "Podstawa prawna" not in answer.text
     assert answer.support > 0.7
@@ -96,7 +98,7 @@ def test_questions_about_amounts_and_deadlines(
     question: str, expected: str, analyzer: PolishAnalyzer
 ) -> None:
     answer = extractive_answer(question, PASSAGES, analyzer)
-    assert expected in answer.text.split("\n\n")[1]
+    assert expected in answer.direct
 
 
 def test_text_passes_the_citation_check(analyzer: PolishAnalyzer) -> None:
@@ -107,30 +109,32 @@ def test_text_passes_the_citation_check(analyzer: PolishAnalyzer) -> None:
         "kto może dostać zasiłek stały",
     ):
         answer = extractive_answer(question, PASSAGES, analyzer)
-        checked = check_citations(answer.text, PASSAGES, analyzer)
+        # Citations are numbered in reading order; `passages` says which passage each quotes.
+        cited = [PASSAGES[i] for i in answer.passages]
+        checked = check_citations(answer.direct, cited, analyzer)
         assert checked.valid, question
-        assert checked.text == answer.text
+        assert checked.text == answer.direct
         assert checked.report.removed_markers == 0
         assert checked.report.uncited_sentences == ()
         assert checked.report.unsupported == ()
-        assert {c.n for c in checked.citations} == {c.n for c in answer.citations}
+        assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 
 def test_every_quote_is_cited_and_comes_from_its_passage(analyzer: PolishAnalyzer) -> None:
     answer = extractive_answer("dodatek mieszkaniowy wypłata i okres", PASSAGES, analyzer)
     by_number = {c.n: c for c in answer.citations}
-    blocks = answer.text.split("\n\n")[1:]
-    assert len(blocks) == len(by_number) >= 2
-    for block in blocks:
-        quote, marker = block.rsplit(" ", 1)
+    lines = answer.text.split("\n\n")[1].splitlines()[1:]  # after "Na jakiej podstawie:"
+    assert len(lines) == len(by_number) >= 2
+    for line, index in zip(lines, answer.passages, strict=True):
+        marker, rest = line.split(" ", 1)
         citation = by_number[int(marker.strip("[]"))]
-        assert quote == f"„{citation.quote}”"
-        assert citation.quote in PASSAGES[citation.n - 1].chunk.text.replace("**", "")
+        assert rest.startswith(f"„{citation.quote}”")
+        assert citation.quote in PASSAGES[index].chunk.text.replace("**", "")
 
 
 def test_lead_in_is_quoted_with_its_list(analyzer: PolishAnalyzer) -> None:
     answer = extractive_answer("kto może dostać zasiłek stały", PASSAGES, analyzer)
-    (citation,) = (c for c in answer.citations if c.n == 4)
+    (citation,) = (c for c in answer.citations if c.source.endswith("doc-4.md"))
     assert citation.quote.startswith("Zasiłek stały przysługuje pełnoletniej osobie, która: jest")
     assert citation.quote.endswith("niższy od kryterium dochodowego.")
 
@@ -147,7 +151,7 @@ def test_empty_when_nothing_is_related(analyzer: PolishAnalyzer) -> None:
 def test_at_most_max_sentences(max_sentences: int, analyzer: PolishAnalyzer) -> None:
     question = "dodatek mieszkaniowy okres wypłata zapomoga zasiłek stały dziecko wniosek"
     answer = extractive_answer(question, PASSAGES, analyzer, max_sentences=max_sentences)
-    quoted = answer.text.split("\n\n")[1:]
+    quoted = answer.text.split("\n\n")[1].splitlines()[1:]
     assert 1 <= len(quoted) <= max_sentences
     assert len(answer.citations) == len(quoted)
 
@@ -172,8 +176,8 @@ def test_brackets_in_a_passage_do_not_become_markers(analyzer: PolishAnalyzer) -
     )
     answer = extractive_answer("co wpisać w odwołaniu od decyzji", [bracketed], analyzer)
     assert "(numer)" in answer.text
-    assert [m.group(0) for m in MARKER.finditer(answer.text)] == ["[1]"]
-    assert check_citations(answer.text, [bracketed], analyzer).valid
+    assert [m.group(0) for m in MARKER.finditer(answer.text)] == ["[1]", "[1]"]
+    assert check_citations(answer.direct, [bracketed], analyzer).valid
 
 
 def _best(question: str, passages: list[ScoredChunk], analyzer: PolishAnalyzer) -> str:

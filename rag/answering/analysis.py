@@ -1,0 +1,336 @@
+"""What a resident's message says: the question(s) in it, what kind of answer they want, the
+topics in their own words, and the figures of their situation.
+
+Residents write a story and then ask ("Mąż odszedł, zostałam z dwójką dzieci, pracuję na pół
+etatu. Co mi się należy z MOPS-u?"). Retrieval and the relevance decision read the question part
+with the topics the story named; the whole story would drown the question in one vector.
+
+The colloquial words ("mieszkaniówka", "rodzinne", "OPS") are data CUS staff edit:
+`knowledge_base/slownik.yaml` (`Lexicon`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from rag.answers import QuestionType
+from rag.lexical import fold
+from rag.sentences import split_sentences
+
+LEXICON_FILE = "slownik.yaml"
+
+_WORD = re.compile(r"[^\W_]+")
+# A sentence that asks, by its first words (folded: residents skip the Polish letters).
+_ASKING = re.compile(
+    r"^(?:a |i |no |to |ale |oraz |pytanie |mam pytanie |prosze |chcialabym |chcialbym )?"
+    r"(?:czy|ile|jak|jaki\w*|gdzie|kiedy|co|kto|komu|kogo|dlaczego|czemu|po co|na ile|"
+    r"do kiedy|od kiedy|w jakim|przez ile|z czego|za ile|od czego|do kogo|u kogo|skad|"
+    r"czym|jakim|mozna|moge|musze|nalezy mi|naleza|przysluguje|wolno)\b"
+)
+_REQUEST = re.compile(
+    r"\b(?:prosze o (?:informacj|odpowiedz|pomoc)|chce wiedziec|chcialabym wiedziec|"
+    r"chcialbym wiedziec|nie wiem (?:czy|ile|jak|gdzie|co|kiedy)|ciekaw\w* (?:czy|ile|jak))"
+)
+# Question types by their words (folded), first match wins: the order is the rule's meaning
+# ("ile dni" is a period before "ile" is an amount).
+_TYPES: tuple[tuple[QuestionType, re.Pattern[str]], ...] = (
+    (
+        "dokumenty",
+        re.compile(
+            r"\b(?:dokument\w*|papier\w*|zaswiadcze\w*|co (?:trzeba |mam |musze )?"
+            r"(?:zabrac|przyniesc|zaniesc|dolaczyc|miec ze soba)|zalacznik\w*)"
+        ),
+    ),
+    (
+        "termin",
+        re.compile(
+            r"\b(?:ile (?:dni|tygodni|miesiecy|czasu|lat)|jak dlugo|do kiedy|od kiedy|kiedy|"
+            r"termin\w*|na ile (?:czasu|miesiecy|lat)?|w jakim czasie|jak szybko|ile trwa|"
+            r"ile sie czeka|ile czekac|za ile)\b"
+        ),
+    ),
+    (
+        "kwota",
+        re.compile(
+            r"\b(?:ile (?:wynosi|dostane|dostaje|daja|placi|kosztuje|pieniedzy|zl|jest|to|"
+            r"max|maks\w*|bede|mozna dostac)|ile\b.*\b(?:zl|zlotych|kasy|pieniedzy)|jaka kwot\w*|"
+            r"wysokos\w*|prog\w*|kryteri\w*|ile moge (?:miec|zarabiac)|jaki dochod)"
+        ),
+    ),
+    (
+        "gdzie_jak",
+        re.compile(
+            r"\b(?:gdzie|do kogo|u kogo|jak (?:zlozyc|zglosic|zalatwic|zapisac|zlozy)|"
+            r"przez internet|online|mailem|w ktorym (?:urzedzie|okienku))\b"
+        ),
+    ),
+    (
+        "definicja",
+        re.compile(r"\b(?:co to (?:jest|znaczy|za)|czym jest|co oznacza|na czym polega)\b"),
+    ),
+    (
+        "procedura",
+        re.compile(
+            r"\b(?:jak to wyglada|po kolei|krok po kroku|procedur\w*|jak przebiega|"
+            r"jak (?:sie )?(?:starac|ubiegac|dostac))\b"
+        ),
+    ),
+    (
+        "co_zrobic",
+        re.compile(
+            r"\b(?:co (?:mam |moge |powinn\w* |musze )?(?:zrobic|robic)|co teraz|"
+            r"co dalej|co grozi|co bedzie|jak sie bronic|czy moge sie odwolac)\b"
+        ),
+    ),
+    (
+        "czy_przysluguje",
+        re.compile(
+            r"\b(?:czy|kto moze|komu|nalez\w*|przysluguj\w*|lapie|lapiemy|dostane|"
+            r"dostaniemy|moge dostac|mam prawo|prawda|odmow\w*)\b"
+        ),
+    ),
+)
+# A question this short leans on the sentence before it ("Znajoma mówi, że mi odmówią. To prawda?").
+_SHORT_QUESTION_WORDS = 6
+
+
+class LexiconEntry(BaseModel):
+    """One office term and the words residents use for it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    term: str = Field(min_length=2)  # the office's name: "dodatek mieszkaniowy"
+    topic: str | None = None  # rag.documents.Topic, when the term names a field
+    said: tuple[str, ...] = Field(min_length=1)  # "mieszkaniówka", "dodatek na mieszkanie"
+
+
+class _LexiconFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    terms: tuple[LexiconEntry, ...] = Field(min_length=1)
+
+
+class LexiconError(ValueError):
+    """The lexicon file is missing, not YAML or breaks the schema."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Phrase:
+    words: tuple[str, ...]  # folded; a word ending in "*" matches by prefix
+    entry: LexiconEntry
+
+    def found_in(self, words: Sequence[str]) -> bool:
+        n = len(self.words)
+        return any(
+            all(_word_matches(p, w) for p, w in zip(self.words, words[i : i + n], strict=True))
+            for i in range(len(words) - n + 1)
+        )
+
+
+def _stem(word: str) -> str:
+    """A prefix that survives Polish endings ("mieszkaniowy" → "mieszkanio*")."""
+    return word if len(word) <= 4 else f"{word[: max(4, len(word) - 3)]}*"
+
+
+def _word_matches(pattern: str, word: str) -> bool:
+    if pattern.endswith("*"):
+        return word.startswith(pattern[:-1])
+    return word == pattern
+
+
+class Lexicon:
+    """Residents' words → the office's terms (and their topics)."""
+
+    def __init__(self, entries: Sequence[LexiconEntry]) -> None:
+        self.entries = tuple(entries)
+        self._phrases = [
+            _Phrase(tuple(fold(w) for w in said.split()), entry)
+            for entry in entries
+            for said in entry.said
+        ]
+        # The office's own term, inflected: "dodatku mieszkaniowego" names "dodatek mieszkaniowy".
+        self._official = [
+            _Phrase(tuple(_stem(fold(w)) for w in entry.term.split()), entry) for entry in entries
+        ]
+
+    @classmethod
+    def load(cls, path: Path) -> Lexicon:
+        """Raises LexiconError when the file cannot be used (the caller decides what then)."""
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+            return cls(_LexiconFile.model_validate(raw).terms)
+        except OSError as exc:
+            raise LexiconError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        except yaml.YAMLError as exc:
+            raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
+        except ValidationError as exc:
+            raise LexiconError(f"{path}: {exc}") from exc
+
+    def find(self, text: str, *, official_only: bool = False) -> tuple[LexiconEntry, ...]:
+        """The terms a text names, in residents' words or the office's (inflected), each once.
+
+        With `official_only`, only those named in the office's own words.
+        """
+        words = _WORD.findall(fold(text))
+        phrases = self._official if official_only else [*self._phrases, *self._official]
+        found: dict[str, LexiconEntry] = {}
+        for phrase in phrases:
+            if phrase.entry.term not in found and phrase.found_in(words):
+                found[phrase.entry.term] = phrase.entry
+        return tuple(found.values())
+
+
+@dataclass(frozen=True, slots=True)
+class Situation:
+    """Figures a resident gave about themselves (None: not said)."""
+
+    household: int | None = None  # people in the household
+    income: float | None = None  # zł a month, as said (net, household or own: not known)
+    age: int | None = None
+    disability: bool | None = None  # a disability certificate mentioned
+    tenure: str | None = None  # "najem", "komunalne", "socjalne", "spółdzielcze", "własność"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageAnalysis:
+    """A message taken apart (see module docstring)."""
+
+    text: str
+    questions: tuple[str, ...]  # the asking sentences, with a short one's lead-in
+    situation_text: str  # the rest: the story
+    question_type: QuestionType | None
+    terms: tuple[LexiconEntry, ...] = ()  # named anywhere in the message
+    asked_terms: tuple[LexiconEntry, ...] = ()  # in the office's words in the question part
+    situation: Situation = field(default_factory=Situation)
+
+    @property
+    def question(self) -> str:
+        """The question part: the asking sentences, or the whole message when none asks."""
+        return " ".join(self.questions) or self.text
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(t.topic for t in self.terms if t.topic))
+
+    @property
+    def focus(self) -> str:
+        """What retrieval reads: the question part, with the office's terms the whole message
+        used in its own words ("mieszkaniówka" → "dodatek mieszkaniowy") that it lacks."""
+        missing = [t.term for t in self.terms if t not in self.asked_terms]
+        return " ".join([self.question, *missing]).strip()
+
+    @property
+    def long(self) -> bool:
+        """Whether the message has a story beside its question (the focus differs)."""
+        return bool(self.situation_text) and self.question != self.text
+
+
+def analyse(text: str, lexicon: Lexicon | None = None) -> MessageAnalysis:
+    """Take a message apart. Never fails: a message with no sentence asking is all question."""
+    sentences = split_sentences(text) or [text]
+    asking: list[int] = [i for i, s in enumerate(sentences) if _asks(s)]
+    chosen: list[int] = []
+    for i in asking:
+        if i > 0 and len(_WORD.findall(sentences[i])) < _SHORT_QUESTION_WORDS:
+            chosen.append(i - 1)
+        chosen.append(i)
+    keep = sorted(set(chosen))
+    questions = tuple(sentences[i].strip() for i in keep)
+    rest = " ".join(s.strip() for i, s in enumerate(sentences) if i not in set(keep))
+    question = " ".join(questions) or text
+    return MessageAnalysis(
+        text=text,
+        questions=questions,
+        situation_text=rest,
+        question_type=question_type(question),
+        terms=lexicon.find(text) if lexicon is not None else (),
+        asked_terms=lexicon.find(question, official_only=True) if lexicon is not None else (),
+        situation=situation(text),
+    )
+
+
+def _asks(sentence: str) -> bool:
+    folded = fold(sentence).strip()
+    return "?" in sentence or bool(_ASKING.match(folded)) or bool(_REQUEST.search(folded))
+
+
+def question_type(question: str) -> QuestionType | None:
+    """The kind of answer a question wants, by its words; None when nothing says."""
+    folded = " ".join(_WORD.findall(fold(question)))
+    for kind, pattern in _TYPES:
+        if pattern.search(folded):
+            return kind
+    return None
+
+
+_NUMBER_WORDS = {
+    "sam": 1, "sama": 1, "samotn": 1, "dwoje": 2, "we dwoje": 2, "we dwojke": 2, "dwie osoby": 2,
+    "troje": 3, "we troje": 3, "we trojke": 3, "trzy osoby": 3, "czworo": 4, "we czworo": 4,
+    "we czworke": 4, "cztery osoby": 4, "piecioro": 5, "w piatke": 5, "piec osob": 5,
+    "szescioro": 6, "w szostke": 6, "szesc osob": 6,
+}  # fmt: skip
+_HOUSEHOLD = re.compile(
+    r"\b(?:jest nas|mieszkamy|mieszka nas|rodzina|gospodarstwo)\s+(?:w\s+)?(\d{1,2})\b"
+    r"|\b(\d{1,2})[ -]?(?:osob\w*|osobow\w*)\b"
+    r"|\b(mieszkam sam[a]?|mieszkajac sam[a]?|sam[a]? mieszkam|samotn\w*|we dwoje|we dwojke|"
+    r"dwie osoby|we troje|we trojke|troje|"
+    r"trzy osoby|we czworo|we czworke|czworo|cztery osoby|piecioro|w piatke|piec osob|"
+    r"szescioro|w szostke|szesc osob)\b"
+)
+_INCOME = re.compile(
+    r"(\d{1,3}(?:[ .]\d{3})+|\d{3,6})(?:[,.]\d{1,2})?\s*(?:zl\w*|pln)?\s*"
+    r"(?:netto|na reke|brutto|dochodu)"
+    r"|(?:zarabiam|dochod\w*|emerytur\w*|rent\w*|pensj\w*|wyplat\w*|mam)\D{0,25}?"
+    r"(\d{1,3}(?:[ .]\d{3})+|\d{3,6})(?:[,.]\d{1,2})?\s*(?:zl|pln|na reke|netto)?"
+)
+_AGE = re.compile(r"\bmam (\d{2,3}) lat|\b(\d{2,3})[ -]?lat\w* (?:mama|tata|babcia|dziadek)\b")
+_DISABILITY = re.compile(
+    r"\b(?:orzeczen\w* o (?:niepelnosprawnosci|stopniu)|niepelnosprawn\w*|"
+    r"stopien (?:znaczny|umiarkowany|lekki)|grup\w* inwalidzk\w*)"
+)
+_TENURE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("socjalne", re.compile(r"\b(?:lokal\w* socjaln\w*|mieszkani\w* socjaln\w*|socjalk\w*)")),
+    ("komunalne", re.compile(r"\b(?:komunaln\w*|komunalk\w*|kwaterunk\w*|od miasta|z gminy)")),
+    ("spółdzielcze", re.compile(r"\bspoldziel\w*")),
+    ("najem", re.compile(r"\b(?:wynajmuj\w*|wynajm\w*|najm\w*|stancj\w*|podnajm\w*)")),
+    ("własność", re.compile(r"\b(?:wlasn\w* mieszkani\w*|moje mieszkanie|swoj\w* dom\w*|"
+                            r"domek|wlasnosciow\w*)")),
+)  # fmt: skip
+
+
+def situation(text: str) -> Situation:
+    """The figures a message gives about the person's household (what a calculator needs)."""
+    folded = " ".join(_WORD.findall(fold(text)))
+    household: int | None = None
+    if found := _HOUSEHOLD.search(folded):
+        digits = found.group(1) or found.group(2)
+        if digits:
+            household = int(digits)
+        else:
+            said = found.group(3)
+            household = next(
+                (n for key, n in _NUMBER_WORDS.items() if key in said.split() or key in said),
+                None,
+            )
+    income: float | None = None
+    raw = fold(text)
+    if found := _INCOME.search(raw):
+        digits = found.group(1) or found.group(2)
+        income = float(re.sub(r"[ .]", "", digits))
+    age: int | None = None
+    if found := _AGE.search(folded):
+        age = int(found.group(1) or found.group(2))
+    tenure = next((name for name, pattern in _TENURE if pattern.search(folded)), None)
+    return Situation(
+        household=household,
+        income=income,
+        age=age,
+        disability=True if _DISABILITY.search(folded) else None,
+        tenure=tenure,
+    )
