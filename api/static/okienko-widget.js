@@ -60,9 +60,12 @@
     sources: 'Źródła',
     footnote: (n) => `Przypis ${n}`,
     quote: 'Cytowany fragment',
-    label: 'Przepis lub fragment',
+    label: 'Fragment',
+    provision: 'Przepis',
     document: 'Dokument',
-    validFrom: 'Obowiązuje od',
+    validFrom: 'Stan prawny na',
+    reviewed: 'Sprawdzono',
+    page: 'Strona',
     source: 'Źródło',
     helpful: 'Czy ta odpowiedź była pomocna?',
     up: 'Tak, pomocna',
@@ -438,10 +441,17 @@
 
     #renderBody() {
       const c = this.citation;
-      const details = h('dl', {},
-        h('dt', { text: TEXT.label }), h('dd', { text: c.label || '—' }),
-        h('dt', { text: TEXT.document }), h('dd', { text: c.title || '—' }));
+      const details = h('dl', {});
+      if (c.provision) details.append(h('dt', { text: TEXT.provision }), h('dd', { text: c.provision }));
+      details.append(
+        h('dt', { text: TEXT.document }), h('dd', { text: c.title || '—' }),
+        h('dt', { text: TEXT.label }), h('dd', { text: c.section || c.label || '—' }));
       if (c.valid_from) details.append(h('dt', { text: TEXT.validFrom }), h('dd', { text: polishDate(c.valid_from) }));
+      if (c.reviewed) details.append(h('dt', { text: TEXT.reviewed }), h('dd', { text: polishDate(c.reviewed) }));
+      if (c.url && /^https:\/\//i.test(c.url)) {
+        details.append(h('dt', { text: TEXT.page }), h('dd', {},
+          h('a', { href: c.url, target: '_blank', rel: 'noopener noreferrer', text: c.url })));
+      }
       if (c.source) {
         const isLink = /^https?:\/\//i.test(c.source);
         const source = isLink
@@ -473,6 +483,11 @@
   }
 
   /** Paragraphs of the answer, each [n] that names a citation turned into a footnote button. */
+  /** The answer without its "Na jakiej podstawie:" block (heading and its "[n] „…”" lines). */
+  function withoutBasis(text) {
+    return text.replace(/(^|\n)Na jakiej podstawie:\n(?:\[\d+\] „[^\n]*(?:\n|$))+/g, '$1').trim();
+  }
+
   function answerText(text, footnotes) {
     const fragment = document.createDocumentFragment();
     for (const paragraph of text.split(/\n{2,}/)) {
@@ -816,7 +831,10 @@
       const { article, body } = view;
       const prefix = this.#id('answer');
       const footnotes = new Map(result.citations.map((c) => [c.n, new Footnote(`${prefix}-src-${c.n}`, c)]));
-      const text = h('div', { class: 'answer' }, answerText(result.answer, footnotes));
+      // The list of sources below shows each quote with its provision: the answer's own
+      // "Na jakiej podstawie" lines would repeat them.
+      const shown = footnotes.size ? withoutBasis(result.answer) : result.answer;
+      const text = h('div', { class: 'answer' }, answerText(shown, footnotes));
       body.replaceWith(text);
       article.removeAttribute('aria-busy');
       if (footnotes.size) article.append(sourcesList(footnotes, `${prefix}-sources`));

@@ -92,12 +92,24 @@ function polishDate(iso) {
 }
 
 /** The citation list of the last answer matches `done`; the first footnote opens and closes. */
+/** The answer as the widget shows it: without the "Na jakiej podstawie" block it lists apart. */
+function withoutBasis(text) {
+  return text.replace(/(^|\n)Na jakiej podstawie:\n(?:\[\d+\] „[^\n]*(?:\n|$))+/g, '$1').trim();
+}
+
 async function checkCitations(page, done) {
   const answer = widget(page).answers.last();
-  assert.equal(squash(await answer.locator('.answer').innerText()), squash(done.answer));
+  // The direct answer leads; the "Na jakiej podstawie" lines become the list of sources.
+  assert.equal(squash(await answer.locator('.answer').innerText()), squash(withoutBasis(done.answer)));
+  assert.ok(done.direct_answer, 'the answer has a direct answer');
+  assert.ok(squash(await answer.locator('.answer').innerText()).startsWith(squash(done.direct_answer)));
   assert.ok(done.citations.length > 0, 'the answer cites something');
   const toggles = answer.locator('.source-toggle');
   assert.equal(await toggles.count(), done.citations.length);
+  // Footnotes are numbered 1..n in order, and a resident never sees a file path.
+  assert.deepEqual(done.citations.map((c) => c.n), done.citations.map((_, i) => i + 1));
+  for (const c of done.citations) assert.equal(c.source, null);
+  assert.ok(!(await answer.innerText()).includes('knowledge_base/'), 'no file path is shown');
 
   const [first] = done.citations;
   const toggle = toggles.first();
@@ -111,7 +123,10 @@ async function checkCitations(page, done) {
   await body.waitFor({ state: 'visible' });
   assert.equal(await body.locator('blockquote').innerText(), `„${first.quote}”`);
   const details = squash(await body.locator('dl').innerText());
-  for (const expected of [first.label, first.title, first.source]) assert.ok(details.includes(squash(expected)), expected);
+  for (const expected of [first.section || first.label, first.title, first.provision]) {
+    assert.ok(expected, 'the citation names its section, document and provision');
+    assert.ok(details.includes(squash(expected)), expected);
+  }
   if (first.valid_from) assert.ok(details.includes(polishDate(first.valid_from)));
   // The inline [n] markers control the same footnote and show its state.
   const inline = answer.locator(`.ref[aria-controls="${await toggle.getAttribute('aria-controls')}"]`);
