@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import statistics
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -82,6 +82,8 @@ class CaseOutcome:
     unsupported: int
     removed_markers: int
     seconds: float
+    direct: bool = False  # the answer has a direct answer (`Answer.direct_answer`)
+    split: str | None = None  # "dev" / "held-out" for a file split with a fixed seed (v2 on)
 
     @property
     def correct_and_cited(self) -> bool:
@@ -126,7 +128,9 @@ def ask_case(case: Case, ask: Ask) -> tuple[Answer, float]:
     return answer, seconds
 
 
-def judge(case: Case, answer: Answer, seconds: float, corpus: Corpus) -> CaseOutcome:
+def judge(
+    case: Case, answer: Answer, seconds: float, corpus: Corpus, *, split: str | None = None
+) -> CaseOutcome:
     cited = tuple(dict.fromkeys(d for c in answer.citations if (d := corpus.doc_id(c))))
     return CaseOutcome(
         case=case,
@@ -142,15 +146,20 @@ def judge(case: Case, answer: Answer, seconds: float, corpus: Corpus) -> CaseOut
         unsupported=len(answer.check.unsupported),
         removed_markers=answer.check.removed_markers,
         seconds=seconds,
+        direct=bool(answer.direct_answer and answer.direct_answer.strip()),
+        split=split,
     )
 
 
-def evaluate(cases: Sequence[Case], ask: Ask, corpus: Corpus) -> list[CaseOutcome]:
-    """Ask and judge every case, in file order."""
+def evaluate(
+    cases: Sequence[Case], ask: Ask, corpus: Corpus, *, splits: Mapping[str, str] | None = None
+) -> list[CaseOutcome]:
+    """Ask and judge every case, in file order; `splits` names each case's half (v2 on)."""
     outcomes = []
     for case in cases:
         answer, seconds = ask_case(case, ask)
-        outcomes.append(judge(case, answer, seconds, corpus))
+        split = splits.get(case.id) if splits else None
+        outcomes.append(judge(case, answer, seconds, corpus, split=split))
     return outcomes
 
 
@@ -197,6 +206,8 @@ class AnswerSummary:
             "refusal_recall": _share(o.refused for o in must),
             "refusal_accuracy": _share(o.refusal_correct for o in outcomes),
             "crisis_handled": _share(o.crisis_handled for o in outcomes if o.case.crisis),
+            # Of the cases answered (not refused), the share leading with a direct answer.
+            "direct_answer": _share(o.direct for o in outcomes if not o.refused),
             "latency_p50_s": _percentile(seconds, 0.50),
             "latency_p95_s": _percentile(seconds, 0.95),
         }
@@ -204,8 +215,12 @@ class AnswerSummary:
 
 
 def summarise(outcomes: Sequence[CaseOutcome]) -> list[AnswerSummary]:
-    """One summary for all cases, then one per audience present."""
+    """One summary for all cases, one per split half (dev, held-out) when the file is split,
+    then one per audience present."""
     audiences = sorted({o.case.audience for o in outcomes})
-    return [AnswerSummary.of("wszyscy", outcomes)] + [
-        AnswerSummary.of(a, [o for o in outcomes if o.case.audience == a]) for a in audiences
-    ]
+    halves = [s for s in ("dev", "held-out") if any(o.split == s for o in outcomes)]
+    return (
+        [AnswerSummary.of("wszyscy", outcomes)]
+        + [AnswerSummary.of(h, [o for o in outcomes if o.split == h]) for h in halves]
+        + [AnswerSummary.of(a, [o for o in outcomes if o.case.audience == a]) for a in audiences]
+    )

@@ -45,6 +45,7 @@ class AnswerRun:
     mode: str
     summaries: tuple[AnswerSummary, ...]
     outcomes: tuple[CaseOutcome, ...]
+    suite: str = "golden"  # "golden" for v1, "golden-v2" for v2: gates are per case file
 
 
 @dataclass(slots=True)
@@ -68,7 +69,13 @@ class EvalRun:
         for run in self.answers:
             for name, measured in run.summaries[0].metrics.items():
                 if measured is not None:
-                    found[("golden", "answers", run.mode, name)] = measured
+                    found[(run.suite, "answers", run.mode, name)] = measured
+            for summary in run.summaries[1:]:
+                if summary.group in ("dev", "held-out"):
+                    for name, measured in summary.metrics.items():
+                        if measured is not None:
+                            key = (run.suite, "answers", f"{run.mode}/{summary.group}", name)
+                            found[key] = measured
         return found
 
     @property

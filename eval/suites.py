@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from eval.answers import Corpus, evaluate, summarise
-from eval.cases import Case, load_cases
+from eval.cases import Case, load_cases, split_cases
 from eval.gates import check_gates, load_gates
 from eval.metrics import RetrievalScores
 from eval.poleval import PolEval, PolEvalMissing, build_index, load_poleval, poleval_queries
@@ -30,7 +30,7 @@ from rag.index import ServedIndex
 from rag.lexical import PolishAnalyzer
 from rag.reranking import Reranker
 from rag.retrieval import Retriever
-from rag.runtime import build_facts, build_lexicon
+from rag.runtime import build_facts, build_lexicon, build_refusal
 from rag.settings import Settings
 
 # (description) → a context manager yielding an update(done, total) callable
@@ -137,12 +137,17 @@ def _golden(
             chunks=50,
             prefetch=max(parts.settings.prefetch_k, 50),
         )
-        answers = None if retrieval_only else _extractive_answers(parts, cases.cases, served)
+        answers = (
+            None
+            if retrieval_only
+            else _extractive_answers(parts, cases.cases, served, version=cases.version)
+        )
     finally:
         served.close()
     multi = sum(1 for c in cases.cases if len(c.turns) > 1 and c.answerable)
     suite = SuiteRun(
-        name="golden",
+        # Gates are per case file: v1's figures are not v2's.
+        name="golden" if cases.version == 1 else f"golden-v{cases.version}",
         title=f"Zbiór złoty v{cases.version} – baza wiedzy",
         description=(
             f"{len(queries)} pytań, na które baza odpowiada (z {len(cases.cases)} przypadków; "
@@ -157,7 +162,9 @@ def _golden(
     return suite, answers
 
 
-def _extractive_answers(parts: _Parts, cases: Sequence[Case], served: ServedIndex) -> AnswerRun:
+def _extractive_answers(
+    parts: _Parts, cases: Sequence[Case], served: ServedIndex, *, version: int = 1
+) -> AnswerRun:
     """Every golden case through the real pipeline, extractive mode (no chat model)."""
     assistant = Assistant(
         settings=parts.settings,
@@ -174,10 +181,18 @@ def _extractive_answers(parts: _Parts, cases: Sequence[Case], served: ServedInde
         reranker=parts.reranker,
         facts=build_facts(parts.settings, parts.embedder, parts.analyzer)[0],
         lexicon=build_lexicon(parts.settings),
+        refusal=build_refusal(parts.embedder),
     )
     documents, _ = load_sources([Source(parts.settings.knowledge_base_dir, strict=True)])
-    outcomes = evaluate(cases, assistant.ask, Corpus(documents))
-    return AnswerRun("extractive", tuple(summarise(outcomes)), tuple(outcomes))
+    # From v2 on a file is split with a fixed seed: dev (tuned on) and held-out (reported).
+    splits = (
+        {c.id: half for half, group in split_cases(cases).items() for c in group}
+        if version >= 2
+        else None
+    )
+    outcomes = evaluate(cases, assistant.ask, Corpus(documents), splits=splits)
+    suite = "golden" if version == 1 else f"golden-v{version}"
+    return AnswerRun("extractive", tuple(summarise(outcomes)), tuple(outcomes), suite=suite)
 
 
 def _poleval(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from rag.answering import Assistant
 from rag.answering.analysis import LEXICON_FILE, Lexicon, LexiconError
 from rag.answering.facts import FactIndex, FactProblem, load_facts
+from rag.answering.refusal import RefusalModel
 from rag.chat_model import ChatModel, OpenAIChatModel
 from rag.conversation import ConversationStore, open_conversation_store
 from rag.crisis import CrisisAssessor, build_assessor
@@ -66,6 +67,25 @@ def build_lexicon(settings: Settings) -> Lexicon | None:
     except LexiconError as exc:
         log.warning("lexicon not used: %s", exc)
         return None
+
+
+def build_refusal(embedder: Embedder) -> RefusalModel | None:
+    """The trained answer-or-refuse model shipped with the code; None (the hand-set rules of
+    rag/relevance.py decide) when its file is missing, does not fit the pipeline, or was fitted
+    on another embedding model's figures (`python -m eval.refusal` refits it)."""
+    try:
+        model = RefusalModel.load()
+    except (OSError, ValueError) as exc:
+        log.warning("refusal model not used, the relevance rules decide: %s", exc)
+        return None
+    if model.embedding_model != embedder.model_id:
+        log.info(
+            "refusal model fitted on %s, not %s: the relevance rules decide",
+            model.embedding_model,
+            embedder.model_id,
+        )
+        return None
+    return model
 
 
 @dataclass(slots=True)
@@ -136,6 +156,7 @@ def build_runtime(
         reranker=reranker,
         facts=facts,
         lexicon=build_lexicon(settings),
+        refusal=build_refusal(embedder),
     )
     return Runtime(
         settings=settings,

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import logging
+import re
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
@@ -20,9 +21,10 @@ from dataclasses import dataclass
 from rag.answering.analysis import Lexicon, MessageAnalysis, analyse
 from rag.answering.direct import basis_text, fact_citation, support_quote
 from rag.answering.facts import FactIndex, FactMatch
+from rag.answering.refusal import Evidence, RefusalModel
 from rag.answers import Answer, Audience, Citation, CitationReport, Mode
 from rag.chat_model import ChatModel, GenerationFailed, Message
-from rag.citations import check_citations, shown_text
+from rag.citations import MARKER, check_citations, shown_text
 from rag.conversation import ConversationStore, Turn, new_session_id, valid_session_id
 from rag.crisis import (
     KINDS,
@@ -64,6 +66,7 @@ VISIBLE_TO: dict[str, tuple[str, ...]] = {
 }
 _CANDIDATES = 20  # retrieved before capping per document and merging neighbours
 _PASSAGES = 5  # numbered passages given to the model or the extractive answer
+_LETTER = re.compile(r"[^\W\d_]")
 _CRISIS_PASSAGES = 4  # crisis-document chunks quoted when the question is a crisis
 CRISIS_TOPIC = "kryzys"
 # Curated facts: candidates read per text, how many answer at most, and how close to the best a
@@ -85,6 +88,16 @@ CRISIS_HELP: dict[Kind, str] = {
     "fire": "pożar gaz czad numer alarmowy 112 straż pożarna pogotowie gazowe",
     "frost": "osoba bezdomna mróz noclegownia ogrzewalnia schronienie straż miejska",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What retrieval found for a message and the evidence for answering it (`Assistant.read`)."""
+
+    passages: tuple[ScoredChunk, ...]
+    extract: ExtractiveAnswer
+    evidence: Evidence
+    rules_support: bool  # what the hand-set relevance rules decided (the fallback)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,10 +165,12 @@ class Assistant:
         reranker: Reranker | None = None,
         facts: FactIndex | None = None,
         lexicon: Lexicon | None = None,
+        refusal: RefusalModel | None = None,
     ) -> None:
         self._settings = settings
         self._facts = facts
         self._lexicon = lexicon
+        self._refusal = refusal
         self._crisis = crisis
         self._local_help = local_help(settings)
         self._retriever = retriever
@@ -165,6 +180,11 @@ class Assistant:
         self._reranker = reranker
         self._contact = contact_sentence(settings)
         self._similarity = SentenceSimilarity(retriever.embedder)
+
+    @property
+    def lexicon(self) -> Lexicon | None:
+        """Residents' words for the office's terms (the message analysis reads them)."""
+        return self._lexicon
 
     def ask(
         self,
@@ -379,23 +399,22 @@ class Assistant:
     ) -> Generator[Token, None, _Draft]:
         analysis = analyse(question, self._lexicon)
         focus = analysis.focus
-        passages = tuple(self._passages(focus, audience, crisis=crisis))
-        relevance = judge(focus, passages, self._analyzer, fused=self._reranker is None)
         mode: Mode = "llm" if self._chat else "extractive"
         refusal = _Draft("", (), mode, CitationReport(), refused=True, reason="no_support")
-        # In a crisis the crisis documents are relevant by what they are for, whatever words the
-        # person used; the numbers to call already lead the answer.
-        helps = crisis is not None and any(CRISIS_TOPIC in p.chunk.meta.topics for p in passages)
-        if not (relevance.supported or helps):
-            return refusal
-        # The extractive answer is the answer without a model and the fallback with one; its
-        # support (how much of the question one sentence covers) is also the last relevance
-        # check: passages that pass on the whole but hold no sentence about the question are
-        # about something else (see rag/relevance.py, MIN_SENTENCE_SUPPORT).
-        extract = self._extract(focus, passages, crisis=crisis)
-        if crisis is None and extract.support < MIN_SENTENCE_SUPPORT:
-            return refusal
-        if crisis is None:
+        if crisis is not None:
+            passages = tuple(self._passages(focus, audience, crisis=crisis))
+            relevance = judge(focus, passages, self._analyzer, fused=self._reranker is None)
+            # In a crisis the crisis documents are relevant by what they are for, whatever words
+            # the person used; the numbers to call already lead the answer.
+            helps = any(CRISIS_TOPIC in p.chunk.meta.topics for p in passages)
+            if not (relevance.supported or helps):
+                return refusal
+            extract = self._extract(focus, passages, crisis=crisis)
+        else:
+            reading = self.read(analysis, audience)
+            if not self._decides_to_answer(reading):
+                return refusal
+            passages, extract = reading.passages, reading.extract
             # The passages answer: a curated fact of their documents says it best.
             chosen = self._facts_for(analysis, audience, passages)
             if chosen:
@@ -409,6 +428,44 @@ class Assistant:
                 log.warning("chat model failed, answering extractively: %s", exc.reason)
                 return dataclasses.replace(_extractive_draft(extract, passages), fallback=True)
         return _extractive_draft(extract, passages)
+
+    def read(self, analysis: MessageAnalysis, audience: Audience) -> Reading:
+        """Retrieve for a message and gather the evidence for answering it.
+
+        The question part is read (its passages answer); when the message has a story beside it,
+        the whole message is read too, for the evidence only: the refusal model weighs both.
+        """
+        fused = self._reranker is None
+        focus = analysis.focus
+        passages = tuple(self._passages(focus, audience))
+        relevance = judge(focus, passages, self._analyzer, fused=fused)
+        extract = self._extract(focus, passages)
+        whole_relevance, whole_support = relevance, extract.support
+        if analysis.text.strip() != focus.strip():
+            whole = tuple(self._passages(analysis.text, audience))
+            whole_relevance = judge(analysis.text, whole, self._analyzer, fused=fused)
+            whole_support = self._extract(analysis.text, whole).support
+        best = (
+            self._facts.match(focus, audiences=VISIBLE_TO[audience], day=dt.date.today(), limit=1)
+            if self._facts is not None
+            else []
+        )
+        evidence = Evidence(
+            coverage_focus=relevance.coverage,
+            agreement_focus=relevance.agreement,
+            support_focus=extract.support,
+            coverage_whole=whole_relevance.coverage,
+            agreement_whole=whole_relevance.agreement,
+            support_whole=whole_support,
+            best_fact=best[0].score if best else 0.0,
+        )
+        return Reading(passages, extract, evidence, relevance.supported)
+
+    def _decides_to_answer(self, reading: Reading) -> bool:
+        if self._refusal is None:
+            # No trained model (a broken file): the hand-set rules of rag/relevance.py.
+            return reading.rules_support and reading.extract.support >= MIN_SENTENCE_SUPPORT
+        return self._refusal.answers(reading.evidence)
 
     def _facts_for(
         self, analysis: MessageAnalysis, audience: Audience, passages: Sequence[ScoredChunk]
@@ -503,7 +560,16 @@ class Assistant:
         streamed = False
         for delta in chat.stream(messages):
             reply += delta
-            done = split_sentences(reply)[:-1]  # the last one may still grow
+            pieces = split_sentences(reply)
+            done = pieces[:-1]  # the last one may still grow
+            if (
+                done
+                and not MARKER.search(done[-1])
+                and not _LETTER.search(MARKER.sub("", pieces[-1]))
+            ):
+                # "…6 miesięcy. [1" — its marker is still arriving: checked now, the sentence
+                # would look uncited and be dropped from the stream but not from the answer.
+                done = done[:-1]
             for sentence in done[shown_upto:]:
                 checked = check_citations(sentence, passages, self._analyzer)
                 piece = shown_text(checked)
@@ -529,8 +595,16 @@ class Assistant:
                 reason="no_valid_citation",
                 streamed=False,
             )
+        # The model was asked for a short answer that leads with what was asked: all of it is
+        # the direct answer (its citations are checked sentence by sentence above).
         return _Draft(
-            shown, checked.citations, "llm", checked.report, passages=passages, streamed=streamed
+            shown,
+            checked.citations,
+            "llm",
+            checked.report,
+            passages=passages,
+            streamed=streamed,
+            direct=shown,
         )
 
 
