@@ -4,7 +4,10 @@ Passages are numbered 1..N in the order given. A marker naming no given passage 
 counted. Each sentence is checked against the passages it cites:
 
 - every number in the sentence (amounts, deadlines, years, article numbers) must appear in the
-  cited passages (their text or citable label), after normalisation ("1 010 zł" → "1010");
+  cited passages (their text or citable label), after normalisation ("1 010 zł" → "1010"), and
+  each cited passage must state at least one of them itself;
+- a sentence must not turn its passage around: "nie przysługuje" against the passage's closest
+  sentence saying "przysługuje" (or the reverse) is unsupported (`_POLAR` verbs);
 - each cited passage must share content words with the sentence: at least one, and at least
   `SHARED_WORDS_RATIO` of them (a word matches when one of its lemmas or its ASCII-folded form
   appears in the passage).
@@ -163,6 +166,45 @@ def _supports(sentence: KeyTerms, passage: KeyTerms, numbers: frozenset[str]) ->
     return shared_words(sentence, passage.lemmas) >= needed
 
 
+# Verbs whose negation turns a claim around ("przysługuje" / "nie przysługuje"): lemmas, folded.
+_POLAR = frozenset(
+    """
+    przyslugiwac nalezec moc wolno musiec wliczac liczyc wstrzymywac placic trzeba miec
+    obejmowac wplywac dostac otrzymac wymagac podlegac
+    """.split()
+)
+
+
+def _polar_claims(text: str, analyzer: PolishAnalyzer) -> dict[str, bool]:
+    """The polar verbs of a text, each with whether it is ever negated ("nie" just before)."""
+    found: dict[str, bool] = {}
+    words = _WORD.findall(text)
+    for i, word in enumerate(words):
+        lemmas = set(analyzer.terms(word)) | {fold(word)}
+        for lemma in lemmas & _POLAR:
+            negated = i > 0 and fold(words[i - 1]) == "nie"
+            found[lemma] = found.get(lemma, False) or negated
+    return found
+
+
+def _negation_mismatch(sentence: str, passage: ScoredChunk, analyzer: PolishAnalyzer) -> bool:
+    """A sentence saying "nie V" where the passage has V only affirmed (or the other way round).
+
+    Read on the passage's sentence closest to the claim, so a page that affirms one thing and
+    denies another is not held against every sentence citing it.
+    """
+    claim = _polar_claims(sentence, analyzer)
+    if not claim:
+        return False
+    mine = key_terms(sentence, analyzer)
+    candidates = [s for s in split_sentences(passage.chunk.text) if is_quotable(s)]
+    if not candidates:
+        return False
+    closest = max(candidates, key=lambda s: shared_words(mine, key_terms(s, analyzer).lemmas))
+    stated = _polar_claims(closest, analyzer)
+    return any(lemma in stated and stated[lemma] != negated for lemma, negated in claim.items())
+
+
 def _exempt(sentence: str, terms: KeyTerms) -> bool:
     folded = fold(plain(sentence))
     if not terms.words and not terms.numbers:
@@ -249,7 +291,15 @@ def check_citations(
                 known[n] = passage_terms(passages[n - 1], analyzer)
         numbers = frozenset().union(*(known[n].numbers for n in cited))
         for n in dict.fromkeys(cited):
-            if _supports(terms, known[n], numbers):
+            # Every number must stand in a cited passage, and each cited passage must itself
+            # state one of them: "823 zł [1][2]" does not rest on [1] because [2] has 823. And
+            # the same polarity: "nie przysługuje" does not rest on a passage saying it does.
+            own = not terms.numbers or bool(terms.numbers & known[n].numbers)
+            if (
+                own
+                and _supports(terms, known[n], numbers)
+                and not _negation_mismatch(body, passages[n - 1], analyzer)
+            ):
                 supported_by.setdefault(n, []).append(terms)
             else:
                 unsupported.append((n, sentence.text))
@@ -339,7 +389,7 @@ def shown_text(checked: CheckedAnswer) -> str:
     """
     text = checked.text
     for sentence in checked.report.uncited_sentences:
-        text = text.replace(sentence, "", 1)
+        text = _replace_once(text, sentence, "")
     failing: dict[str, set[int]] = {}
     for n, sentence in checked.report.unsupported:
         failing.setdefault(sentence, set()).add(n)
@@ -347,12 +397,22 @@ def shown_text(checked: CheckedAnswer) -> str:
         cited = {n for m in MARKER.finditer(sentence) for n in _marker_numbers(m.group(0))}
         good = sorted(cited - bad)
         if not good:
-            text = text.replace(sentence, "", 1)
+            text = _replace_once(text, sentence, "")
             continue
         kept = MARKER.sub("", sentence).rstrip()
         trail = kept[-1] if kept[-1:] in ".!?" else ""
         kept = kept.rstrip(".!?").rstrip()
-        text = text.replace(sentence, f"{kept} {''.join(f'[{n}]' for n in good)}{trail}", 1)
+        text = _replace_once(text, sentence, f"{kept} {''.join(f'[{n}]' for n in good)}{trail}")
     lines = [ln.rstrip() for ln in text.splitlines()]
     lines = [ln for ln in lines if ln.strip() not in {"-", "*", "•"}]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _replace_once(text: str, sentence: str, new: str) -> str:
+    """Replace a checked sentence in the answer, whatever whitespace the model put inside it (a
+    sentence wrapped over two lines is one sentence to the check and must go as one)."""
+    words = sentence.split()
+    if not words:
+        return text
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in words))
+    return pattern.sub(lambda _: new, text, count=1)

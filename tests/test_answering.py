@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from ingest.embedding_cache import EmbeddingCache
 from ingest.pipeline import Ingestor, Source, load_sources
 from rag.answering import CRISIS_TOPIC, Assistant, InvalidSession, Token
 from rag.answers import Answer
-from rag.chat_model import GenerationFailed, OpenAIChatModel, ScriptedChatModel
+from rag.chat_model import GenerationFailed, Message, OpenAIChatModel, ScriptedChatModel
 from rag.conversation import MemoryConversationStore
 from rag.crisis import CrisisAssessor
 from rag.crisis.lexicon import Lexicon
@@ -294,3 +294,27 @@ def test_stream_of_an_extractive_refusal(served: ServedIndex, analyzer: PolishAn
     assert isinstance(final, Answer)
     assert final.refused
     assert "".join(t.text for t in tokens if isinstance(t, Token)).strip() == final.answer
+
+
+class _CharacterChat(ScriptedChatModel):
+    """Streams its reply a character at a time, as a served model may split "[1]"."""
+
+    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+        yield from self.complete(messages)
+
+
+def test_a_sentence_waits_for_its_marker_in_a_stream(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    chat = _CharacterChat(
+        [
+            "Dodatek mieszkaniowy przyznaje się na 6 miesięcy. [1] "
+            "Przyznaje się go na 6 miesięcy [1]."
+        ]
+    )
+    events = list(assistant(served, analyzer, chat=chat).stream(PERIOD_QUESTION))
+    *tokens, final = events
+    assert isinstance(final, Answer)
+    streamed = "".join(t.text for t in tokens if isinstance(t, Token))
+    assert "6 miesięcy" in streamed
+    assert final.answer.strip() == streamed.strip()

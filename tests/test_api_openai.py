@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.security import key_digest
+from rag.answering import Token
+from rag.answers import Answer
 from rag.runtime import Runtime
 from tests.api_support import QUESTION, served_runtime
 
@@ -145,3 +148,33 @@ def test_the_facade_answers_json_over_test_client(runtime: Runtime) -> None:
             headers={"X-Okienko-Audience": "prezes"},
         )
         assert bad_audience.status_code == 422
+
+
+def _stream_payloads(events: list[Token | Answer]) -> list[dict[str, Any]]:
+    from api.metrics import Metrics
+    from api.routes.completions import _openai_stream
+
+    lines = list(_openai_stream(iter(events), model="okienko", metrics=Metrics()))
+    return [json.loads(x[len("data: ") :]) for x in lines if x.startswith("data: {")]
+
+
+def _final(text: str) -> Answer:
+    return Answer(
+        answer=text, citations=(), refused=False, reason=None, mode="llm", session_id="s" * 32
+    )
+
+
+def test_a_completion_stream_ends_with_the_authoritative_text() -> None:
+    # The final text extends what was streamed (a help line, a notice): the rest is a delta.
+    chunks = _stream_payloads(
+        [Token("Dodatek na 6 miesięcy [1]."), _final("Dodatek na 6 miesięcy [1].\n\nUwaga.")]
+    )
+    content = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
+    assert content == "Dodatek na 6 miesięcy [1].\n\nUwaga."
+    # The model failed midway and the extractive answer replaced its text: the last chunk
+    # carries the answer whole, which clients show instead of the deltas.
+    chunks = _stream_payloads(
+        [Token("Dodatek na 6"), _final("Dodatek mieszkaniowy – 6 miesięcy [1].")]
+    )
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop"
+    assert chunks[-1]["answer"] == "Dodatek mieszkaniowy – 6 miesięcy [1]."

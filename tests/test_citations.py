@@ -334,3 +334,36 @@ def test_shown_text_keeps_a_fully_supported_answer(analyzer: PolishAnalyzer) -> 
     text = "Dodatek mieszkaniowy dostaje się na sześć miesięcy [1].\n\n- Odwołanie: 14 dni [3]."
     checked = check_citations(text, PASSAGES, analyzer)
     assert shown_text(checked) == checked.text
+
+
+def test_a_number_rests_on_the_passage_that_states_it(analyzer: PolishAnalyzer) -> None:
+    # 823 zł stands in passage 2 only: citing [1] beside it does not make [1] support it.
+    text = "Na osobę w rodzinie próg wynosi 823 zł miesięcznie [1][2]."
+    checked = check_citations(text, PASSAGES, analyzer)
+    assert [c.n for c in checked.citations] == [2]
+    assert (1, text) in checked.report.unsupported
+
+
+def test_a_negation_the_passage_does_not_make_is_unsupported(analyzer: PolishAnalyzer) -> None:
+    tenants = passage(
+        1,
+        "Dodatek mieszkaniowy – kto może",
+        ("Najemcy",),
+        "Dodatek mieszkaniowy przysługuje najemcy lokalu mieszkalnego, także od prywatnego "
+        "właściciela.",
+    )
+    said = check_citations("Najemcy dodatek mieszkaniowy nie przysługuje [1].", [tenants], analyzer)
+    assert not said.valid
+    assert said.report.unsupported
+    kept = check_citations("Najemcy przysługuje dodatek mieszkaniowy [1].", [tenants], analyzer)
+    assert kept.valid
+
+
+def test_a_line_wrapped_uncited_sentence_is_not_shown(analyzer: PolishAnalyzer) -> None:
+    text = (
+        "Dodatek przyznaje się na 6 miesięcy [1]. Urząd zawsze przyznaje\n"
+        "go bez żadnych warunków i od ręki."
+    )
+    checked = check_citations(text, PASSAGES, analyzer)
+    assert checked.report.uncited_sentences
+    assert shown_text(checked) == "Dodatek przyznaje się na 6 miesięcy [1]."

@@ -75,6 +75,7 @@ class _Chunks:
         *,
         finish: str | None = None,
         citations: list[dict[str, Any]] | None = None,
+        answer: str | None = None,
     ) -> str:
         payload: dict[str, Any] = {
             "id": self.id,
@@ -85,6 +86,8 @@ class _Chunks:
         }
         if citations is not None:
             payload["citations"] = citations
+        if answer is not None:
+            payload["answer"] = answer
         return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
 
 
@@ -93,13 +96,22 @@ def _openai_stream(
 ) -> Iterator[str]:
     chunks = _Chunks(model)
     yield chunks.chunk({"role": "assistant", "content": ""})
+    streamed = ""
     try:
         for event in events:
             if isinstance(event, Token):
+                streamed += event.text
                 yield chunks.chunk({"content": event.text})
                 continue
             metrics.observe_answer(event)
-            yield chunks.chunk({}, finish="stop", citations=answer_citations(event))
+            # The final text is authoritative. Deltas only append: what it adds to the stream
+            # goes out as one more delta, and the last chunk carries it whole (`answer`), for
+            # the case the model failed midway and the extractive answer replaced its text.
+            if event.answer.startswith(streamed) and event.answer != streamed:
+                yield chunks.chunk({"content": event.answer[len(streamed) :]})
+            yield chunks.chunk(
+                {}, finish="stop", citations=answer_citations(event), answer=event.answer
+            )
     except Exception:
         # Headers are gone: OpenAI's clients read an `error` object in the stream as a failure.
         log.exception("completion stream failed")
