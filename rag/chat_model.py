@@ -15,7 +15,7 @@ import re
 from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, Protocol, assert_never
+from typing import TYPE_CHECKING, Any, Literal, Protocol, assert_never
 
 from rag.errors import OkienkoError
 from rag.settings import Settings
@@ -44,6 +44,13 @@ class GenerationFailed(OkienkoError):
         self.retryable = retryable
 
 
+class StructuredOutputUnsupported(GenerationFailed):
+    """The server refused a JSON-schema reply (no structured outputs): use the text protocol."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, retryable=False)
+
+
 class ChatModel(Protocol):
     @property
     def name(self) -> str:
@@ -51,6 +58,14 @@ class ChatModel(Protocol):
 
     def complete(self, messages: Sequence[Message]) -> str:
         """The whole reply. Raises `GenerationFailed`."""
+
+    def complete_json(
+        self, messages: Sequence[Message], *, name: str, schema: dict[str, Any]
+    ) -> Any:
+        """The reply as JSON that the server constrained to `schema` (OpenAI `response_format`
+        json_schema, which vLLM's structured outputs implement). Raises
+        `StructuredOutputUnsupported` when the server refuses it, `GenerationFailed` otherwise
+        (no reply, or one that is not JSON)."""
 
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
         """The reply as text deltas. Raises `GenerationFailed`, also after some deltas."""
@@ -131,6 +146,31 @@ class OpenAIChatModel:
             raise GenerationFailed(f"{self._name} returned an empty reply", retryable=False)
         return text
 
+    def complete_json(
+        self, messages: Sequence[Message], *, name: str, schema: dict[str, Any]
+    ) -> Any:
+        """The reply constrained to a JSON schema (see `ChatModel.complete_json`)."""
+        import openai
+
+        response_format = {
+            "type": "json_schema",
+            "json_schema": {"name": name, "schema": schema, "strict": True},
+        }
+        try:
+            reply = self._client.bind(response_format=response_format).invoke(
+                _to_langchain(messages)
+            )
+        except openai.BadRequestError as exc:
+            # A server without structured outputs says so with a 400 naming the field.
+            if "response_format" in str(exc) or "json_schema" in str(exc):
+                raise StructuredOutputUnsupported(
+                    f"{self._name} does not take a JSON schema: {_short(str(exc))}"
+                ) from exc
+            raise self._failure(exc) from exc
+        except self._errors as exc:
+            raise self._failure(exc) from exc
+        return _parse_json(reply.text, self._name)
+
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
         """The reply as it is generated (server-sent events).
 
@@ -209,6 +249,15 @@ class OpenAIChatModel:
         return failure
 
 
+def _parse_json(text: str, name: str) -> Any:
+    if not text.strip():
+        raise GenerationFailed(f"{name} returned an empty reply", retryable=False)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise GenerationFailed(f"{name} sent a reply that is not JSON", retryable=True) from exc
+
+
 def _short(text: str, limit: int = 200) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
@@ -268,6 +317,12 @@ class ScriptedChatModel:
 
     def complete(self, messages: Sequence[Message]) -> str:
         return self._next(messages)
+
+    def complete_json(
+        self, messages: Sequence[Message], *, name: str, schema: dict[str, Any]
+    ) -> Any:
+        del name, schema  # the script says what comes back
+        return _parse_json(self._next(messages), self._name)
 
     def stream(self, messages: Sequence[Message]) -> Iterator[str]:
         # Like the real model, nothing happens until the first delta is asked for.

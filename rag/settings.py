@@ -108,6 +108,12 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     llm_max_retries: int = Field(default=1, ge=0, le=5)
     llm_max_tokens: int = Field(default=700, ge=16, le=8192)
+    llm_structured_output: bool = Field(
+        default=True,
+        description="Ask the chat model for JSON sentences with their sources (OpenAI "
+        "response_format json_schema, vLLM structured outputs); a server that refuses it gets "
+        "the text protocol.",
+    )
     llm_temperature: float = Field(default=0.1, ge=0, le=2)
     llm_stop: list[str] = Field(
         default_factory=list, description="Extra stop sequences (Bielik: its own end token)."

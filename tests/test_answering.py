@@ -26,7 +26,7 @@ from rag.index.edge import EdgeStore
 from rag.lexical import PolishAnalyzer
 from rag.retrieval import Retriever
 from rag.settings import Settings
-from tests.openai_server import OpenAIServer
+from tests.openai_server import OpenAIServer, Reply
 
 KB = Path(__file__).resolve().parent.parent / "knowledge_base"
 EMBEDDER = HashEmbedder(64)
@@ -60,8 +60,10 @@ def assistant(
     *,
     chat: object | None = None,
     conversations: MemoryConversationStore | None = None,
+    structured: bool = False,
 ) -> Assistant:
-    settings = Settings(cus_phone="+48 00 000 00 00")
+    # Scripted replies here are text ("… [1]."); the JSON protocol has its own tests.
+    settings = Settings(cus_phone="+48 00 000 00 00", llm_structured_output=structured)
     return Assistant(
         settings=settings,
         retriever=Retriever(embedder=EMBEDDER, analyzer=analyzer, served=served),
@@ -242,7 +244,9 @@ def test_through_a_real_openai_compatible_server(
     served: ServedIndex, analyzer: PolishAnalyzer, openai_server: OpenAIServer
 ) -> None:
     openai_server.script("Dodatek mieszkaniowy przyznaje się na 6 miesięcy [1].")
-    settings = Settings(llm_base_url=openai_server.url, llm_timeout_seconds=5)
+    settings = Settings(
+        llm_base_url=openai_server.url, llm_timeout_seconds=5, llm_structured_output=False
+    )
     answer = assistant(served, analyzer, chat=OpenAIChatModel(settings)).ask(PERIOD_QUESTION)
     assert answer.mode == "llm"
     assert [c.n for c in answer.citations] == [1]
@@ -318,3 +322,59 @@ def test_a_sentence_waits_for_its_marker_in_a_stream(
     streamed = "".join(t.text for t in tokens if isinstance(t, Token))
     assert "6 miesięcy" in streamed
     assert final.answer.strip() == streamed.strip()
+
+
+def test_structured_sentences_are_checked_like_text(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    chat = ScriptedChatModel(
+        [
+            json.dumps(
+                {
+                    "sentences": [
+                        {
+                            "text": "Dodatek mieszkaniowy przyznaje się na 6 miesięcy.",
+                            "sources": [1],
+                        },
+                        {"text": "Urząd zawsze się zgodzi.", "sources": [1]},
+                    ]
+                }
+            )
+        ]
+    )
+    answer = assistant(served, analyzer, chat=chat, structured=True).ask(PERIOD_QUESTION)
+    assert answer.mode == "llm"
+    assert answer.answer.startswith("Dodatek mieszkaniowy przyznaje się na 6 miesięcy [1].")
+    assert "zawsze się zgodzi" not in answer.answer  # its source does not say it
+    assert answer.direct_answer == answer.answer
+    # The model was asked for the schema's shape.
+    assert "JSON" in chat.calls[0][-1].content
+
+
+@pytest.mark.parametrize("reply", ['{"zdania": []}', "<html>502</html>", '{"sentences": [{}]}'])
+def test_a_reply_that_is_not_the_schema_falls_back_to_the_extract(
+    reply: str, served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    chat = ScriptedChatModel([reply])
+    answer = assistant(served, analyzer, chat=chat, structured=True).ask(PERIOD_QUESTION)
+    assert answer.mode == "extractive"
+    assert "llm_fallback" in answer.flags
+    assert not answer.refused
+
+
+def test_a_server_without_structured_outputs_gets_the_text_protocol(
+    served: ServedIndex, analyzer: PolishAnalyzer, openai_server: OpenAIServer
+) -> None:
+    openai_server.script(
+        Reply.error(400, "response_format json_schema is not supported"),
+        "Dodatek mieszkaniowy przyznaje się na 6 miesięcy [1].",
+        "Dodatek mieszkaniowy przyznaje się na 6 miesięcy [1].",
+    )
+    settings = Settings(llm_base_url=openai_server.url, llm_timeout_seconds=5, llm_max_retries=0)
+    helper = assistant(served, analyzer, chat=OpenAIChatModel(settings), structured=True)
+    first = helper.ask(PERIOD_QUESTION)
+    assert first.mode == "llm"
+    assert "6 miesięcy [1]" in first.answer
+    assert "response_format" in openai_server.requests[0]
+    helper.ask(PERIOD_QUESTION)  # said once: the next request does not try the schema again
+    assert "response_format" not in openai_server.requests[-1]

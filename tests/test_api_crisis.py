@@ -162,7 +162,11 @@ def test_a_model_answering_garbage_costs_nobody_the_numbers(
     runtime: Runtime, openai_server: OpenAIServer, raw: str
 ) -> None:
     settings = runtime.settings.model_copy(
-        update={"llm_base_url": openai_server.url, "llm_max_retries": 0}
+        update={
+            "llm_base_url": openai_server.url,
+            "llm_max_retries": 0,
+            "llm_structured_output": False,
+        }
     )
     broken = rebuild(runtime, settings=settings, chat_model=OpenAIChatModel(settings))
     with TestClient(create_app(settings, runtime=broken)) as client:

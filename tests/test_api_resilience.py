@@ -150,7 +150,11 @@ def test_readiness_reports_a_reachable_chat_model(
     runtime: Runtime, openai_server: OpenAIServer, prefix: str
 ) -> None:
     settings = runtime.settings.model_copy(
-        update={"llm_base_url": openai_server.url, "redis_url": None}
+        update={
+            "llm_base_url": openai_server.url,
+            "redis_url": None,
+            "llm_structured_output": False,
+        }
     )
     openai_server.script("Dodatek mieszkaniowy przyznaje się na 6 miesięcy [1] [9].")
     app = create_app(settings, runtime=with_chat_model(runtime, settings), redis_prefix=prefix)

@@ -130,6 +130,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         settings = api_settings(
             root / "data",
             llm_base_url=llm.url,
+            llm_structured_output=False,  # the scripted server answers in the text protocol
             llm_timeout_seconds=10,
             api_key_hashes=[hashlib.sha256(STAFF_KEY.encode()).hexdigest()],
             cus_name="Centrum Usług Społecznych (dane testowe)",
