@@ -44,6 +44,22 @@ QUESTIONS = [
 ]
 
 
+# Residents' long messages (written for this bench): a story, then the question. Each is read
+# twice (question part and whole message) before the refusal model decides.
+LONG_MESSAGES = [
+    "Dzien dobry, mieszkam sama w bloku, 40 metrow, renta 1900 zl i ledwo starcza na oplaty. "
+    "Sasiadka mowi ze dostaje mieszkaniowke. Czy ja tez moge sie starac i co trzeba zaniesc?",
+    "Maz odszedl pol roku temu, zostalam z dwojka dzieci, pracuje na pol etatu za 2300 netto. "
+    "Alimentow nie placi. Co mi sie nalezy z opieki i gdzie to zalatwic?",
+    "Tata po udarze mieszka sam dwie ulice dalej, ja pracuje na zmiany i nie daje rady "
+    "codziennie do niego chodzic. Jak zalatwic mu opiekunke z CUS i ile to kosztuje?",
+    "Dostalam decyzje odmowna w sprawie zasilku okresowego, przyszla poczta w poniedzialek. "
+    "Nie zgadzam sie z nia bo pominieto moja chorobe. Do kiedy moge sie odwolac?",
+    "Zalegamy z czynszem za komunalke cztery miesiace, administracja przyslala pismo. "
+    "Czy moga nas wyrzucic w zimie z dziecmi?",
+]
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -71,19 +87,23 @@ def main() -> int:
 
     runtime = build_runtime(base, embedder=embedder)
     try:
-        runtime.assistant.ask(QUESTIONS[0])  # warm-up
-        timings, refused = [], 0
-        for _ in range(args.rounds):
-            for question in QUESTIONS:
-                t0 = time.perf_counter()
-                answer = runtime.assistant.ask(question)
-                timings.append((time.perf_counter() - t0) * 1000)
-                refused += answer.refused
-        print(
-            f"extractive ask: p50 {pct(timings, 0.5):.0f} ms, p95 {pct(timings, 0.95):.0f} ms, "
-            f"mean {statistics.mean(timings):.0f} ms over {len(timings)} questions "
-            f"({refused} refused)"
-        )
+        for question in [*QUESTIONS, *LONG_MESSAGES]:  # warm: models, caches, sentence vectors
+            runtime.assistant.ask(question)
+        for label, messages in (("short questions", QUESTIONS), ("long messages", LONG_MESSAGES)):
+            timings, refused = [], 0
+            for _ in range(args.rounds):
+                for question in messages:
+                    t0 = time.perf_counter()
+                    answer = runtime.assistant.ask(question)
+                    timings.append((time.perf_counter() - t0) * 1000)
+                    refused += answer.refused
+            p95 = pct(timings, 0.95)
+            print(
+                f"extractive ask, {label}: p50 {pct(timings, 0.5):.0f} ms, p95 {p95:.0f} ms, "
+                f"mean {statistics.mean(timings):.0f} ms over {len(timings)} "
+                f"({refused} refused); target p95 ≤ 150 ms warm: "
+                f"{'met' if p95 <= 150 else 'MISSED'}"
+            )
     finally:
         runtime.close()
 
