@@ -82,7 +82,12 @@ def _markdown(path: Path) -> tuple[dict[str, Any], str]:
     if "title" not in front:
         h1 = _H1.search(body)
         front["title"] = _heading_title(h1.group(1).strip()) if h1 else _title_from_name(path)
-    return front, body
+    # Editorial notes for the people who keep the base (<!-- … -->) are never indexed, so
+    # never quoted to a resident.
+    return front, _EDITORIAL.sub("", body)
+
+
+_EDITORIAL = re.compile(r"[ \t]*<!--.*?-->[ \t]*\n?", re.DOTALL)
 
 
 def _plain(path: Path) -> tuple[dict[str, Any], str]:

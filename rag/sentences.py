@@ -154,7 +154,8 @@ def plain(text: str, *, keep_end: bool = False) -> str:
 
 _NOT_QUOTABLE = re.compile(
     r"^(?:podstawa prawna|zrodlo|zob\.|ten dokument|niniejszy dokument|dokument odpowiada)"
-    r"|(?:osobny|odrebny|inny) dokument"
+    r"|(?:osobn|odrebn)\w* dokument|dokument\w* bazy|baz\w* wiedzy (?:opisuj|zawier)"
+    r"|opisujemy (?:je|to|go)"
 )
 
 

@@ -95,3 +95,33 @@ def test_discover_skips_hidden_and_readme(tmp_path: Path) -> None:
     (tmp_path / "docs" / "obraz.png").write_bytes(b"\x89PNG")
     found = [p.name for p in discover(tmp_path / "docs")]
     assert found == ["komunikat.html", "uchwala-testowa.md", "zarzadzenie.txt"]
+
+
+def test_editorial_notes_are_not_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "doc.md"
+    path.write_text(
+        "---\ntitle: Zasiłek\n---\n## Komu\n\nZasiłek dostaje osoba samotna.\n"
+        "<!-- Warunki opisuje osobny dokument bazy;\ndo sprawdzenia w 2027. -->\n"
+        "Podstawa prawna: art. 37 ustawy.\n",
+        encoding="utf-8",
+    )
+    text = load_document(path, root=tmp_path).text
+    assert "osobny dokument" not in text
+    assert "do sprawdzenia" not in text
+    assert "Zasiłek dostaje osoba samotna." in text
+    assert "Podstawa prawna: art. 37 ustawy." in text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "quotable"),
+    [
+        ("Oba warunki opisują osobne dokumenty bazy.", False),
+        ("Opisujemy je w osobnych dokumentach.", False),
+        ("Do wniosku dołącz zaświadczenia i inne dokumenty potwierdzające dochód.", True),
+        ("Dodatek przyznaje się na 6 miesięcy.", True),
+    ],
+)
+def test_notes_about_the_base_are_never_quoted(sentence: str, quotable: bool) -> None:
+    from rag.sentences import is_quotable
+
+    assert is_quotable(sentence) is quotable
