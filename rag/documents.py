@@ -12,6 +12,8 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from rag.crisis.levels import Kind as CrisisKind
+
 Topic = Literal[
     "pomoc_spoleczna",  # social assistance: criteria, benefits, interview, DPS, homelessness
     "dodatek_mieszkaniowy",  # housing allowance
@@ -55,8 +57,11 @@ class DocumentMeta(BaseModel):
     valid_to: dt.date | None = None
     reviewed: dt.date | None = None
     source_url: str | None = None
+    # A crisis document for these kinds of danger only (topic kryzys): after the numbers, a person
+    # in a violent home is not quoted the page about frost. Empty: for every kind (helplines).
+    crisis_kinds: tuple[CrisisKind, ...] = ()
 
-    @field_validator("topics", "audience", "legal_basis", mode="before")
+    @field_validator("topics", "audience", "legal_basis", "crisis_kinds", mode="before")
     @classmethod
     def _one_or_many(cls, value: object) -> object:
         return (value,) if isinstance(value, str) else value

@@ -273,3 +273,35 @@ def _crisis_titles() -> set[str]:
 
     root = Path(__file__).resolve().parents[1] / "knowledge_base"
     return {load_document(p, root=root).meta.title for p in discover(root / "kryzys")}
+
+
+def test_after_the_numbers_only_documents_for_that_danger_are_quoted(runtime: Runtime) -> None:
+    from ingest.loaders import discover, load_document
+
+    root = Path(__file__).resolve().parents[1] / "knowledge_base"
+    for_violence = {
+        d.meta.title
+        for d in (load_document(p, root=root) for p in discover(root / "kryzys"))
+        if not d.meta.crisis_kinds or "violence" in d.meta.crisis_kinds
+    }
+    message = "mąż mnie bije i zamknął mnie w mieszkaniu, boję się że zrobi mi krzywdę"
+    answer = runtime.assistant.ask(message)
+    assert answer.crisis_level == "acute"
+    assert "violence" in answer.crisis_kinds
+    assert answer.citations
+    assert {c.title for c in answer.citations} <= for_violence  # no frost or fire page
+
+
+def test_crisis_passages_of_another_danger_are_left_out() -> None:
+    from rag.answering.pipeline import for_kinds
+    from rag.documents import Chunk, DocumentMeta, ScoredChunk
+
+    def hit(name: str, kinds: tuple[str, ...]) -> ScoredChunk:
+        meta = DocumentMeta.model_validate({"title": name, "crisis_kinds": kinds})
+        chunk = Chunk(name, name, f"kb/{name}.md", "x", (name,), meta, 0)
+        return ScoredChunk(chunk, 1.0, 1)
+
+    hits = [hit("mroz", ("frost",)), hit("telefony", ()), hit("przemoc", ("violence", "child"))]
+    kept = [h.chunk.doc_id for h in for_kinds(hits, ("violence",))]
+    assert kept == ["telefony", "przemoc"]
+    assert [h.chunk.doc_id for h in for_kinds(hits, ("frost",))] == ["mroz", "telefony"]

@@ -385,7 +385,7 @@ class Assistant:
                 for hit in pair:
                     if hit is not None:
                         merged.setdefault(hit.chunk.chunk_id, hit)
-            hits = list(merged.values())[:_CRISIS_PASSAGES]
+            hits = for_kinds(list(merged.values()), crisis)[:_CRISIS_PASSAGES]
         if not hits:
             hits = self._retriever.search(question, filter=visible, limit=_CANDIDATES)
         if self._reranker is not None:
@@ -656,6 +656,16 @@ def _past_turn(turn: Turn) -> PastTurn:
     level: Level = next((lv for lv in LEVELS if lv == turn.crisis), "none")
     kinds = tuple(k for k in KINDS if k in turn.crisis_kinds)
     return PastTurn(turn.text, level, kinds)
+
+
+def for_kinds(hits: Sequence[ScoredChunk], kinds: Sequence[Kind]) -> list[ScoredChunk]:
+    """Crisis passages for these kinds of danger: a document for other kinds only is left out
+    (a violent home is not quoted the page about frost); helplines and crisis intervention,
+    for every kind, stay. Order kept."""
+    wanted = set(kinds)
+    return [
+        h for h in hits if not h.chunk.meta.crisis_kinds or set(h.chunk.meta.crisis_kinds) & wanted
+    ]
 
 
 def _needs(kinds: tuple[Kind, ...]) -> str:
