@@ -61,6 +61,7 @@ def assistant(
     chat: object | None = None,
     conversations: MemoryConversationStore | None = None,
     structured: bool = False,
+    lexicon: object | None = None,
 ) -> Assistant:
     # Scripted replies here are text ("… [1]."); the JSON protocol has its own tests.
     settings = Settings(cus_phone="+48 00 000 00 00", llm_structured_output=structured)
@@ -71,6 +72,7 @@ def assistant(
         conversations=conversations or MemoryConversationStore(ttl_seconds=600, max_turns=20),
         crisis=CrisisAssessor(lexicon=Lexicon.load()),
         chat_model=chat,  # type: ignore[arg-type]
+        lexicon=lexicon,  # type: ignore[arg-type]
     )
 
 
@@ -378,3 +380,17 @@ def test_a_server_without_structured_outputs_gets_the_text_protocol(
     assert "response_format" in openai_server.requests[0]
     helper.ask(PERIOD_QUESTION)  # said once: the next request does not try the schema again
     assert "response_format" not in openai_server.requests[-1]
+
+
+def test_a_pension_in_the_story_does_not_send_a_cus_question_to_zus(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    from rag.answering.analysis import Lexicon as ResidentsWords
+
+    helper = assistant(served, analyzer, lexicon=ResidentsWords.load(KB / "slownik.yaml"))
+    answer = helper.ask(
+        "mieszkam sama na 38 metrach, renta 1800 zl. czy moge dostac mieszkaniowke?"
+    )
+    assert answer.reason != "out_of_scope"
+    zus = helper.ask("ile wynosi renta socjalna i kiedy ZUS ja wyplaca?")
+    assert zus.reason == "out_of_scope"

@@ -46,6 +46,7 @@ from rag.guards import (
     neutralise_passage,
     redact_pii,
     redirect_message,
+    redirect_topic,
 )
 from rag.index import SearchFilter
 from rag.lexical import PolishAnalyzer
@@ -257,6 +258,10 @@ class Assistant:
             flags.append("crisis")
 
         kind = classify_request(text)
+        if kind == "out_of_scope" and self._names_cus_matter(text):
+            # "renta 1800 zł … czy dostanę mieszkaniówkę?": the pension is the asker's situation,
+            # the question is the CUS's, in residents' words the guard's phrases do not know.
+            kind = "ok"
         if kind == "out_of_scope" and assessed.acute and "lexicon" in assessed.detectors:
             # "wnuk zabiera mi emeryturę i grozi" is violence, not a ZUS matter. Only the rules'
             # crises overrule a redirect; the classifier alone can take homework for distress,
@@ -341,6 +346,13 @@ class Assistant:
             direct_answer=None if draft.refused else draft.direct,
             audience=audience,
         )
+
+    def _names_cus_matter(self, text: str) -> bool:
+        """Another office's matter only, by the guard, but a CUS matter in residents' words."""
+        if self._lexicon is None or redirect_topic(text) != "other_office":
+            return False
+        # A benefit or service named, not a procedure ("odwołać się od mandatu" is no CUS matter).
+        return any(e.topic not in (None, "procedura") for e in self._lexicon.find(text))
 
     def _standalone(self, question: str, history: Sequence[Turn]) -> str:
         if not history:
