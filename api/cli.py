@@ -132,12 +132,13 @@ def ingest_command(
     with _friendly_errors():
         embedder = build_embedder(settings)
         cache = EmbeddingCache(settings.embedding_cache_path)
+        analyzer = PolishAnalyzer(
+            k1=settings.bm25_k1, b=settings.bm25_b, avg_len=settings.bm25_avg_len
+        )
         ingestor = Ingestor(
             store=open_store(settings),
             embedder=embedder,
-            analyzer=PolishAnalyzer(
-                k1=settings.bm25_k1, b=settings.bm25_b, avg_len=settings.bm25_avg_len
-            ),
+            analyzer=analyzer,
             chunker=Chunker(
                 embedder.count_tokens,
                 target_tokens=settings.chunk_target_tokens,
@@ -167,6 +168,13 @@ def ingest_command(
                 batch_size=settings.embedding_batch_size,
             )
         cache.close()
+        facts = None
+        if not dry_run and any(s.strict for s in sources):
+            # The curated facts' question forms are embedded now, not at the first question;
+            # and staff see a fact its section does not bear out.
+            from rag.runtime import build_facts
+
+            facts = build_facts(settings, embedder, analyzer)
 
     table = Table(title="Ingest" + (" (próba, nic nie zapisano)" if dry_run else ""))
     table.add_column("dokumenty")
@@ -198,10 +206,18 @@ def ingest_command(
         console.print("Bez zmian: obsługiwana generacja indeksu pozostaje ta sama.")
     for failure in report.failed:
         err.print(f"[red]Pominięto[/] {failure.path}: {failure.reason}", highlight=False)
+    if facts is not None:
+        index, problems = facts
+        console.print(
+            f"Fakty: {len(index)} podawanych"
+            + (f", {len(problems)} pominiętych" if problems else "")
+        )
+        for problem in problems:
+            err.print(f"[red]Fakt pominięty[/] {problem}", markup=True, highlight=False)
     if report.documents == 0:
         err.print("[bold red]Nie znaleziono żadnego dokumentu do zaindeksowania.[/]")
         raise typer.Exit(1)
-    if report.failed:
+    if report.failed or (facts is not None and facts[1]):
         raise typer.Exit(1)
 
 

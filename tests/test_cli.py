@@ -129,3 +129,26 @@ def test_serve_believes_forwarded_addresses_only_from_named_proxies(
     assert result.exit_code == 0, result.output
     assert seen["proxy_headers"] is headers
     assert seen["forwarded_allow_ips"] == allowed
+
+
+def test_ingest_embeds_the_facts_and_names_one_its_section_does_not_bear_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = Path(__file__).resolve().parents[1] / "knowledge_base" / "pomoc-spoleczna"
+    kb = tmp_path / "knowledge_base"
+    (kb / "pomoc-spoleczna").mkdir(parents=True)
+    for name in ("zasilek-staly.md", "zasilek-staly.fakty.yaml"):
+        shutil.copy(real / name, kb / "pomoc-spoleczna" / name)
+    monkeypatch.setenv("OKIENKO_EMBEDDING_MODEL", "hash:64")
+    monkeypatch.setenv("OKIENKO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("OKIENKO_KNOWLEDGE_BASE_DIR", str(kb))
+    good = runner.invoke(app, ["ingest"])
+    assert good.exit_code == 0, good.output
+    assert "Fakty:" in good.output
+    facts = kb / "pomoc-spoleczna" / "zasilek-staly.fakty.yaml"
+    text = facts.read_text(encoding="utf-8")
+    facts.write_text(text.replace("1 229", "1 999", 1), encoding="utf-8")
+    bad = runner.invoke(app, ["ingest"])
+    assert bad.exit_code == 1
+    assert "Fakt pominięty" in bad.output
+    assert "1999" in bad.output
