@@ -94,3 +94,15 @@ def test_a_broken_lexicon_is_a_clear_error(tmp_path: Path) -> None:
         Lexicon.load(broken)
     with pytest.raises(LexiconError, match="cannot read"):
         Lexicon.load(tmp_path / "brak.yaml")
+
+
+def test_a_story_clause_is_not_a_question(lexicon: Lexicon) -> None:
+    found = analyse(
+        "Kiedy mąż odszedł, zostałam sama z dwójką dzieci. Jest nas troje. "
+        "Czy dostanę mieszkaniówkę?",
+        lexicon,
+    )
+    # The short question keeps the sentence before it; the "Kiedy …," clause is story.
+    assert found.questions == ("Jest nas troje.", "Czy dostanę mieszkaniówkę?")
+    assert found.question_type == "czy_przysluguje"
+    assert found.situation.household == 3

@@ -65,6 +65,14 @@ def test_every_fact_of_the_knowledge_base_holds_against_its_section() -> None:
     assert len({f.id for f in served}) == len(served)
 
 
+def test_every_number_a_fact_states_is_in_its_quote() -> None:
+    documents = [load_document(p, root=KB, strict=True) for p in discover(KB)]
+    served, _ = load_facts(KB, documents)
+    analyzer = PolishAnalyzer()
+    lacking = [f.id for f in served if numbers(f.fact.answer) - numbers(support_quote(f, analyzer))]
+    assert lacking == []
+
+
 def test_a_fact_that_holds_passes() -> None:
     assert check_fact(_fact(), DOC) == []
 

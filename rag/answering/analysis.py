@@ -257,7 +257,16 @@ def analyse(text: str, lexicon: Lexicon | None = None) -> MessageAnalysis:
 
 def _asks(sentence: str) -> bool:
     folded = fold(sentence).strip()
-    return "?" in sentence or bool(_ASKING.match(folded)) or bool(_REQUEST.search(folded))
+    if "?" in sentence:
+        return True
+    if _CLAUSE.match(folded):
+        return False  # "Kiedy mąż odszedł, zostałam sama…": a clause of the story, not a question
+    return bool(_ASKING.match(folded)) or bool(_REQUEST.search(folded))
+
+
+# "Kiedy …, …", "Jak …, …", "Co …, …" without a question mark: a subordinate clause leading a
+# statement.
+_CLAUSE = re.compile(r"^(?:kiedy|gdy|jak|jesli|co|gdzie)\b[^,]{2,80},")
 
 
 def question_type(question: str) -> QuestionType | None:

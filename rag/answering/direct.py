@@ -50,8 +50,27 @@ def support_quote(fact: SourcedFact, analyzer: PolishAnalyzer) -> str:
 
     The block (paragraph or list) stating the fact's numbers and sharing most of its words is
     chosen; a list comes whole with the sentence that introduces it; a long paragraph gives
-    its best sentences.
+    its best sentences. When the fact states a number that quote lacks, the sentence of the
+    section that states it follows ("… "), so every number a resident reads is quoted.
     """
+    quote = _best_quote(fact, analyzer)
+    missing = numbers(fact.fact.answer) - numbers(quote)
+    if not missing:
+        return quote
+    extra: list[str] = []
+    for said in (s.text for s in sentences(fact.section_text)):
+        if not is_quotable(said) or said.lstrip().startswith("#"):
+            continue
+        found = missing & numbers(said)
+        if found:
+            extra.append(plain(said, keep_end=True))
+            missing -= found
+        if not missing:
+            break
+    return " … ".join([quote, *extra]) if extra else quote
+
+
+def _best_quote(fact: SourcedFact, analyzer: PolishAnalyzer) -> str:
     blocks = _blocks(fact.section_text)
     if not blocks:
         return clip(plain(fact.section_text))

@@ -426,7 +426,12 @@ class Assistant:
             helps = any(CRISIS_TOPIC in p.chunk.meta.topics for p in passages)
             if not (relevance.supported or helps):
                 return refusal
-            extract = self._extract(focus, passages, crisis=crisis)
+            # The passages are there for what they are (crisis documents), not because they
+            # answer the message: then what this kind of danger needs chooses the sentences, not
+            # a shared word ("Chcę się zabić. Ile wynosi zasiłek stały?" is not answered with
+            # the page's sentence on fire damage).
+            chooser = focus if relevance.supported else _needs(crisis)
+            extract = self._extract(chooser, passages, crisis=crisis)
         else:
             reading = self.read(analysis, audience)
             if not self._decides_to_answer(reading):
