@@ -44,8 +44,10 @@ __all__ = [
     "check_citations",
     "key_terms",
     "make_citation",
+    "number_of",
     "passage_terms",
     "shared_words",
+    "stated_numbers",
 ]
 
 # Share of a sentence's content words a cited passage must contain. Chosen on the tests: an
@@ -137,9 +139,8 @@ def key_terms(sentence: str, analyzer: PolishAnalyzer) -> KeyTerms:
         numbers normalised: "1 010 zł" → "1010", "14 dni" → "14", "215,84" → "215,84",
         "1.01.2025" → "1", "1", "2025"; numeral words count as numbers ("sześć" → "6").
     """
-    numbers = {_number(part) for m in _DATE.finditer(sentence) for part in m.groups()}
+    numbers = set(stated_numbers(sentence))
     rest = _DATE.sub(" ", sentence)
-    numbers.update(_number(m.group(0)) for m in _NUMBER.finditer(rest))
     words: dict[frozenset[str], None] = {}
     for match in _WORD.finditer(rest):
         surface = fold(match.group(0))
@@ -152,6 +153,19 @@ def key_terms(sentence: str, analyzer: PolishAnalyzer) -> KeyTerms:
         elif lemmas:
             words[frozenset(lemmas | {surface})] = None
     return KeyTerms(words=tuple(words), numbers=frozenset(numbers))
+
+
+def stated_numbers(text: str) -> frozenset[str]:
+    """The numbers a text states in digits, normalised as `key_terms` reads them: "1 010 zł" →
+    "1010", "0,5%" → "0,5", "1.01.2025" → "1", "1", "2025" (numeral words are not read)."""
+    found = {_number(part) for m in _DATE.finditer(text) for part in m.groups()}
+    found.update(_number(m.group(0)) for m in _NUMBER.finditer(_DATE.sub(" ", text)))
+    return frozenset(found)
+
+
+def number_of(amount: float) -> str:
+    """An amount as `stated_numbers` reads it in a text: 1229.0 → "1229", 0.5 → "0,5"."""
+    return _number(str(amount))
 
 
 def shared_words(sentence: KeyTerms, vocabulary: frozenset[str]) -> int:

@@ -94,7 +94,7 @@ def test_the_checks_catch_what_the_section_does_not_state(
 
 
 def test_numbers_are_compared_as_numbers() -> None:
-    assert numbers("1 010 zł, 0,5% i 40 %") == {"1010", "0.5", "40"}
+    assert numbers("1 010 zł, 0,5% i 40 %") == {"1010", "0,5", "40"}
     assert numbers("do 1\u00a0229 zł") == {"1229"}
 
 

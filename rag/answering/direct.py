@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answering.facts import SourcedFact, numbers
+from rag.answering.facts import SourcedFact, numbers, value_numbers
 from rag.answers import Citation
 from rag.extractive import BASIS_HEADING, basis_text
 from rag.lexical import PolishAnalyzer
@@ -74,10 +74,7 @@ def _best_quote(fact: SourcedFact, analyzer: PolishAnalyzer) -> str:
     blocks = _blocks(fact.section_text)
     if not blocks:
         return clip(plain(fact.section_text))
-    wanted = numbers(fact.fact.answer) | {
-        str(int(v.amount)) if float(v.amount).is_integer() else repr(v.amount)
-        for v in fact.fact.values
-    }
+    wanted = numbers(fact.fact.answer) | value_numbers(fact.fact)
     words = frozenset(analyzer.terms(fact.fact.answer))
 
     def score(text: str) -> tuple[int, float]:

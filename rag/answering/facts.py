@@ -35,16 +35,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rag.answers import QuestionType
+from rag.citations import number_of, stated_numbers
 from rag.documents import Document
 from rag.embedding import Embedder, Vectors
 from rag.lexical import PolishAnalyzer
 
 FACTS_SUFFIX = ".fakty.yaml"
 
-# "1 010", "1 010,50", "40", "0,5" – thousands may be split by a space or a narrow space.
-_NUMBER = re.compile(
-    r"(?<![\w,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:,\d+)?(?![\w])|\d+(?:[.,]\d+)?"
-)
 _ARTICLE = re.compile(r"\bart\.\s*(\d+[a-z]*)", re.IGNORECASE)
 _ARTICLES = re.compile(
     r"\bart\.\s*\d+[a-z]*(?:\s*(?:,|i|oraz|[–-])\s*\d+[a-z]*\b(?!\s*(?:§|ust\.|pkt\.)))*",
@@ -147,15 +144,14 @@ def sections(markdown: str) -> dict[str, str]:
     return found
 
 
-def numbers(text: str) -> set[str]:
-    """The numbers a text states, canonical: "1 010,50" → "1010.5", "40" → "40"."""
-    return {_canonical(m.group(0)) for m in _NUMBER.finditer(text)}
+def numbers(text: str) -> frozenset[str]:
+    """The numbers a text states, read as the citation check reads them ("1 010" → "1010")."""
+    return stated_numbers(text)
 
 
-def _canonical(number: str) -> str:
-    compact = re.sub(r"[ \u00a0\u202f]", "", number).replace(",", ".")
-    value = float(compact)
-    return str(int(value)) if value.is_integer() else repr(value)
+def value_numbers(fact: Fact) -> frozenset[str]:
+    """The fact's values as they read in a text (1229.0 → "1229")."""
+    return frozenset(number_of(v.amount) for v in fact.values)
 
 
 def articles(text: str) -> set[str]:
@@ -189,7 +185,7 @@ def check_fact(fact: Fact, document: Document) -> list[str]:
     unsupported = sorted(numbers(fact.answer) - stated)
     if unsupported:
         problems.append(f"the answer states {', '.join(unsupported)}, which the section does not")
-    missing = sorted({_canonical(_plain_number(v.amount)) for v in fact.values} - stated, key=float)
+    missing = sorted(value_numbers(fact) - stated)
     if missing:
         problems.append(f"values {', '.join(missing)} are not stated in the section")
     uncited = sorted(articles(fact.provision) - articles(section))
@@ -201,10 +197,6 @@ def check_fact(fact: Fact, document: Document) -> list[str]:
     if fact.valid_from and fact.valid_to and fact.valid_to < fact.valid_from:
         problems.append("valid_to is before valid_from")
     return problems
-
-
-def _plain_number(amount: float) -> str:
-    return str(int(amount)) if float(amount).is_integer() else str(amount)
 
 
 def fact_files(root: Path) -> Iterator[Path]:
