@@ -324,7 +324,7 @@ def situation(text: str) -> Situation:
         else:
             said = found.group(3)
             household = next(
-                (n for key, n in _NUMBER_WORDS.items() if key in said.split() or key in said),
+                (n for key, n in _NUMBER_WORDS.items() if key in said),
                 None,
             )
     income: float | None = None

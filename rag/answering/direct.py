@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from rag.answering.facts import SourcedFact, numbers, value_numbers
 from rag.answers import Citation
-from rag.extractive import BASIS_HEADING, basis_text
 from rag.lexical import PolishAnalyzer
 from rag.sentences import clip, is_quotable, plain, sentences
 
@@ -123,6 +122,3 @@ def fact_citation(n: int, fact: SourcedFact, quote: str) -> Citation:
         reviewed=doc.meta.reviewed,
         section=fact.fact.section,
     )
-
-
-__all__ = ["BASIS_HEADING", "basis_text", "fact_citation", "support_quote"]

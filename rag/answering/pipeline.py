@@ -19,7 +19,7 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.answering.analysis import Lexicon, MessageAnalysis, analyse
-from rag.answering.direct import basis_text, fact_citation, support_quote
+from rag.answering.direct import fact_citation, support_quote
 from rag.answering.facts import FactIndex, FactMatch
 from rag.answering.refusal import Evidence, RefusalModel
 from rag.answering.structured import ANSWER_SCHEMA, FORMAT_HINT, SCHEMA_NAME, render
@@ -38,7 +38,7 @@ from rag.crisis import (
     local_help,
 )
 from rag.documents import ScoredChunk
-from rag.extractive import KEEP_BESIDE, ExtractiveAnswer, extractive_answer
+from rag.extractive import KEEP_BESIDE, ExtractiveAnswer, basis_text, extractive_answer
 from rag.followups import standalone_question
 from rag.guards import (
     PII_NOTICE,
