@@ -125,6 +125,9 @@ def test_the_lexicon_reads_inflection_order_typos_and_languages(text: str, kind:
         "zasilek celowy po pozarze mieszkania w zeszlym miesiacu",
         "ile urzad ma czasu na wydanie decyzji",  # "czasu" is one letter from "czadu"
         "the deadline is killing me, can I send the form later?",
+        # "zabiorę" and "zabiorą" start like "zabić"
+        "a jak zabiorę mamę do siebie na święta, to też płacę za DPS?",
+        "boję się, że zabiorą jej całą emeryturę i się nie utrzyma",
     ],
 )
 def test_ordinary_senses_are_not_a_crisis_for_the_lexicon(text: str) -> None:
@@ -221,6 +224,33 @@ def test_a_conversation_in_distress_makes_a_vague_intent_acute() -> None:
     together = assessor.assess("chyba zrobię to dziś", history=earlier)
     assert together.acute
     assert "conversation" in together.detectors
+
+
+def test_violence_over_and_told_as_a_story_is_concern_not_acute() -> None:
+    story = "Rok temu wyprowadziłam się do mamy, bo mąż się nad nami znęcał. Teraz chcę rozwodu."
+    assert LEXICON.level(story) == "concern"
+    assert LEXICON.level("mąż się nade mną znęca") == "acute"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mąż mnie bije przy dzieciach",
+        "partner mnie uderzył, synek wszystko widział",
+        "my husband hits me in front of the kids",
+        "чоловік б'є мене, діти плачуть",
+    ],
+)
+def test_a_child_in_a_violent_home_gets_the_child_lines_too(text: str) -> None:
+    assessed = CrisisAssessor(lexicon=LEXICON).assess(text)
+    assert assessed.kinds[0] == "violence"
+    assert "child" in assessed.kinds
+    assert "116 111" in crisis_block(assessed.kinds)
+
+
+def test_violence_without_a_child_gets_no_child_lines() -> None:
+    assessed = CrisisAssessor(lexicon=LEXICON).assess("mąż mnie bije, boję się wrócić do domu")
+    assert assessed.kinds == ("violence",)
 
 
 def test_after_an_acute_turn_the_helplines_stay() -> None:

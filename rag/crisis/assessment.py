@@ -153,6 +153,13 @@ class CrisisAssessor:
         flagged = [turn for turn in recent if turn.level != "none"]
         found = self._single(text, vector, in_distress=bool(flagged))
         found = dataclasses.replace(found, lang=language_of(text))
+        if (
+            "violence" in found.kinds
+            and "child" not in found.kinds
+            and self._lexicon.mentions_child(text)
+        ):
+            # A child in a violent home is a victim or a witness: their lines too.
+            found = dataclasses.replace(found, kinds=(*found.kinds, "child"))
         if flagged:
             context = conversation_text([turn.text for turn in recent] + [text])
             together = self._single(context, None, in_distress=True)

@@ -161,13 +161,23 @@ class Lexicon:
     """The crisis rules and the ordinary senses that hold them back."""
 
     def __init__(
-        self, rules: Sequence[Rule], ordinary: Sequence[Rule], *, digest: str = ""
+        self,
+        rules: Sequence[Rule],
+        ordinary: Sequence[Rule],
+        *,
+        children: Rule | None = None,
+        digest: str = "",
     ) -> None:
         self.rules = tuple(rules)
         self.digest = digest  # names this version of the rules (the classifier's cache key)
         self._ordinary = tuple(ordinary)
+        self._children = children
+        extra = (children,) if children is not None else ()
         self._vocabulary = _Vocabulary(
-            alt for rule in (*self.rules, *self._ordinary) for part in rule.parts for alt in part
+            alt
+            for rule in (*self.rules, *self._ordinary, *extra)
+            for part in rule.parts
+            for alt in part
         )
 
     @classmethod
@@ -216,7 +226,23 @@ class Lexicon:
             text, own_window = _entry(entry, 4, where)
             # Ordinary phrases only hold rules back: the kind and level they carry are unused.
             ordinary.append(_parse_rule(text, "suicide", "concern", own_window, where))
-        return cls(rules, ordinary, digest=digest)
+        children = None
+        if words_of_children := data.get("children"):
+            if not isinstance(words_of_children, list) or not all(
+                isinstance(w, str) and " " not in w.strip() for w in words_of_children
+            ):
+                raise LexiconError("children", "expected a list of single words")
+            joined = "|".join(w.strip() for w in words_of_children)
+            children = _parse_rule(joined, "child", "concern", window, "children")
+        return cls(rules, ordinary, children=children, digest=digest)
+
+    def mentions_child(self, text: str) -> bool:
+        """Whether the message names a child ("dzieci", "córka", "син"…): in a violence
+        message, the child helplines join the block."""
+        if self._children is None:
+            return False
+        (alternatives,) = self._children.parts
+        return any(self._vocabulary.matches(token) & alternatives for token in words(text))
 
     def level(self, message: LabelledMessage | str) -> Level:
         """The most urgent level any rule gives a message on its own."""
