@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.answering.analysis import Lexicon, LexiconError, analyse, question_type, situation
+from rag.answering.analysis import Lexicon, LexiconError, analyse, question_type
+from rag.answering.situation import read_situation as situation
 
 LEXICON = Path(__file__).resolve().parents[1] / "knowledge_base" / "slownik.yaml"
 
@@ -79,9 +80,11 @@ def test_the_situation_figures() -> None:
         "mam 67 lat i orzeczenie o niepełnosprawności, wynajmuję od prywatnego"
     )
     assert found.household == 1
-    assert found.income == 2400.0  # the rent is not income
+    assert found.household_income == 2400  # the rent is not income
+    assert found.housing_costs == 700
+    assert found.flat_area == 33
     assert found.age == 67
-    assert found.disability is True
+    assert found.disability == ""  # a certificate, its degree not said
     assert found.tenure == "najem"
     assert situation("Jest nas czworo w komunalce").household == 4
     assert situation("pytanie o becikowe") == type(found)()

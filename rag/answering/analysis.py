@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from rag.answering.situation import Situation, read_situation
 from rag.answers import QuestionType
 from rag.lexical import fold
 from rag.sentences import split_sentences
@@ -187,17 +188,6 @@ class Lexicon:
 
 
 @dataclass(frozen=True, slots=True)
-class Situation:
-    """Figures a resident gave about themselves (None: not said)."""
-
-    household: int | None = None  # people in the household
-    income: float | None = None  # zł a month, as said (net, household or own: not known)
-    age: int | None = None
-    disability: bool | None = None  # a disability certificate mentioned
-    tenure: str | None = None  # "najem", "komunalne", "socjalne", "spółdzielcze", "własność"
-
-
-@dataclass(frozen=True, slots=True)
 class MessageAnalysis:
     """A message taken apart (see module docstring)."""
 
@@ -251,7 +241,7 @@ def analyse(text: str, lexicon: Lexicon | None = None) -> MessageAnalysis:
         question_type=question_type(question),
         terms=lexicon.find(text) if lexicon is not None else (),
         asked_terms=lexicon.find(question, official_only=True) if lexicon is not None else (),
-        situation=situation(text),
+        situation=read_situation(text),
     )
 
 
@@ -276,70 +266,3 @@ def question_type(question: str) -> QuestionType | None:
         if pattern.search(folded):
             return kind
     return None
-
-
-_NUMBER_WORDS = {
-    "sam": 1, "sama": 1, "samotn": 1, "dwoje": 2, "we dwoje": 2, "we dwojke": 2, "dwie osoby": 2,
-    "troje": 3, "we troje": 3, "we trojke": 3, "trzy osoby": 3, "czworo": 4, "we czworo": 4,
-    "we czworke": 4, "cztery osoby": 4, "piecioro": 5, "w piatke": 5, "piec osob": 5,
-    "szescioro": 6, "w szostke": 6, "szesc osob": 6,
-}  # fmt: skip
-_HOUSEHOLD = re.compile(
-    r"\b(?:jest nas|mieszkamy|mieszka nas|rodzina|gospodarstwo)\s+(?:w\s+)?(\d{1,2})\b"
-    r"|\b(\d{1,2})[ -]?(?:osob\w*|osobow\w*)\b"
-    r"|\b(mieszkam sam[a]?|mieszkajac sam[a]?|sam[a]? mieszkam|samotn\w*|we dwoje|we dwojke|"
-    r"dwie osoby|we troje|we trojke|troje|"
-    r"trzy osoby|we czworo|we czworke|czworo|cztery osoby|piecioro|w piatke|piec osob|"
-    r"szescioro|w szostke|szesc osob)\b"
-)
-_INCOME = re.compile(
-    r"(\d{1,3}(?:[ .]\d{3})+|\d{3,6})(?:[,.]\d{1,2})?\s*(?:zl\w*|pln)?\s*"
-    r"(?:netto|na reke|brutto|dochodu)"
-    r"|(?:zarabiam|dochod\w*|emerytur\w*|rent\w*|pensj\w*|wyplat\w*|mam)\D{0,25}?"
-    r"(\d{1,3}(?:[ .]\d{3})+|\d{3,6})(?:[,.]\d{1,2})?\s*(?:zl|pln|na reke|netto)?"
-)
-_AGE = re.compile(r"\bmam (\d{2,3}) lat|\b(\d{2,3})[ -]?lat\w* (?:mama|tata|babcia|dziadek)\b")
-_DISABILITY = re.compile(
-    r"\b(?:orzeczen\w* o (?:niepelnosprawnosci|stopniu)|niepelnosprawn\w*|"
-    r"stopien (?:znaczny|umiarkowany|lekki)|grup\w* inwalidzk\w*)"
-)
-_TENURE: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("socjalne", re.compile(r"\b(?:lokal\w* socjaln\w*|mieszkani\w* socjaln\w*|socjalk\w*)")),
-    ("komunalne", re.compile(r"\b(?:komunaln\w*|komunalk\w*|kwaterunk\w*|od miasta|z gminy)")),
-    ("spółdzielcze", re.compile(r"\bspoldziel\w*")),
-    ("najem", re.compile(r"\b(?:wynajmuj\w*|wynajm\w*|najm\w*|stancj\w*|podnajm\w*)")),
-    ("własność", re.compile(r"\b(?:wlasn\w* mieszkani\w*|moje mieszkanie|swoj\w* dom\w*|"
-                            r"domek|wlasnosciow\w*)")),
-)  # fmt: skip
-
-
-def situation(text: str) -> Situation:
-    """The figures a message gives about the person's household (what a calculator needs)."""
-    folded = " ".join(_WORD.findall(fold(text)))
-    household: int | None = None
-    if found := _HOUSEHOLD.search(folded):
-        digits = found.group(1) or found.group(2)
-        if digits:
-            household = int(digits)
-        else:
-            said = found.group(3)
-            household = next(
-                (n for key, n in _NUMBER_WORDS.items() if key in said),
-                None,
-            )
-    income: float | None = None
-    raw = fold(text)
-    if found := _INCOME.search(raw):
-        digits = found.group(1) or found.group(2)
-        income = float(re.sub(r"[ .]", "", digits))
-    age: int | None = None
-    if found := _AGE.search(folded):
-        age = int(found.group(1) or found.group(2))
-    tenure = next((name for name, pattern in _TENURE if pattern.search(folded)), None)
-    return Situation(
-        household=household,
-        income=income,
-        age=age,
-        disability=True if _DISABILITY.search(folded) else None,
-        tenure=tenure,
-    )

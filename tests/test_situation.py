@@ -1,0 +1,84 @@
+"""Reading the figures of a resident's situation: households, amounts and what they are."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from rag.answering.situation import read_situation
+
+TODAY = dt.date(2026, 12, 6)
+
+
+@pytest.mark.parametrize(
+    ("text", "household"),
+    [
+        ("mieszkam sama, renta 900 zł", 1),
+        ("Jest nas pięcioro w mieszkaniu", 5),
+        ("rodzina 4 osobowa, dochód 3000", 4),
+        ("ja, mąż i trójka dzieci, mąż zarabia 4000", 5),
+        ("mieszkam z tatą i siostrą, tata ma emeryturę", 3),
+        ("samotnie wychowuję dwoje dzieci", 3),
+        ("mamy dwoje dzieci (1 i 4 lata), mąż pracuje", 4),
+        ("mąż odszedł, zostałam z synkiem", 2),
+        ("ile wynosi zasiłek stały?", None),
+        ("mam 900 zł renty, czy coś dostanę?", None),  # alone or not: not said
+    ],
+)
+def test_the_household_as_residents_describe_it(text: str, household: int | None) -> None:
+    assert read_situation(text, today=TODAY).household == household
+
+
+def test_amounts_are_read_with_what_they_are() -> None:
+    found = read_situation(
+        "jest nas troje, mąż zarabia 3200 netto, ja dorabiam 600 zł, dostajemy 800+ na córkę, "
+        "czynsz 1100 zł, mieszkanie 52 m2",
+        today=TODAY,
+    )
+    assert found.household_income == Decimal(3800)  # 800+ is not income, the rent neither
+    assert found.housing_costs == Decimal(1100)
+    assert found.flat_area == Decimal(52)
+    assert [m.what for m in found.excluded] == []  # "800+" named without its sum
+
+
+def test_a_total_wins_over_parts_and_maintenance_paid_is_taken_off() -> None:
+    total = read_situation("mąż 2000, ja 1500, razem 3500 zł na rękę", today=TODAY)
+    assert total.household_income == Decimal(3500)
+    paid = read_situation("mieszkam sam, 2100 netto, komornik ściąga 600 alimentów", today=TODAY)
+    assert paid.household_income == Decimal(1500)
+
+
+def test_yearly_gross_and_per_person_amounts_say_how_they_were_read() -> None:
+    yearly = read_situation("mieszkam sam, zarobiłem 18 000 zł za cały rok", today=TODAY)
+    assert yearly.household_income == Decimal(1500)
+    assert yearly.notes
+    gross = read_situation("zarabiam 4000 brutto, jest nas dwoje", today=TODAY)
+    assert gross.gross_only
+    assert gross.household_income is None  # the net, which the acts count, is not said
+    per_person = read_situation("jest nas 4, wychodzi 700 zł na osobę", today=TODAY)
+    assert per_person.household_income == Decimal(2800)
+
+
+def test_no_income_is_zero_not_unknown() -> None:
+    assert read_situation("nie mam żadnego dochodu, mieszkam sama").household_income == 0
+
+
+def test_years_ages_areas_and_dates_are_not_money() -> None:
+    found = read_situation(
+        "mam 67 lat, w 2025 miałam 1100 zł emerytury, mieszkanie 45 m2, syn ur. 3.11.2026",
+        today=TODAY,
+    )
+    assert [m.value for m in found.amounts] == [Decimal(1100)]
+    assert found.age == 67
+    assert found.sex == "K"
+    assert found.birth == dt.date(2026, 11, 3)
+
+
+def test_children_ages_and_a_disability_degree() -> None:
+    found = read_situation(
+        "córka 4 lata i syn 9 lat, syn ma orzeczenie o znacznym stopniu", today=TODAY
+    )
+    assert sorted(found.children_ages) == [4, 9]
+    assert found.disability == "znaczny"
