@@ -33,18 +33,20 @@ from rag.crisis.levels import KINDS, LEVELS, Kind
 from rag.crisis.messages import LabelledMessage, conversation_text, load_messages, split
 from rag.embedding import Embedder
 from rag.lexical import fold
+from rag.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
 Matrix = npt.NDArray[np.float64]
 # Bump when training changes in a way that must not reuse a cached classifier.
-TRAINING_VERSION = "4"
+TRAINING_VERSION = "5"
 _NEIGHBOURS = 40
 _CLOSENESS = 30.0  # softmax temperature over cosines (e5's cosines sit in a narrow band)
 _LINEAR_SHARE = 0.3
 _L2 = 1e-2
 _STEPS = 600
 _LEARNING_RATE = 0.1
+_MIN_SENTENCE_WORDS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,15 +99,32 @@ def _has_folded_twin(message: LabelledMessage) -> bool:
     return message.lang == "pl" and fold(text) != text.lower()
 
 
-def _augmented(messages: Sequence[LabelledMessage]) -> list[tuple[str, LabelledMessage]]:
-    """Each message's text, and for Polish also its text without diacritics (residents type
-    both ways)."""
-    texts: list[tuple[str, LabelledMessage]] = []
-    for message in messages:
+def _ordinary_sentences(message: LabelledMessage) -> list[str]:
+    """The sentences of a non-crisis message with several, each a negative of its own.
+
+    "Mama ma 88 lat i zamieszka w DPS. Boję się, że zabiorą jej wszystko." is ordinary, and so
+    is each of its sentences: learning them one by one teaches the heads that "boję się" in a
+    benefits story is not danger. A crisis message's sentences carry no such label (the danger
+    may be in one of them only), so they are not split.
+    """
+    if message.crisis:
+        return []
+    parts = [s for line in conversation_text(message).split("\n") for s in split_sentences(line)]
+    sentences = [s for s in parts if len(s.split()) >= _MIN_SENTENCE_WORDS]
+    return sentences if len(sentences) > 1 else []
+
+
+def _augmented(messages: Sequence[LabelledMessage]) -> list[tuple[str, int]]:
+    """Every text the heads learn from, with the index of the message it came from: each
+    message, for Polish also without diacritics (residents type both ways), and the sentences
+    of ordinary messages (`_ordinary_sentences`). A message's own text comes first."""
+    texts: list[tuple[str, int]] = []
+    for index, message in enumerate(messages):
         text = conversation_text(message)
-        texts.append((text, message))
+        texts.append((text, index))
         if _has_folded_twin(message):
-            texts.append((fold(text), message))
+            texts.append((fold(text), index))
+        texts.extend((sentence, index) for sentence in _ordinary_sentences(message))
     return texts
 
 
@@ -118,15 +137,6 @@ CONCERN_FALSE_ALARMS = 0.15
 def _fold(ident: str) -> int:
     digest = hashlib.blake2b(f"crisis-fold:{ident}".encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big") % _FOLDS
-
-
-def _owners(messages: Sequence[LabelledMessage]) -> list[tuple[int, LabelledMessage]]:
-    """For every augmented text, the index of the message it came from (as `_augmented`)."""
-    return [
-        (index, message)
-        for index, message in enumerate(messages)
-        for _ in range(1 + int(_has_folded_twin(message)))
-    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,20 +240,22 @@ class CrisisClassifier:
         """
         pairs = _augmented(messages)
         vectors = embedder.embed([text for text, _ in pairs], kind="query").astype(np.float64)
-        owners = np.array([index for index, _ in _owners(messages)])
+        owners = np.array([index for _, index in pairs])
         folds = np.array([_fold(m.id) for m in messages])[owners]
         held_out = np.zeros((len(messages), 2))  # acute and crisis scores
         for part in range(_FOLDS):
             inside = folds != part
             if inside.all() or not inside.any():
                 continue
-            model = _Heads.fit(vectors[inside], [pairs[i][1] for i in np.flatnonzero(inside)])
+            model = _Heads.fit(
+                vectors[inside], [messages[pairs[i][1]] for i in np.flatnonzero(inside)]
+            )
             # Score each held-out message by its original text (the first of its pair).
             for index in sorted(set(owners[~inside].tolist())):
                 first = int(np.flatnonzero(owners == index)[0])
                 acute, crisis, _ = model.scores(vectors[first : first + 1])
                 held_out[index] = (acute[0], crisis[0])
-        heads = _Heads.fit(vectors, [m for _, m in pairs])
+        heads = _Heads.fit(vectors, [messages[index] for _, index in pairs])
         return cls(heads, model_id=embedder.model_id, thresholds=calibrate(messages, held_out))
 
     def predict(self, vectors: npt.NDArray[np.floating]) -> list[Prediction]:
@@ -311,6 +323,7 @@ def fingerprint(model_id: str, messages: Sequence[LabelledMessage]) -> str:
         _NEIGHBOURS,
         _CLOSENESS,
         _LINEAR_SHARE,
+        _MIN_SENTENCE_WORDS,
         _FOLDS,
         ACUTE_FALSE_ALARMS,
         CONCERN_FALSE_ALARMS,
