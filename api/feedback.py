@@ -2,7 +2,8 @@
 
 Each answer the API gives gets an `answer_id`; a short-lived record of it (the session, the
 redacted question, the answer) lets feedback name what it is about. Everything kept here is
-redacted of personal data first, and listed per conversation, so that a resident who erases
+redacted first (personal data, and what a resident says about health, beliefs …, as
+`rag.guards.redact_message` does), and listed per conversation, so that a resident who erases
 their conversation erases its answer records and the feedback on them too.
 
 Redis down: feedback waits in the app's outbox (`api.outbox`) and is written once Redis is back,
@@ -31,7 +32,7 @@ from redis.typing import EncodableT, StreamRangeResponse
 from api.outbox import HeldWrite, Outbox
 from api.redis_link import RedisDown, RedisLink
 from rag.errors import OkienkoError
-from rag.guards import redact_pii
+from rag.guards import redact_message
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ class FeedbackStore:
         entry = FeedbackEntry(
             answer_id=answer_id,
             rating=rating,
-            comment=redact_pii(comment.strip()).text if comment else "",
+            comment=redact_message(comment.strip()).text if comment else "",
             at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             session_id=record.session_id,
             question=record.question,
