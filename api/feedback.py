@@ -13,7 +13,6 @@ thumbs still work on a single-process deployment; only Redis-held feedback can b
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import functools
@@ -29,6 +28,7 @@ from typing import Literal, TextIO
 import redis
 from redis.typing import EncodableT, StreamRangeResponse
 
+from api.exports import ExportFormat, write_records
 from api.outbox import HeldWrite, Outbox
 from api.redis_link import RedisDown, RedisLink
 from rag.errors import OkienkoError
@@ -37,7 +37,6 @@ from rag.guards import redact_message
 log = logging.getLogger(__name__)
 
 Rating = Literal["up", "down"]
-ExportFormat = Literal["jsonl", "csv"]
 ANSWER_TTL_SECONDS = 24 * 3600  # feedback is given right away; a day is plenty
 # How long a conversation's list of its feedback entries lives after the last one: erasing the
 # conversation reaches feedback given within this time. The stream itself is capped by count
@@ -317,25 +316,6 @@ def _entry(fields: Mapping[bytes | str, bytes | str]) -> FeedbackEntry:
     )
 
 
-def _cell(value: object) -> object:
-    # A comment starting with "=" would run as a formula when staff open the file in a
-    # spreadsheet (CSV injection); a leading apostrophe keeps it text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def export(entries: Iterable[FeedbackEntry], out: TextIO, *, fmt: ExportFormat) -> int:
     """Write entries as JSON lines or CSV (with a header row); return how many were written."""
-    count = 0
-    if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=FIELDS)
-        writer.writeheader()
-        for entry in entries:
-            writer.writerow({k: _cell(v) for k, v in dataclasses.asdict(entry).items()})
-            count += 1
-        return count
-    for entry in entries:
-        out.write(json.dumps(dataclasses.asdict(entry), ensure_ascii=False) + "\n")
-        count += 1
-    return count
+    return write_records((dataclasses.asdict(e) for e in entries), FIELDS, out, fmt=fmt)

@@ -222,12 +222,14 @@ _DETECTORS = (
 )
 
 
-def redact_pii(text: str, *, keep: Collection[str] = ()) -> Redaction:
+def redact_pii(text: str, *, keep: Collection[str] = (), people: bool = True) -> Redaction:
     """Replace personal data in `text` with tags such as "[PESEL]" or "[TELEFON]".
 
     Args:
         text: a question (or any text about to be stored, logged or sent to a model).
         keep: exact substrings never redacted, e.g. the CUS contact sentence in an answer.
+        people: also a full name with its address or birth date; False for a field that holds
+            the resident's name on purpose (the callback request's "name").
 
     Returns:
         The redacted text and the kinds found ("email", "iban", "pesel", "nip", "id_card",
@@ -239,8 +241,9 @@ def redact_pii(text: str, *, keep: Collection[str] = ()) -> Redaction:
     kinds: list[str] = []
     for detector in _DETECTORS:
         text = detector.pattern.sub(_replacer(detector, kinds), text)
-    text, found = redact_person(text, identified=bool(kinds))
-    kinds.extend(found)
+    if people:
+        text, found = redact_person(text, identified=bool(kinds))
+        kinds.extend(found)
     for placeholder, part in kept.items():
         text = text.replace(placeholder, part)
     return Redaction(text=text, kinds=tuple(kinds))
