@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -326,3 +327,40 @@ def test_the_phrase_file_is_well_formed() -> None:
 def test_a_malformed_category_names_what_is_wrong(data: dict[str, object]) -> None:
     with pytest.raises(SpecialCategoriesError, match="health"):
         _category("health", data)
+
+
+# --- any input ----------------------------------------------------------------------------------
+
+FRAGMENTS = st.sampled_from(
+    ["44 05 14 01 359", "Jan", "Kowalski", "ul.", "Lipowa", "5/3", "ur.", "12.03.1980", "mam",
+     "depresję", "i", "HIV", "(at)", "kropka", "pl", "małpa", "600", "123", "456", "PESEL", ",",
+     ".", "-", "[dane o zdrowiu]", "[PESEL]", "zł", "1 500", "art.", "ABA300000", "choruję na",
+     "nazywam się", "przy", "60-123", "Poznań"]
+)  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, database=None)
+@given(parts=st.lists(st.one_of(FRAGMENTS, st.text(max_size=5)), max_size=25))
+def test_any_message_is_redacted_once_and_for_all(parts: list[str]) -> None:
+    # Tags are never taken for data again, and nothing a resident types makes redaction fail.
+    once = redact_message(" ".join(parts)).text
+    assert redact_message(once).text == once
+
+
+def _seconds(text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        redact_message(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize(
+    "unit", ["1 ", "kropka ", "choruję na ", "Jan Kowalski ", "ul. A ", "a(at)"]
+)
+def test_long_hostile_input_stays_linear(unit: str) -> None:
+    # Four times the input takes about four times as long; a quadratic pattern, sixteen.
+    short = unit * (1200 // len(unit))
+    small, large = _seconds(short), _seconds(short * 4)
+    assert large < 9 * max(small, 1e-4), f"{small * 1000:.1f} ms → {large * 1000:.1f} ms"
