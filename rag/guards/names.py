@@ -63,7 +63,7 @@ _ADDRESS = re.compile(
 )
 _MONTHS = (
     "stycznia|lutego|marca|kwietnia|maja|czerwca|lipca|sierpnia|września|wrzesnia|października"
-    "|pazdziernika|października|listopada|grudnia"
+    "|pazdziernika|listopada|grudnia"
 )
 _BIRTH = re.compile(
     r"\b(?:ur\.|urodz\w*|data\s+urodzenia|dat[aąy]\s+ur\.?|d\.\s?ur\.)\s*:?\s*"
