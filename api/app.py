@@ -23,8 +23,18 @@ from api.feedback import FeedbackStore
 from api.metrics import Metrics, MetricsMiddleware
 from api.outbox import Outbox
 from api.ratelimit import RateLimiter
-from api.redis_link import RedisLink
-from api.routes import admin, chat, completions, feedback, handoff, health, sessions, static
+from api.redis_link import RedisDown, RedisLink
+from api.routes import (
+    admin,
+    chat,
+    completions,
+    feedback,
+    handoff,
+    handoffs,
+    health,
+    sessions,
+    static,
+)
 from api.security import API_KEY_HEADER, KeyRing
 from api.state import AnsweringSlot, AppState, LlmProbe
 from rag.index import open_store
@@ -48,9 +58,22 @@ TAGS = [
     {"name": "opinie", "description": "Oceny odpowiedzi."},
     {"name": "kontakt", "description": "Kontakt z pracownikiem i ustawienia widżetu."},
     {"name": "zgodność z OpenAI", "description": "Fasada chat completions."},
+    {
+        "name": "prośby o kontakt",
+        "description": "Prośby mieszkańców o kontakt: lista, eksport i usunięcie (klucz "
+        "pracownika).",
+    },
     {"name": "administracja", "description": "Indeks (klucz administratora)."},
     {"name": "stan", "description": "Zdrowie, gotowość i metryki."},
 ]
+
+
+def _migrate_callbacks(callbacks: CallbackBook) -> None:
+    """Callback requests of older versions get their expiry (tried again at the next start)."""
+    try:
+        callbacks.migrate_legacy()
+    except RedisDown as exc:
+        log.warning("old callback requests not moved yet: %s", exc)
 
 
 def create_app(
@@ -92,13 +115,19 @@ def create_app(
                 per_session=settings.rate_limit_session_per_minute,
             ),
             feedback=FeedbackStore(link, max_entries=settings.feedback_max_entries, outbox=outbox),
-            callbacks=CallbackBook(link, max_entries=settings.feedback_max_entries, outbox=outbox),
+            callbacks=CallbackBook(
+                link,
+                max_entries=settings.feedback_max_entries,
+                outbox=outbox,
+                retention_days=settings.handoff_retention_days,
+            ),
             outbox=outbox,
             keys=keys,
             metrics=metrics,
             llm=LlmProbe(settings),
             store=open_store(settings),
         )
+        await run_in_threadpool(_migrate_callbacks, app.state.okienko.callbacks)
         outbox.start()
         try:
             yield
@@ -116,7 +145,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (chat, completions, sessions, feedback, handoff, admin, health, static):
+    for module in (chat, completions, sessions, feedback, handoff, handoffs, admin, health, static):
         app.include_router(module.router)
     app.add_middleware(
         CORSMiddleware,

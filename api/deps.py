@@ -16,7 +16,7 @@ from api.callbacks import CallbackBook
 from api.feedback import FeedbackStore
 from api.metrics import Metrics
 from api.ratelimit import RateLimiter
-from api.security import API_KEY_HEADER, Role, require_admin
+from api.security import API_KEY_HEADER, Role, require_admin, require_staff
 from api.state import AppState
 from rag.runtime import Runtime
 from rag.settings import Settings
@@ -82,6 +82,10 @@ async def require_admin_key(role: RoleDep) -> None:
     require_admin(role)
 
 
+async def require_staff_key(role: RoleDep) -> None:
+    require_staff(role)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
@@ -94,3 +98,4 @@ KEY_OPTIONAL: dict[str, Any] = {"security": [{}]}
 # For routers: `dependencies=[ClientLimit]`.
 ClientLimit = Depends(limit_client)
 AdminOnly = Depends(require_admin_key)
+StaffOnly = Depends(require_staff_key)

@@ -83,6 +83,18 @@ class EraseFailed(ApiError):
         )
 
 
+class StorageUnavailable(ApiError):
+    """Redis holds what was asked for and does not answer now."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            503,
+            "storage_unavailable",
+            "Magazyn danych chwilowo nie odpowiada. Spróbuj ponownie za kilka minut.",
+            headers={"Retry-After": str(NOT_READY_RETRY_SECONDS)},
+        )
+
+
 class NotFound(ApiError):
     """The thing a request names is not there (a conversation, an answer)."""
 
@@ -122,6 +134,9 @@ _FIELDS = {
     "phone": "telefon",
     "email": "e-mail",
     "messages": "wiadomości",
+    "handoff_id": "identyfikator prośby o kontakt",
+    "limit": "limit",
+    "format": "format",
 }
 
 

@@ -2,7 +2,8 @@
 
 Each answer the API gives gets an `answer_id`; a short-lived record of it (the session, the
 redacted question, the answer) lets feedback name what it is about. Everything kept here is
-redacted of personal data first, and listed per conversation, so that a resident who erases
+redacted first (personal data, and what a resident says about health, beliefs …, as
+`rag.guards.redact_message` does), and listed per conversation, so that a resident who erases
 their conversation erases its answer records and the feedback on them too.
 
 Redis down: feedback waits in the app's outbox (`api.outbox`) and is written once Redis is back,
@@ -12,7 +13,6 @@ thumbs still work on a single-process deployment; only Redis-held feedback can b
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
 import functools
@@ -28,15 +28,15 @@ from typing import Literal, TextIO
 import redis
 from redis.typing import EncodableT, StreamRangeResponse
 
+from api.exports import ExportFormat, write_records
 from api.outbox import HeldWrite, Outbox
 from api.redis_link import RedisDown, RedisLink
 from rag.errors import OkienkoError
-from rag.guards import redact_pii
+from rag.guards import redact_message
 
 log = logging.getLogger(__name__)
 
 Rating = Literal["up", "down"]
-ExportFormat = Literal["jsonl", "csv"]
 ANSWER_TTL_SECONDS = 24 * 3600  # feedback is given right away; a day is plenty
 # How long a conversation's list of its feedback entries lives after the last one: erasing the
 # conversation reaches feedback given within this time. The stream itself is capped by count
@@ -173,7 +173,7 @@ class FeedbackStore:
         entry = FeedbackEntry(
             answer_id=answer_id,
             rating=rating,
-            comment=redact_pii(comment.strip()).text if comment else "",
+            comment=redact_message(comment.strip()).text if comment else "",
             at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             session_id=record.session_id,
             question=record.question,
@@ -316,25 +316,6 @@ def _entry(fields: Mapping[bytes | str, bytes | str]) -> FeedbackEntry:
     )
 
 
-def _cell(value: object) -> object:
-    # A comment starting with "=" would run as a formula when staff open the file in a
-    # spreadsheet (CSV injection); a leading apostrophe keeps it text.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def export(entries: Iterable[FeedbackEntry], out: TextIO, *, fmt: ExportFormat) -> int:
     """Write entries as JSON lines or CSV (with a header row); return how many were written."""
-    count = 0
-    if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=FIELDS)
-        writer.writeheader()
-        for entry in entries:
-            writer.writerow({k: _cell(v) for k, v in dataclasses.asdict(entry).items()})
-            count += 1
-        return count
-    for entry in entries:
-        out.write(json.dumps(dataclasses.asdict(entry), ensure_ascii=False) + "\n")
-        count += 1
-    return count
+    return write_records((dataclasses.asdict(e) for e in entries), FIELDS, out, fmt=fmt)

@@ -161,6 +161,27 @@ class HandoffResponse(BaseModel):
     callback_recorded: bool
 
 
+HANDOFF_ID_PATTERN = r"^[0-9a-f]{32}$"
+
+
+class HandoffOut(BaseModel):
+    """A callback request as staff read it (empty strings for what the resident left out)."""
+
+    id: str = Field(description="Identyfikator prośby (do usunięcia).")
+    at: dt.datetime = Field(description="Kiedy mieszkaniec poprosił o kontakt.")
+    expires: dt.datetime = Field(description="Kiedy prośba zostanie usunięta samoczynnie.")
+    session_id: str
+    name: str
+    phone: str
+    email: str
+    message: str = Field(description="Wiadomość mieszkańca bez danych osobowych.")
+
+
+class HandoffsOut(BaseModel):
+    handoffs: list[HandoffOut] = Field(description="Od najnowszej.")
+    retention_days: int = Field(description="Ile dni prośba jest przechowywana.")
+
+
 class ConfigOut(BaseModel):
     cus: Contact
     privacy_note: str = PRIVACY_NOTE

@@ -138,6 +138,12 @@ def require_audience(audience: Audience, role: Role | None) -> None:
         raise Unauthorized
 
 
+def require_staff(role: Role | None) -> None:
+    """Raises `Unauthorized` without a valid staff or admin key."""
+    if role is None:
+        raise Unauthorized
+
+
 def require_admin(role: Role | None) -> None:
     """Raises `Unauthorized` without a valid key, `Forbidden` with a staff key."""
     if role is None:

@@ -152,6 +152,13 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=30, ge=1, description="Requests per client.")
     rate_limit_session_per_minute: int = Field(default=12, ge=1, description="Per session.")
     feedback_max_entries: int = Field(default=100_000, ge=100)
+    handoff_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="Days a callback request (name, phone, e-mail, message) is kept for staff; "
+        "Redis erases it then.",
+    )
     max_body_bytes: int = Field(
         default=65_536,
         ge=4_096,

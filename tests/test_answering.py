@@ -148,6 +148,65 @@ def test_personal_data_is_never_stored_nor_echoed(
     assert "600 123 456" not in stored
 
 
+def test_special_categories_are_answered_but_leave_as_tags(
+    served: ServedIndex, analyzer: PolishAnalyzer, openai_server: OpenAIServer
+) -> None:
+    # The conversation store and the chat model (answer and follow-up rewrite) get the tags;
+    # retrieval reads the words as written.
+    openai_server.default = Reply("Dodatek mieszkaniowy przyznaje się na 6 miesięcy [1].")
+    settings = Settings(
+        llm_base_url=openai_server.url, llm_timeout_seconds=5, llm_structured_output=False
+    )
+    store = MemoryConversationStore(ttl_seconds=600, max_turns=20)
+    bot = assistant(served, analyzer, chat=OpenAIChatModel(settings), conversations=store)
+    first = bot.ask(f"Mam depresję i HIV, PESEL 44 05 14 01 359. {PERIOD_QUESTION}")
+    second = bot.ask("A od kiedy? Choruję też na cukrzycę.", session_id=first.session_id)
+    assert not first.refused
+    assert "special_categories" in first.flags
+    assert len(openai_server.requests) >= 3  # two answers and the follow-up's rewrite
+    sent = json.dumps(openai_server.requests, ensure_ascii=False).lower()
+    turns = store.history(second.session_id)
+    stored = json.dumps([(t.text, t.standalone) for t in turns], ensure_ascii=False).lower()
+    for secret in ("depresj", "hiv", "cukrzyc", "44 05 14 01 359"):
+        assert secret not in sent
+        assert secret not in stored
+    assert "[dane o zdrowiu]" in stored
+    assert "[dane o zdrowiu]" in sent
+
+
+def test_a_disability_certificate_still_finds_its_benefit(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    # Read with its tag instead, this message is refused: answering reads it as written.
+    store = MemoryConversationStore(ttl_seconds=600, max_turns=20)
+    question = (
+        "Mam orzeczenie o znacznym stopniu niepełnosprawności, czy należy mi się zasiłek "
+        "pielęgnacyjny?"
+    )
+    answer = assistant(served, analyzer, conversations=store).ask(question)
+    assert not answer.refused, answer.answer
+    assert any("pielegnacyjn" in c.source for c in answer.citations), answer.citations
+    (asked, _) = store.history(answer.session_id)
+    assert asked.text == "Mam [dane o zdrowiu], czy należy mi się zasiłek pielęgnacyjny?"
+
+
+def test_the_deployments_crisis_lines_are_shown_as_configured(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    # A phone number in the settings is the deployment's, not a resident's: never redacted.
+    line = "Punkt Interwencji Kryzysowej, ul. Długa 5, tel. 95 720 30 40, całą dobę"
+    bot = Assistant(
+        settings=Settings(crisis_intervention=line, cus_phone="+48 00 000 00 00"),
+        retriever=Retriever(embedder=EMBEDDER, analyzer=analyzer, served=served),
+        analyzer=analyzer,
+        conversations=MemoryConversationStore(ttl_seconds=600, max_turns=20),
+        crisis=CrisisAssessor(lexicon=Lexicon.load()),
+    )
+    answer = bot.ask("Mąż mnie bije i boję się wrócić do domu. Co robić?")
+    assert "crisis" in answer.flags
+    assert "95 720 30 40" in answer.answer
+
+
 def test_crisis_leads_with_emergency_numbers(served: ServedIndex, analyzer: PolishAnalyzer) -> None:
     answer = assistant(served, analyzer).ask("Mąż mnie bije i boję się wrócić do domu. Co robić?")
     assert "crisis" in answer.flags

@@ -361,7 +361,7 @@ def test_handoff_without_contact_data_gives_the_centre_contact(
         "url": None,
     }
     assert "+48 00 111 22 33" in body["message"]
-    assert rclient.xlen(prefix + "callbacks") == 0
+    assert rclient.zcard(prefix + "handoffs") == 0
 
 
 def test_handoff_with_a_phone_records_a_callback_for_staff_only(
@@ -380,13 +380,15 @@ def test_handoff_with_a_phone_records_a_callback_for_staff_only(
     body = response.json()
     assert body["callback_recorded"] is True
     assert "Przekazaliśmy" in body["message"]
-    entries = rclient.xrange(prefix + "callbacks")
-    assert entries is not None
-    ((_, fields),) = entries
-    assert fields is not None
+    (handoff_id,) = rclient.zrange(prefix + "handoffs", 0, -1)
+    key = prefix + "handoff:" + handoff_id.decode()
+    fields = rclient.hgetall(key)
     assert fields[b"phone"] == b"+48 601 202 303"
+    assert fields[b"name"] == "Jan Próbny".encode()
     assert fields[b"session_id"] == session.encode()
     assert fields[b"email"] == b""
+    # Kept for OKIENKO_HANDOFF_RETENTION_DAYS (30 by default), then Redis erases it.
+    assert 29 * 86400 < rclient.ttl(key) <= 30 * 86400
     history = client.get(f"/v1/sessions/{session}").text
     assert "601 202 303" not in history
     assert "Próbny" not in history

@@ -96,8 +96,8 @@ def test_deployments_with_different_prefixes_do_not_see_each_other(
 
         assert [e["answer_id"] for e in exported(REDIS_URL, prefix)] == [answer_id]
         assert exported(REDIS_URL, other) == []
-        assert rclient.xlen(prefix + "callbacks") == 1
-        assert rclient.xlen(other + "callbacks") == 0
+        assert rclient.zcard(prefix + "handoffs") == 1
+        assert rclient.zcard(other + "handoffs") == 0
         # Every key that names this conversation or answer is under the first prefix.
         for name in (session, answer_id):
             keys = [k.decode() for k in rclient.scan_iter(match=f"*{name}*")]
@@ -125,6 +125,7 @@ def test_erasing_a_conversation_erases_its_answer_records_and_feedback(
         assert rate(client, kept["answer_id"], "pomocne") == 202
         client.post("/v1/handoff", json={"session_id": session, "phone": PHONE})
         assert rclient.xlen(prefix + "feedback") == 3
+        assert rclient.zcard(prefix + "handoffs") == 1
 
         assert client.delete(f"/v1/sessions/{session}").status_code == 204
 
@@ -138,8 +139,8 @@ def test_erasing_a_conversation_erases_its_answer_records_and_feedback(
         (entry,) = exported(REDIS_URL, prefix)
         assert (entry["session_id"], entry["comment"]) == (kept["session_id"], "pomocne")
         assert rate(client, kept["answer_id"]) == 202  # the other conversation is untouched
-        # The callback request stays: the resident handed it to staff on purpose.
-        assert rclient.xlen(prefix + "callbacks") == 1
+        # The callback request made in the conversation goes with it.
+        assert rclient.zcard(prefix + "handoffs") == 0
         assert client.delete(f"/v1/sessions/{session}").status_code == 204  # again: still fine
 
 
@@ -244,16 +245,19 @@ def test_held_writes_reach_redis_once_it_answers_again(
         assert (ready["status"], ready["redis"]) == ("ready", "ok")
         (entry,) = exported(url, prefix)
         assert (entry["answer_id"], entry["comment"]) == (answer["answer_id"], "przydatne")
-        ((_, fields),) = back.xrange(prefix + "callbacks") or []
-        assert fields is not None
-        assert fields[b"phone"] == PHONE.encode()
+        (handoff_id,) = back.zrange(prefix + "handoffs", 0, -1)
+        key = f"{prefix}handoff:{handoff_id.decode()}"
+        assert back.hget(key, "phone") == PHONE.encode()
+        assert 0 < back.ttl(key) <= 30 * 86400  # replayed with the expiry it would have had
         text = client.get("/metrics").text
         assert metric(text, "okienko_redis_writes_flushed_total", kind="feedback") == 1
         assert metric(text, "okienko_redis_writes_flushed_total", kind="callback") == 1
         assert metric(text, "okienko_redis_writes_lost_total", kind="feedback") == 0
-        # Replayed feedback is linked to its conversation like any other: erasing reaches it.
+        # Replayed feedback and callbacks are linked to their conversation like any other:
+        # erasing reaches them.
         assert client.delete(f"/v1/sessions/{answer['session_id']}").status_code == 204
         assert exported(url, prefix) == []
+        assert back.exists(key) == 0
         back.close()
 
 

@@ -238,10 +238,9 @@ def test_feedback_reaches_the_store(site: Site, outcomes: Outcomes) -> None:
 
 def test_handoff_shows_the_contact_and_records_a_callback(site: Site, outcomes: Outcomes) -> None:
     result = scenario(outcomes, "handoff")
-    entries = site.redis.xrange(site.prefix + "callbacks")
-    assert entries, "no callback request was recorded"
-    _, fields = entries[-1]
-    assert fields is not None
+    handoffs = site.redis.zrange(site.prefix + "handoffs", 0, -1)
+    assert handoffs, "no callback request was recorded"
+    fields = site.redis.hgetall(f"{site.prefix}handoff:{_text(handoffs[-1])}")
     recorded = {_text(k): _text(v) for k, v in fields.items()}
     assert recorded["phone"] == result["phone"]
     assert recorded["session_id"] == result["session_id"]

@@ -38,7 +38,7 @@ from api.security import Role, require_audience
 from rag.answering import Token
 from rag.answers import Answer
 from rag.errors import IndexMismatch, IndexNotReady
-from rag.guards import redact_pii
+from rag.guards import redact_message
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def deliver(
         AnswerRecord(
             answer_id=answer_id,
             session_id=answer.session_id,
-            question=redact_pii(question).text,
+            question=redact_message(question).text,
             answer=answer.answer,
             mode=answer.mode,
             refused=answer.refused,

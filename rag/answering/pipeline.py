@@ -1,10 +1,13 @@
 """Question → trustworthy answer: guards, follow-ups, retrieval, relevance, generation, citations.
 
-The order matters. Personal data is redacted before anything is stored, logged or sent to a
-model. A crisis leads the answer with emergency numbers whatever else happens. Injection and
-out-of-scope requests are redirected before retrieval. Generation uses the chat model when one
-is configured and falls back to an extractive answer when it fails; an answer whose citations do
-not hold is never shown: the resident gets the refusal with the CUS contact instead.
+The order matters. Personal data is redacted before anything else reads the question; what is
+said about health, origin, beliefs, sexual life or convictions is answered as written but
+replaced by its category's tag in everything that leaves the request (the conversation store,
+the log, the chat model). A crisis leads the answer with emergency numbers whatever else
+happens. Injection and out-of-scope requests are redirected before retrieval. Generation uses
+the chat model when one is configured and falls back to an extractive answer when it fails; an
+answer whose citations do not hold is never shown: the resident gets the refusal with the CUS
+contact instead.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from rag.guards import (
     classify_request,
     neutralise_passage,
     redact_pii,
+    redact_special_categories,
     redirect_message,
     redirect_topic,
 )
@@ -110,6 +114,14 @@ class Token:
     """A piece of answer text as it is produced (see `Assistant.stream`)."""
 
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Question:
+    """A question in its two forms (see `Assistant.stream`)."""
+
+    text: str  # what answering reads: personal data replaced, the rest as the resident wrote it
+    outgoing: str  # special categories replaced too: what is stored or sent to the chat model
 
 
 class InvalidSession(ValueError):
@@ -185,6 +197,13 @@ class Assistant:
         self._chat = chat_model
         self._reranker = reranker
         self._contact = contact_sentence(settings)
+        # Our own contact and the deployment's crisis lines (phone numbers, addresses) are
+        # shown as configured, never taken for a resident's personal data.
+        lines = self._local_help
+        self._keep = (
+            self._contact,
+            *(line for line in (lines.homeless_line, lines.shelters, lines.intervention) if line),
+        )
         self._similarity = SentenceSimilarity(retriever.embedder)
 
     @property
@@ -241,7 +260,13 @@ class Assistant:
         session = session_id or new_session_id()
         redaction = redact_pii(question.strip())
         text = redaction.text
+        # Answering (the crisis assessment, the guards, retrieval) reads `text`; what leaves
+        # the request says "[dane o zdrowiu]" where the resident named an illness.
+        special = redact_special_categories(text)
+        asked = _Question(text, special.text)
         flags: list[str] = ["pii_redacted"] if redaction.found else []
+        if special.found:
+            flags.append("special_categories")
         # Crisis first: the numbers go out before anything that can fail (history, retrieval,
         # the model) is touched.
         assessed = crisis if crisis is not None else self._crisis.assess(text)
@@ -267,9 +292,9 @@ class Assistant:
             # crises overrule a redirect; the classifier alone can take homework for distress,
             # and the block it adds leads the redirect anyway.
             kind = "ok"
-        standalone = text
+        standalone = asked
         if kind == "ok":
-            standalone = self._standalone(text, history)
+            standalone = self._standalone(asked, history)
             # Acute: the answer comes from the crisis documents for these kinds.
             kinds = assessed.kinds if assessed.acute else None
             draft = yield from self._answer(standalone, audience, history, crisis=kinds)
@@ -295,7 +320,7 @@ class Assistant:
             # After the emergency numbers, "nothing found" would read as a dismissal.
             body = self._contact if assessed.acute else _refusal(self._contact)
         if not draft.streamed:
-            yield Token(_redact(body, self._contact))
+            yield Token(self._redact(body))
         help_text = assessed.help_text(self._local_help)
         parts = [help_text] if assessed.acute and help_text else []
         parts.append(body)
@@ -305,15 +330,15 @@ class Assistant:
         if redaction.found:
             parts.append(PII_NOTICE)
             yield Token("\n\n" + PII_NOTICE)
-        final = _redact("\n\n".join(parts), self._contact)
+        final = self._redact("\n\n".join(parts))
         now = time.time()
         self._conversations.append(
             session,
             Turn(
                 role="user",
-                text=text,
+                text=asked.outgoing,
                 at=now,
-                standalone=standalone,
+                standalone=standalone.outgoing,
                 crisis=assessed.level,
                 crisis_kinds=assessed.kinds,
             ),
@@ -354,7 +379,11 @@ class Assistant:
         # A benefit or service named, not a procedure ("odwołać się od mandatu" is no CUS matter).
         return any(e.topic not in (None, "procedura") for e in self._lexicon.find(text))
 
-    def _standalone(self, question: str, history: Sequence[Turn]) -> str:
+    def _redact(self, text: str) -> str:
+        """Never echo personal data back; what we add ourselves is not personal data."""
+        return redact_pii(text, keep=self._keep).text
+
+    def _standalone(self, question: _Question, history: Sequence[Turn]) -> _Question:
         if not history:
             return question
         if self._chat is not None:
@@ -365,7 +394,8 @@ class Assistant:
                     [
                         Message("system", REWRITE_PROMPT),
                         Message(
-                            "user", f"Wcześniejsze pytania:\n{context}\n\nOstatnie: {question}"
+                            "user",
+                            f"Wcześniejsze pytania:\n{context}\n\nOstatnie: {question.outgoing}",
                         ),
                     ]
                 ).strip()
@@ -373,8 +403,11 @@ class Assistant:
                 log.warning("rewrite failed, using the rule: %s", exc.reason)
             else:
                 if 0 < len(rewritten) <= 400:
-                    return redact_pii(rewritten).text
-        return standalone_question(question, history, analyzer=self._analyzer)
+                    # Read as it comes back: the model only ever saw the outgoing forms.
+                    said = redact_special_categories(redact_pii(rewritten).text).text
+                    return _Question(said, said)
+        text = standalone_question(question.text, history, analyzer=self._analyzer)
+        return _Question(text, redact_special_categories(text).text)
 
     def _passages(
         self, question: str, audience: Audience, *, crisis: tuple[Kind, ...] | None = None
@@ -408,13 +441,13 @@ class Assistant:
 
     def _answer(
         self,
-        question: str,
+        question: _Question,
         audience: Audience,
         history: Sequence[Turn],
         *,
         crisis: tuple[Kind, ...] | None = None,
     ) -> Generator[Token, None, _Draft]:
-        analysis = analyse(question, self._lexicon)
+        analysis = analyse(question.text, self._lexicon)
         focus = analysis.focus
         mode: Mode = "llm" if self._chat else "extractive"
         refusal = _Draft("", (), mode, CitationReport(), refused=True, reason="no_support")
@@ -444,7 +477,9 @@ class Assistant:
         if self._chat is not None:
             try:
                 return (
-                    yield from self._generate(self._chat, question, audience, passages, history)
+                    yield from self._generate(
+                        self._chat, question.outgoing, audience, passages, history
+                    )
                 )
             except GenerationFailed as exc:
                 log.warning("chat model failed, answering extractively: %s", exc.reason)
@@ -578,7 +613,7 @@ class Assistant:
         shown = shown_text(checked)
         if not checked.valid or not shown:
             return _Draft("", (), "llm", checked.report, refused=True, reason="no_valid_citation")
-        yield Token(_redact(shown, self._contact))
+        yield Token(self._redact(shown))
         return _Draft(
             shown,
             checked.citations,
@@ -633,14 +668,14 @@ class Assistant:
                 checked = check_citations(sentence, passages, self._analyzer)
                 piece = shown_text(checked)
                 if piece:
-                    yield Token(_redact(piece, self._contact) + " ")
+                    yield Token(self._redact(piece) + " ")
                     streamed = True
             shown_upto = max(shown_upto, len(done))
         tail = split_sentences(reply)[shown_upto:]
         for sentence in tail:
             piece = shown_text(check_citations(sentence, passages, self._analyzer))
             if piece:
-                yield Token(_redact(piece, self._contact))
+                yield Token(self._redact(piece))
                 streamed = True
         checked = check_citations(reply, passages, self._analyzer)
         shown = shown_text(checked)  # no claim without a citation that holds
@@ -706,11 +741,6 @@ def _extractive_draft(extract: ExtractiveAnswer, passages: tuple[ScoredChunk, ..
 def _neutralised(passage: ScoredChunk) -> ScoredChunk:
     chunk = dataclasses.replace(passage.chunk, text=neutralise_passage(passage.chunk.text))
     return dataclasses.replace(passage, chunk=chunk)
-
-
-def _redact(text: str, contact: str) -> str:
-    """Never echo personal data back; the CUS contact we add ourselves is not personal data."""
-    return redact_pii(text, keep=(contact,)).text
 
 
 def _refusal(contact: str) -> str:

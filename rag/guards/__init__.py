@@ -5,7 +5,11 @@ Crisis is not a guard: it is assessed first and on its own (`rag.crisis`).
 Pure rules, no I/O, run on every question before it is stored, logged or sent to a model:
 
 - `personal_data`: `redact_pii` replaces the resident's PESEL, phone number, account number …
-  with tags before anything leaves the question;
+  (however written) and a full name with its address or birth date (`names`) with tags before
+  anything else reads the question;
+- `special_categories`: `redact_special_categories` replaces what a message says about health,
+  origin, beliefs, sexual life or convictions with a category tag ("[dane o zdrowiu]") in what
+  leaves the request; `redact_message` does both steps for a resident's text that is stored;
 - `injection`: instructions to the assistant, in questions and in retrieved documents
   (`neutralise_passage` cuts them out of passages);
 - `scope`: `classify_request` redirects injection attempts and requests outside the CUS's remit
@@ -24,6 +28,7 @@ from rag.guards.scope import (
     redirect_message,
     redirect_topic,
 )
+from rag.guards.special_categories import redact_message, redact_special_categories
 
 __all__ = [
     "PII_NOTICE",
@@ -33,7 +38,9 @@ __all__ = [
     "RequestKind",
     "classify_request",
     "neutralise_passage",
+    "redact_message",
     "redact_pii",
+    "redact_special_categories",
     "redirect_message",
     "redirect_topic",
 ]
