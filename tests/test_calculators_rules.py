@@ -3,6 +3,7 @@ where both state a figure, and a broken file says where it is broken."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 
 from ingest.loaders import discover, load_document
 from rag.answering.facts import SourcedFact, load_facts
-from rag.calculators import RulesError, load_rules, read_rules
+from rag.calculators import CALCULATORS, RulesError, compute, load_rules, read_rules
+from rag.calculators.money import zl
 from rag.calculators.rules import rules_files
 
 KB = Path(__file__).resolve().parents[1] / "knowledge_base"
@@ -27,14 +29,15 @@ def _stated(fact: SourcedFact, unit: str) -> set[Decimal]:
     return {Decimal(str(v.amount)) for v in fact.fact.values if v.unit == unit}
 
 
-def test_the_shipped_rules_load() -> None:
+def test_the_shipped_rules_load_and_every_figure_is_used() -> None:
     rules = load_rules()
     assert [p.name for p in rules_files()] == [
         "dodatek_mieszkaniowy.yaml",
         "pomoc_spoleczna.yaml",
         "swiadczenia_rodzinne.yaml",
     ]
-    assert len(rules.figures) == 33
+    used = {key for c in CALCULATORS.values() for key in c.figures}
+    assert used == set(rules.figures)
 
 
 def test_every_null_figure_says_why_and_every_period_names_a_provision() -> None:
@@ -65,6 +68,28 @@ def test_each_figure_agrees_with_the_facts_that_state_it(facts: dict[str, Source
                 )
                 checked += 1
     assert checked >= 60
+
+
+@pytest.mark.parametrize(
+    ("fact_id", "payload", "stated"),
+    [
+        # the bases of zasiłek stały the facts give: 130 % of 1 010 zł and of 823 zł
+        ("ps-staly-ile-samotna", {"household_size": 1, "household_income": 0}, "1313"),
+        (
+            "ps-staly-ile-rodzina",
+            {"household_size": 2, "household_income": 0, "own_income": 0},
+            "1069.90",
+        ),
+    ],
+)
+def test_figures_the_calculator_derives_agree_with_the_facts(
+    facts: dict[str, SourcedFact], fact_id: str, payload: dict[str, object], stated: str
+) -> None:
+    calc = compute(
+        "zasilek_staly", {**payload, "age": 70, "excluded_benefit": False}, dt.date(2025, 6, 1)
+    )
+    assert Decimal(stated) in _stated(facts[fact_id], "zł")
+    assert any(f"= {zl(Decimal(stated))}." in step.text for step in calc.steps)
 
 
 GOOD_PERIOD = "      - {valid_from: 2025-01-01, value: 5, source: wartość do testu pliku}\n"
