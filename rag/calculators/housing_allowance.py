@@ -23,7 +23,7 @@ from rag.calculators.calculation import Calculation, Working
 from rag.calculators.calculator import Calculator
 from rag.calculators.errors import RulesError
 from rag.calculators.inputs import Amount, Area, Flag, People, closed, not_given, one_of
-from rag.calculators.money import m2, pct, percent_of, to_grosze, zl
+from rag.calculators.money import m2, pct, percent_of, to_grosze, to_grosze_down, to_grosze_up, zl
 from rag.calculators.rules import lookup
 
 ACT = "ustawy o dodatkach mieszkaniowych"
@@ -266,7 +266,7 @@ def _housing(data: HousingAllowanceInput, w: Working) -> Calculation:
         return w.not_eligible()
     w.step(f"Różnica: {zl(counted)} − {zl(own)} = {zl(amount)}.", f"art. 6 ust. 1 {ACT}")
     limit_rate = w.figure("dm_limit_wydatkow")
-    limit = to_grosze(percent_of(limit_rate, counted))
+    limit = to_grosze_down(percent_of(limit_rate, counted))
     if amount > limit:
         w.step(
             f"Dodatek nie może przekroczyć {pct(limit_rate)} wydatków: {pct(limit_rate)} × "
@@ -294,7 +294,7 @@ def _threshold_and_minimum(
     wage = w.figure(WAGE)
     key = "dm_prog_jednoosobowe" if size == 1 else "dm_prog_wieloosobowe"
     rate = w.figure(key)
-    threshold = to_grosze(percent_of(rate, wage))
+    threshold = to_grosze_down(percent_of(rate, wage))
     w.step(
         f"Próg dochodowy: {pct(rate)} × {zl(wage)} (przeciętne wynagrodzenie obowiązujące w dniu "
         f"wniosku) = {zl(threshold)} na osobę.",
@@ -329,7 +329,7 @@ def _threshold_and_minimum(
         )
         return w.unknown(figures=(price.title,))
     floor_rate = w.figure("dm_minimum")
-    floor = to_grosze(percent_of(floor_rate, wage))
+    floor = to_grosze_up(percent_of(floor_rate, wage))
     if amount < floor:
         w.step(
             f"Dodatek {zl(amount)} byłby niższy niż {pct(floor_rate)} przeciętnego wynagrodzenia "

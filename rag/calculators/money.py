@@ -2,15 +2,15 @@
 
 Everything is `Decimal`: a benefit is paid in grosze and binary floats would lose them. The acts
 that set these benefits say nothing about rounding the working, so an amount is rounded to the
-grosz half up, except where the act sets a floor ("not less than 50 % of the difference"): there
-it is rounded up, so the floor holds.
+grosz half up, except a bound the act sets: a floor ("not less than 50 % of the difference") is
+rounded up and a ceiling ("not more than 70 % of the expenses") down, so the bound holds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidOperation
 
 GROSZ = Decimal("0.01")
 MAX_AMOUNT = Decimal(10_000_000)  # no household's monthly income or costs: a typo, not a case
@@ -99,6 +99,11 @@ def to_grosze(amount: Decimal) -> Decimal:
 def to_grosze_up(amount: Decimal) -> Decimal:
     """Rounded up to the grosz: for a floor the act sets ("not less than …")."""
     return amount.quantize(GROSZ, rounding=ROUND_CEILING)
+
+
+def to_grosze_down(amount: Decimal) -> Decimal:
+    """Rounded down to the grosz: for a ceiling the act sets ("not more than …")."""
+    return amount.quantize(GROSZ, rounding=ROUND_FLOOR)
 
 
 def percent_of(percent: Decimal, amount: Decimal) -> Decimal:
