@@ -715,3 +715,20 @@ def test_a_payload_that_is_not_an_object_is_refused_in_polish() -> None:
 def test_amounts_are_read_as_residents_write_them(written: object, amount: str) -> None:
     calc = run("kryterium_dochodowe", {"household_size": 1, "household_income": written})
     assert f"Dochód {zl(Decimal(amount))}" in texts(calc)
+
+
+def test_an_unknown_answer_ends_with_what_to_ask_in_polish() -> None:
+    payload = {
+        "family_size": 4,
+        "family_income_monthly": 2800,
+        "children": [{"age": 0}, {"age": 19}],
+    }
+    calc = run("zasilek_rodzinny", payload, FAMILY_ON)
+    assert "Dziecko 1 (poniżej roku): zasiłek 95 zł miesięcznie." in texts(calc)
+    assert calc.steps[-1].text == (
+        "Do wyliczenia potrzeba jeszcze: dziecko 2: nauka dziecka; dziecko 1: orzeczenie o "
+        "niepełnosprawności dziecka; dziecko 2: orzeczenie o niepełnosprawności dziecka."
+    )
+    alone = run("zasilek_staly", {"household_size": 1, "household_income": 500, "age": 61})
+    assert "kobieta ma już wiek emerytalny (60 lat), mężczyzna jeszcze nie (65 lat)" in texts(alone)
+    assert alone.steps[-1].text.startswith("Do wyliczenia potrzeba jeszcze: płeć; ")

@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic
 
-from rag.calculators.calculation import Calculation, FigureUnknown, Frequency, Working
+from rag.calculators.calculation import Calculation, FigureUnknown, Frequency, Step, Working
 from rag.calculators.errors import InvalidInput
-from rag.calculators.inputs import InputT, input_schema, parse_input
+from rag.calculators.inputs import InputT, field_title, input_schema, parse_input
 from rag.calculators.money import day
 from rag.calculators.rules import Rules, load_rules
 
@@ -76,7 +76,7 @@ class Calculator(Generic[InputT]):
         self._check_date(on, rules)
         working = Working(self.name, on, rules, frequency=self.frequency)
         try:
-            return self.work(checked, working)
+            calculation = self.work(checked, working)
         except FigureUnknown as gap:
             working.step(
                 f"Źródła, z których korzysta kalkulator, nie podają na {day(on)} wartości: "
@@ -84,6 +84,11 @@ class Calculator(Generic[InputT]):
                 working.provision(gap.figure.key),
             )
             return working.unknown(figures=(gap.figure.title,))
+        if not calculation.missing:
+            return calculation
+        wanted = [field_title(self.input_type, name) for name in calculation.missing]
+        ask = Step("Do wyliczenia potrzeba jeszcze: " + "; ".join(_lower(t) for t in wanted) + ".")
+        return dataclasses.replace(calculation, steps=(*calculation.steps, ask))
 
     def _check_date(self, on: dt.date, rules: Rules) -> None:
         figures = [rules.figure(key) for key in self.figures]
@@ -98,3 +103,7 @@ class Calculator(Generic[InputT]):
                 f"na {day(on)} nie ma w nim danych."
             }
         )
+
+
+def _lower(title: str) -> str:
+    return title[0].lower() + title[1:]

@@ -89,7 +89,9 @@ def per_person(w: Working, income: Decimal, size: int) -> Decimal:
 
 
 def years(n: int) -> str:
-    """ "1 rok", "3 lata", "5 lat", "22 lata", "12 lat"."""
+    """ "poniżej roku", "1 rok", "3 lata", "5 lat", "22 lata", "12 lat"."""
+    if n == 0:
+        return "poniżej roku"
     if n == 1:
         return "1 rok"
     if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):

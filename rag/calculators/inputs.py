@@ -9,6 +9,7 @@ missing when it needs it.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Protocol, TypeVar
@@ -220,10 +221,28 @@ def parse_input(input_type: type[InputT], payload: object) -> InputT:
     return parsed
 
 
+_SCHEMAS: dict[type[Any], dict[str, Any]] = {}
+
+
 def input_schema(input_type: type[Any]) -> dict[str, Any]:
     """The JSON Schema of an input type (titles and descriptions in Polish)."""
-    schema: dict[str, Any] = _adapter(input_type).json_schema()
-    return schema
+    if input_type not in _SCHEMAS:
+        _SCHEMAS[input_type] = _adapter(input_type).json_schema()
+    return copy.deepcopy(_SCHEMAS[input_type])
+
+
+def field_title(input_type: type[Any], name: str) -> str:
+    """What a field is called in Polish: "age" → "Wiek w pełnych latach", and a list item's
+    field by its place, "children.1.education" → "Dziecko 2: nauka dziecka"."""
+    schema = input_schema(input_type)
+    head, *rest = name.split(".")
+    spec = schema["properties"][head]
+    if len(rest) != 2:
+        return str(spec["title"])
+    index, field = rest
+    item = schema["$defs"][spec["items"]["$ref"].rsplit("/", 1)[-1]]
+    title = str(item["properties"][field]["title"])
+    return f"{item['title']} {int(index) + 1}: {title[0].lower()}{title[1:]}"
 
 
 def _messages(exc: ValidationError) -> dict[str, str]:

@@ -131,7 +131,12 @@ def _cannot_work(data: PermanentAllowanceInput, w: Working) -> Check:
         )
         return True, ()
     if data.age >= min(woman, man) and data.sex is None:
-        return None, ("sex", *unknown_incapacity)  # a woman of this age has reached it, a man not
+        w.step(
+            f"Wiek {data.age} lat: kobieta ma już wiek emerytalny ({woman} lat), mężczyzna jeszcze "
+            f"nie ({man} lat) – potrzebna jest płeć albo orzeczenie o niezdolności do pracy.",
+            w.provision("wiek_emerytalny_kobiety"),
+        )
+        return None, ("sex", *unknown_incapacity)
     if data.incapacity is None:
         return None, unknown_incapacity
     w.step(
