@@ -1,0 +1,33 @@
+"""Shared by the calculator tests: rules with a figure the sources lack filled in for a test."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from rag.calculators import Rules, load_rules
+from rag.calculators.rules import Period
+
+# Not the real average wage: no source gives it (the shipped rules say "unknown"). Any value
+# exercises the housing allowance's threshold and minimum; this one is round to check by hand:
+# thresholds 3 200 zł (40%) and 2 400 zł (30%), the smallest allowance 40 zł (0,5%).
+TEST_WAGE = Decimal("8000")
+
+
+def with_value(key: str, value: Decimal | int | str, rules: Rules | None = None) -> Rules:
+    """The rules with one figure given a single value for every date its periods cover."""
+    rules = rules if rules is not None else load_rules()
+    figure = rules.figure(key)
+    period = Period(
+        valid_from=figure.first_day,
+        valid_to=figure.last_day,
+        value=Decimal(value),
+        provision=figure.periods[-1].provision,
+        source="wartość testowa",
+    )
+    return Rules({**rules.figures, key: replace(figure, periods=(period,))})
+
+
+def housing_rules() -> Rules:
+    """The shipped rules with `TEST_WAGE` as the average wage."""
+    return with_value("przecietne_wynagrodzenie", TEST_WAGE)
