@@ -65,6 +65,7 @@ class Turn:
     topics: tuple[str, ...] = ()  # assistant turns: topics of the passages the answer used
     crisis: str = "none"  # user turns: the crisis level assessed (rag.crisis), for follow-ups
     crisis_kinds: tuple[str, ...] = ()
+    asked: str | None = None  # assistant turns: "calculator:field" a calculator asked for
 
 
 class ConversationStore(Protocol):
@@ -127,6 +128,7 @@ def _decode(raw: bytes | str) -> Turn | None:
             topics=tuple(data.get("topics") or ()),
             crisis=str(data.get("crisis") or "none"),
             crisis_kinds=tuple(data.get("crisis_kinds") or ()),
+            asked=str(data["asked"]) if data.get("asked") else None,
         )
     except (ValueError, KeyError, TypeError):
         turn = None

@@ -22,9 +22,11 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.answering.analysis import Lexicon, MessageAnalysis, analyse
+from rag.answering.calculate import calculate, follow_up_text, is_calculable, named_calculator
 from rag.answering.direct import fact_citation, support_quote
 from rag.answering.facts import FactIndex, FactMatch
 from rag.answering.refusal import Evidence, RefusalModel
+from rag.answering.situation import read_situation
 from rag.answering.structured import ANSWER_SCHEMA, FORMAT_HINT, SCHEMA_NAME, render
 from rag.answers import Answer, Audience, Citation, CitationReport, Mode
 from rag.chat_model import ChatModel, GenerationFailed, Message, StructuredOutputUnsupported
@@ -122,6 +124,15 @@ class _Question:
 
     text: str  # what answering reads: personal data replaced, the rest as the resident wrote it
     outgoing: str  # special categories replaced too: what is stored or sent to the chat model
+
+
+def _answers_calculator(text: str, history: Sequence[Turn]) -> bool:
+    """Whether a message replies to what a calculator just asked (a short answer, no new
+    benefit named): the guards would take "3" or "sama" for an unclear question."""
+    last = next((t for t in reversed(history) if t.role == "assistant"), None)
+    if last is None or not last.asked:
+        return False
+    return len(text.split()) <= 12 and named_calculator(text) in (None, last.asked.split(":")[0])
 
 
 class InvalidSession(ValueError):
@@ -287,17 +298,25 @@ class Assistant:
             # "renta 1800 zł … czy dostanę mieszkaniówkę?": the pension is the asker's situation,
             # the question is the CUS's, in residents' words the guard's phrases do not know.
             kind = "ok"
+        if kind != "ok" and _answers_calculator(text, history):
+            # "3" after "Ile osób liczy Twoje gospodarstwo?": a reply, not a new question.
+            kind = "ok"
         if kind == "out_of_scope" and assessed.acute and "lexicon" in assessed.detectors:
             # "wnuk zabiera mi emeryturę i grozi" is violence, not a ZUS matter. Only the rules'
             # crises overrule a redirect; the classifier alone can take homework for distress,
             # and the block it adds leads the redirect anyway.
             kind = "ok"
         standalone = asked
+        pending: str | None = None  # what a calculator asked for, remembered for the reply
         if kind == "ok":
             standalone = self._standalone(asked, history)
             # Acute: the answer comes from the crisis documents for these kinds.
             kinds = assessed.kinds if assessed.acute else None
-            draft = yield from self._answer(standalone, audience, history, crisis=kinds)
+            calculated = None if assessed.acute else self._calculation(text, history)
+            if calculated is not None:
+                draft, pending = calculated
+            else:
+                draft = yield from self._answer(standalone, audience, history, crisis=kinds)
             if draft.refused and draft.reason == "no_support" and assessed.level == "concern":
                 # A person in distress whose question the base does not answer gets what the
                 # crisis documents say (helplines, crisis intervention), not "nothing found".
@@ -342,7 +361,7 @@ class Assistant:
                 crisis=assessed.level,
                 crisis_kinds=assessed.kinds,
             ),
-            Turn(role="assistant", text=final, at=now, topics=draft.topics()),
+            Turn(role="assistant", text=final, at=now, topics=draft.topics(), asked=pending),
         )
         log.info(
             "answered session=%s audience=%s mode=%s refused=%s reason=%s citations=%d "
@@ -372,11 +391,59 @@ class Assistant:
             audience=audience,
         )
 
+    def _calculation(self, text: str, history: Sequence[Turn]) -> tuple[_Draft, str | None] | None:
+        """A calculator's answer when the message is a sum to work out, or answers what a
+        calculator asked a moment ago; None otherwise (see `rag.answering.calculate`)."""
+        fresh = is_calculable(text, read_situation(text))
+        last = next((t for t in reversed(history) if t.role == "assistant"), None)
+        pending = last.asked if last is not None else None
+        if pending and fresh in (None, pending.split(":", 1)[0]):
+            name = pending.split(":", 1)[0]
+            texts = [follow_up_text(pending, text)]
+            turns = list(history)
+            i = len(turns) - 1
+            # The person's earlier messages of this calculation, back to the one that began it;
+            # each reply read as the answer to what was asked before it.
+            while (
+                i >= 1
+                and turns[i].role == "assistant"
+                and (turns[i].asked or "").split(":", 1)[0] == name
+                and turns[i - 1].role == "user"
+            ):
+                before = turns[i - 2] if i >= 2 else None
+                reply_to = before.asked if before and before.role == "assistant" else None
+                said = turns[i - 1].text
+                texts.insert(0, follow_up_text(reply_to, said) if reply_to else said)
+                i -= 2
+        elif fresh is not None:
+            name, texts = fresh, [text]
+        else:
+            return None
+        facts = self._facts.facts if self._facts is not None else ()
+        found = calculate(name, texts, facts=facts)
+        citations = tuple(
+            fact_citation(n, fact, support_quote(fact, self._analyzer))
+            for n, fact in enumerate(found.cited, start=1)
+        )
+        draft = _Draft(
+            text=found.text,
+            citations=citations,
+            mode="extractive",
+            check=CitationReport(),
+            direct=found.lead or None,
+            topic_names=tuple(
+                dict.fromkeys(t for fact in found.cited for t in fact.document.meta.topics)
+            ),
+        )
+        return draft, f"{name}:{found.asked}" if found.asked else None
+
     def _names_cus_matter(self, text: str) -> bool:
         """Another office's matter only, by the guard, but a CUS matter in residents' words."""
         if self._lexicon is None or redirect_topic(text) != "other_office":
             return False
         # A benefit or service named, not a procedure ("odwołać się od mandatu" is no CUS matter).
+        if named_calculator(text) is not None:
+            return True  # "mam 850 zł renty, czy dostanę stały?": the pension is the situation
         return any(e.topic not in (None, "procedura") for e in self._lexicon.find(text))
 
     def _redact(self, text: str) -> str:

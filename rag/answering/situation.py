@@ -167,11 +167,11 @@ _NOT_MONEY_BEFORE = re.compile(
     r"dzieci|dzieciach|corka|coreczka|syn|synek|wnuk|wnuczka)\s*\.?\s*$"
 )
 _INCOME_WORDS = re.compile(
-    r"(?:zarabi\w*|zarobk\w*|dochod\w*|emerytur\w*|rent\w*|pensj\w*|wyplat\w*|wynagrodzen\w*|"
+    r"\b(?:zarabi\w*|zarobk\w*|dochod\w*|emerytur\w*|rent\w*|pensj\w*|wyplat\w*|wynagrodzen\w*|"
     r"pracuj\w*|netto|brutto|na reke|zasilek dla bezrobotnych|zasilku dla bezrobotnych|"
     r"alimenty na|alimentow na dzieci|alimenty|zlecen\w*|umow\w*|etat\w*|dostaj\w*|"
     r"dostajemy|dostaje|wychodzi|mamy|mam|ma|mielismy|mialam|mialem|maz|zona|ona|on|ja|"
-    r"zasilek|zasilku|swiadczen\w*|dorabiam|dorywcz\w*|razem|lacznie|w sumie)"
+    r"zasilek|zasilku|swiadczen\w*|dorabiam|dorywcz\w*|razem|lacznie|w sumie)\b"
 )
 _HOUSING_WORDS = re.compile(
     r"(?:czynsz\w*|oplat\w*|media|mediami|wydatk\w* (?:na|za) mieszkani\w*|za mieszkanie|"
@@ -465,6 +465,14 @@ _NO_PARTNER = re.compile(
 _NO_CHILDREN = re.compile(r"\b(?:dzieci nie mamy|nie mamy dzieci|bez dzieci|bezdzietn\w*)\b")
 
 
+def _counted_children(folded: str) -> bool:
+    """Whether the message says how many children (a number, ages, or one child named)."""
+    if _GROUP.search(folded) or _CHILD_AGES.search(folded) or _CHILD_AGE_BEFORE.search(folded):
+        return True
+    plural = re.search(r"\b(?:dzieci|dziecmi|dzieciom|dzieciakami|synami|corkami)\b", folded)
+    return not plural
+
+
 def _household(folded: str, children: int | None) -> int | None:
     for pattern in _HOUSEHOLD_SAID:
         if found := pattern.search(folded):
@@ -489,6 +497,10 @@ def _household(folded: str, children: int | None) -> int | None:
     # they live.
     partner = bool(_PARTNER.search(folded)) and not _NO_PARTNER.search(folded)
     kids = 0 if _NO_CHILDREN.search(folded) else (children or 0)
+    if kids and not _counted_children(folded):
+        return None  # "z żoną i dziećmi": how many is not said
+    if kids and not partner and not _SINGLE_PARENT.search(folded) and not _WITH.search(folded):
+        return None  # "mam dwoje dzieci": with a partner or not is not said
     relatives = 0
     if with_people := _WITH.search(folded):
         tail = folded[with_people.end() : with_people.end() + 60]
@@ -545,7 +557,8 @@ _TENURE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("spółdzielcze", re.compile(r"\bspoldziel\w*")),
     ("najem", re.compile(r"\b(?:wynajmuj\w*|wynajm\w*|najm\w*|stancj\w*|podnajm\w*)")),
     ("własność", re.compile(r"\b(?:wlasn\w* mieszkani\w*|moje mieszkanie|swoj\w* dom\w*|"
-                            r"domek|wlasnosciow\w*)")),
+                            r"domek|wlasnosciow\w*|po rodzicach|po babci|po dziadkach|"
+                            r"odziedzicz\w*|kupil\w* mieszkanie|na wlasnosc)")),
 )  # fmt: skip
 
 _MONTHS = {

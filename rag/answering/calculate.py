@@ -1,0 +1,437 @@
+"""Sums in chat: when a resident gives their figures and asks what they would get, a calculator
+answers, with the working and the provisions, and asks for what is missing.
+
+"mam 1500 zł emerytury i mieszkam sama, czy dostanę zasiłek?" wants a comparison the resident
+cannot make: 1 500 zł against the 1 010 zł criterion. A front-desk worker does it with a pencil;
+`rag.calculators` does it deterministically. This module decides when a message is such a
+question (a benefit a calculator covers is named, and the message gives a figure of the
+person's own situation), fills the calculator's input from what the message says
+(`rag.answering.situation`), and writes the answer: the result first ("Z tego, co piszesz: …"),
+then the working step by step with its provisions, then that it is an estimate and the CUS
+decides. A value the message does not give is asked for, one short question at a time, and the
+question is remembered in the conversation (`Turn.asked`) so that "3" next reads as the answer.
+Nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from rag.answering.facts import SourcedFact, articles, numbers
+from rag.answering.situation import Situation, read_situation
+from rag.calculators import CALCULATORS, Calculation, InvalidInput, Step, compute
+from rag.lexical import fold
+
+# Which calculator a message names, by its words (folded); the first that matches wins, so the
+# specific benefits come before the general social-assistance criterion.
+_NAMED: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("becikowe", re.compile(r"\b(?:becikow\w*|zapomog\w* (?:z tytulu )?urodzen\w*)")),
+    ("dodatek_mieszkaniowy", re.compile(r"\b(?:mieszkaniow(?:k|ka|ke|ki|ego|y)\b|"
+                                        r"dodat\w* mieszkan\w*|mieszkaniowk\w*|"
+                                        r"dodat\w*(?=.*\b(?:m2|metr\w*|czynsz\w*|oplat\w*)))")),
+    ("zasilek_staly", re.compile(r"\b(?:zasil\w* stal\w*|stal\w* zasil\w*|stalego|staly\b)")),
+    ("zasilek_okresowy", re.compile(r"\b(?:okresow\w*)")),
+    ("zasilek_rodzinny", re.compile(r"\b(?:zasil\w* rodzinn\w*|rodzinne\b|rodzinnego\b|"
+                                    r"swiadczen\w* rodzinn\w*)")),
+    ("kryterium_dochodowe", re.compile(
+        r"\b(?:kryteri\w*|prog\b|progu|prog\w* (?:dochod|pomocy)|do pomocy|"
+        r"pomoc\w* (?:z |ze )?(?:ops|mops|gops|cus|"
+        r"opieki|spoleczn\w*)|zasil\w* z (?:ops|mops|gops|cus|opieki)|z (?:ops|mops|opieki)|"
+        r"mops\w*|ops\b|opieki spolecznej)")),
+)  # fmt: skip
+# The message asks what the person would get or whether they qualify.
+_ASKS = re.compile(
+    r"\b(?:ile|czy (?:dostane|dostaniemy|dostanie|mi|nam|mam|mamy|moge|mozemy|przysluguje|"
+    r"nalezy|zalapie|zalapiemy|kwalifikuj\w*|miesc\w*|spelniam|spelniamy|przekracza\w*|jeszcze|"
+    r"mam szanse|mamy szanse|ktores|syn|corka)|przysluguje|nalezy (?:mi|nam|sie)|"
+    r"dostane|dostaniemy|mieszcze|miescimy|zalapiemy|zalapie|przekraczam|przekraczamy)\b"
+)
+# What to ask for a missing input, one question at a time, in the order a worker would ask.
+_QUESTIONS: dict[str, str] = {
+    "household_size": "Ile osób liczy Twoje gospodarstwo domowe (razem z Tobą)?",
+    "family_size": "Ile osób liczy Twoja rodzina (razem z Tobą i dziećmi)?",
+    "household_income": (
+        "Jaki jest miesięczny dochód netto (na rękę) całego gospodarstwa, bez 800+? "
+        "Wystarczy kwota, np. „3000 zł”."
+    ),
+    "household_income_monthly": (
+        "Jaki był średni miesięczny dochód netto gospodarstwa z ostatnich trzech miesięcy?"
+    ),
+    "family_income_monthly": (
+        "Jaki był średni miesięczny dochód netto rodziny w zeszłym roku (bez 800+)?"
+    ),
+    "family_income_yearly": "Jaki był dochód netto rodziny za zeszły rok?",
+    "own_income": "Jaki jest Twój własny miesięczny dochód netto?",
+    "age": "Ile masz lat?",
+    "sex": "Czy jesteś kobietą czy mężczyzną? (Wiek emerytalny to 60 lat dla kobiet i 65 dla "
+    "mężczyzn.)",
+    "incapacity": (
+        "Czy masz orzeczenie o niepełnosprawności albo o niezdolności do pracy? Jeśli tak, "
+        "jaki stopień (znaczny, umiarkowany, lekki)?"
+    ),
+    "excluded_benefit": (
+        "Czy dostajesz rentę socjalną, świadczenie pielęgnacyjne, specjalny zasiłek opiekuńczy "
+        "albo zasiłek dla opiekuna?"
+    ),
+    "children": "Ile lat mają dzieci? Podaj wiek każdego, np. „3 i 8 lat”.",
+    "flat_area": "Jaka jest powierzchnia użytkowa mieszkania w m²?",
+    "monthly_expenses": (
+        "Ile wynoszą miesięczne opłaty za mieszkanie (czynsz, woda, śmieci, ogrzewanie; bez "
+        "prądu i gazu)?"
+    ),
+    "tenure": "Na jakiej podstawie mieszkasz: najem, spółdzielcze, własność?",
+    "birth_date": "Kiedy urodziło się dziecko (dzień, miesiąc, rok)?",
+    "medical_care": ("Czy ciąża była pod opieką lekarza lub położnej najpóźniej od 10. tygodnia?"),
+}
+ASSUMED_NO_EXCLUDING_BENEFIT = (
+    "Przyjąłem, że nie pobierasz renty socjalnej, świadczenia pielęgnacyjnego, specjalnego "
+    "zasiłku opiekuńczego ani zasiłku dla opiekuna: każde z nich wyklucza zasiłek stały."
+)
+ESTIMATE = (
+    "To wyliczenie szacunkowe na podstawie tego, co piszesz. O przyznaniu świadczenia i jego "
+    "wysokości decyduje CUS po złożeniu wniosku (i, w pomocy społecznej, po wywiadzie "
+    "środowiskowym)."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CalculatorAnswer:
+    """What a calculator makes of a message: the calculation and the text that presents it."""
+
+    name: str
+    calculation: Calculation | None  # None when the input was invalid
+    text: str
+    asked: str | None  # the input asked for next ("household_size"), if any
+    problems: dict[str, str] | None = None  # invalid input: field → Polish message
+    cited: tuple[SourcedFact, ...] = ()  # the facts behind the figures, [1] [2] … in the text
+    lead: str = ""  # the result in one sentence (the direct answer)
+
+
+def named_calculator(text: str) -> str | None:
+    """The calculator whose benefit the message names, if any."""
+    folded = fold(text)
+    return next((name for name, pattern in _NAMED if pattern.search(folded)), None)
+
+
+def is_calculable(text: str, situation: Situation) -> str | None:
+    """The calculator to run for this message, or None when it is no sum to work out.
+
+    It is one when a benefit a calculator covers is named, the message asks whether the person
+    qualifies or how much, and it gives a figure of their own (an income, a household, an age,
+    a flat, a birth): "ile wynosi zasiłek stały?" alone is a fact's question, not a sum.
+    """
+    name = named_calculator(text)
+    if name is None or not ("?" in text or _ASKS.search(fold(text))):
+        return None
+    own_figures = (
+        situation.income_said
+        or situation.gross_only
+        or situation.household is not None
+        or situation.age is not None
+        or situation.flat_area is not None
+        or situation.birth is not None
+        or situation.income_per_person is not None
+    )
+    return name if own_figures else None
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+# The reader's tenure → the housing-allowance calculator's (a council or social flat is rented).
+_TENURES = {
+    "najem": "najem",
+    "komunalne": "najem",
+    "socjalne": "najem",
+    "spółdzielcze": "spoldzielcze",
+    "własność": "wlasnosc",
+}
+# How the result reads, per calculator: (eligible, not eligible); default: "<title> …".
+_VERDICTS = {
+    "kryterium_dochodowe": (
+        "mieścisz się w kryterium dochodowym pomocy społecznej",
+        "dochód przekracza kryterium dochodowe pomocy społecznej",
+    ),
+    "becikowe": ("becikowe (1000 zł na dziecko) wstępnie przysługuje", "becikowe nie przysługuje"),
+}
+_COMPARISON = re.compile(
+    r"(?:nie )?przekracza|niższ|wyższ|mniejsz|większ|poniżej|powyżej|nie spełni|spełni|minął|"
+    r"upłynął|wyklucza|przysługuje|="
+)
+
+
+def payload(name: str, s: Situation, folded: str = "") -> dict[str, Any]:
+    """The calculator's input from what the message says (`folded`: its words, folded); a
+    value not said is left out."""
+    data: dict[str, Any] = {}
+    if name in ("kryterium_dochodowe", "zasilek_okresowy", "zasilek_staly"):
+        data["household_size"] = s.household
+        data["household_income"] = _money(s.household_income)
+    if name == "zasilek_staly":
+        data["own_income"] = _money(s.own_income)
+        data["age"] = s.age
+        data["sex"] = {"K": "kobieta", "M": "mezczyzna"}.get(s.sex or "")
+        if s.disability:
+            data["incapacity"] = f"{s.disability}_stopien"
+        if re.search(r"rent\w* socjaln|swiadczen\w* pielegnac|zasil\w* dla opiekuna", folded):
+            data["excluded_benefit"] = not re.search(
+                r"nie (?:ma|mam|dostaje|pobiera\w*) (?:\w+ )?(?:rent\w* socjaln|swiadczen)", folded
+            )
+        else:
+            # Said in the answer (ASSUMED_NO_EXCLUDING_BENEFIT): a resident who has renta
+            # socjalna or świadczenie pielęgnacyjne names it; asking everyone would be a quiz.
+            data["excluded_benefit"] = False
+    if name in ("zasilek_rodzinny", "becikowe"):
+        data["family_size"] = s.household
+        data["family_income_monthly"] = _money(s.household_income)
+    if name == "zasilek_rodzinny" and s.children_ages:
+        data["children"] = [{"age": age} for age in s.children_ages]
+    if name == "becikowe":
+        data["birth_date"] = s.birth.isoformat() if s.birth else None
+        if s.care_week is not None:
+            data["medical_care"] = s.care_week <= 10
+        if s.birth is not None:
+            data["children_born"] = 1
+            data["applicant"] = "rodzic"
+    if name == "dodatek_mieszkaniowy":
+        data["household_size"] = s.household
+        data["household_income_monthly"] = _money(s.household_income)
+        data["flat_area"] = _money(s.flat_area)
+        data["rooms_kitchen_area"] = _money(s.rooms_area)
+        data["monthly_expenses"] = _money(s.housing_costs)
+        if s.council_flat:
+            data["municipal_flat"] = True
+        data["tenure"] = _TENURES.get(s.tenure or "")
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def follow_up_text(asked: str, answer: str) -> str:
+    """A short reply to a calculator's question, in words the situation reader understands.
+
+    "3" after "Ile osób …?" is "jest nas 3 osoby"; "2500" after the income question is
+    "dochód 2500 zł netto". A longer reply is taken as it is.
+    """
+    field = asked.split(":", 1)[-1]
+    folded = fold(answer).strip(" .!?")
+    number = re.fullmatch(
+        r"(?:ok\w*\s+|jakies\s+)?(\d[\d ]*(?:[.,]\d+)?)(?:\s*(?:zl|pln|m2|lat))?", folded
+    )
+    if number is None:
+        return answer
+    value = number.group(1).replace(" ", "")
+    return {
+        "household_size": f"jest nas {value} osob",
+        "family_size": f"jest nas {value} osob",
+        "household_income": f"dochod razem {value} zl netto",
+        "household_income_monthly": f"dochod razem {value} zl netto",
+        "family_income_monthly": f"dochod razem {value} zl netto",
+        "own_income": f"moj dochod {value} zl netto",
+        "age": f"mam {value} lat",
+        "flat_area": f"mieszkanie {value} m2",
+        "monthly_expenses": f"oplaty {value} zl",
+    }.get(field, answer)
+
+
+def calculate(
+    name: str,
+    texts: Sequence[str],
+    *,
+    on: dt.date | None = None,
+    facts: Sequence[SourcedFact] = (),
+) -> CalculatorAnswer:
+    """Run a calculator on what the person's messages say, and write the answer.
+
+    Args:
+        name: the calculator (`is_calculable`).
+        texts: the person's messages about this calculation, oldest first (a follow-up that
+            answers a question of the calculator joins the message that started it).
+        on: the date the figures are taken for (today by default).
+        facts: the curated facts the answer may cite: a step's figures are cited from the
+            fact that states them under the same provision.
+    """
+    on = on or dt.date.today()
+    joined = "\n".join(texts)
+    situation = read_situation(joined, today=on)
+    title = CALCULATORS[name].title
+    try:
+        result = compute(name, payload(name, situation, fold(joined)), on)
+    except InvalidInput as exc:
+        problems = dict(exc.errors)
+        listed = " ".join(problems.values())
+        first = next(iter(problems), "")
+        return CalculatorAnswer(
+            name,
+            None,
+            f"Nie mogę tego policzyć ({title}): {listed} Popraw proszę dane i napisz je jeszcze "
+            "raz.",
+            first.split(".")[0] if first in _QUESTIONS or "." in first else None,
+            problems,
+            lead=f"Nie mogę tego policzyć: {listed}",
+        )
+    cited, markers = supporting_facts(result.steps, facts, on)
+    text, lead = compose(result, title, situation, markers, joined)
+    return CalculatorAnswer(name, result, text, _asked(result), cited=tuple(cited), lead=lead)
+
+
+_ACTS = ("pomocy spolecznej", "swiadczeniach rodzinnych", "dodatkach mieszkaniowych")
+
+
+def _act(provision: str) -> str | None:
+    folded = fold(provision)
+    return next((act for act in _ACTS if act in folded), None)
+
+
+def supporting_facts(
+    steps: Sequence[Step], facts: Sequence[SourcedFact], on: dt.date, *, limit: int = 3
+) -> tuple[list[SourcedFact], dict[int, list[int]]]:
+    """The facts that state a step's figures under the step's provision, and for each step the
+    numbers ([1], [2] …) of the facts it rests on.
+
+    A fact supports a step when it cites an article of the same act as the step and states a
+    number the step uses (the criterion, the cap, a percentage): what the resident reads in
+    the quote is the figure in the working. The facts covering most figures come first.
+    """
+    wanted: dict[int, tuple[str, set[str], frozenset[str]]] = {}
+    for index, step in enumerate(steps):
+        if step.provision and (act := _act(step.provision)):
+            wanted[index] = (act, articles(step.provision), numbers(step.text))
+    candidates: dict[int, set[int]] = {}  # fact → the steps it supports
+    for n, fact in enumerate(facts):
+        if not fact.valid_on(on) or "mieszkaniec" not in fact.document.meta.audience:
+            continue
+        act = _act(fact.fact.provision)
+        if act is None:
+            continue
+        stated = numbers(fact.fact.answer)
+        cited = articles(fact.fact.provision)
+        for index, (step_act, step_articles, step_numbers) in wanted.items():
+            if act == step_act and cited & step_articles and stated & step_numbers:
+                candidates.setdefault(n, set()).add(index)
+    chosen: list[int] = []
+    covered: set[int] = set()
+    while candidates and len(chosen) < limit:
+        best = max(candidates, key=lambda n: (len(candidates[n] - covered), -n))
+        if not candidates[best] - covered:
+            break
+        chosen.append(best)
+        covered |= candidates.pop(best)
+    markers: dict[int, list[int]] = {}
+    for number, n in enumerate(chosen, start=1):
+        for index in sorted(_supported(n, facts, wanted)):
+            markers.setdefault(index, []).append(number)
+    return [facts[n] for n in chosen], markers
+
+
+def _supported(
+    n: int, facts: Sequence[SourcedFact], wanted: dict[int, tuple[str, set[str], frozenset[str]]]
+) -> set[int]:
+    fact = facts[n]
+    act, cited, stated = (
+        _act(fact.fact.provision),
+        articles(fact.fact.provision),
+        numbers(fact.fact.answer),
+    )
+    return {
+        index
+        for index, (step_act, step_articles, step_numbers) in wanted.items()
+        if act == step_act and cited & step_articles and stated & step_numbers
+    }
+
+
+def _asked(result: Calculation) -> str | None:
+    if result.result != "unknown":
+        return None
+    for field in result.missing:
+        key = field.split(".")[0]
+        if key in _QUESTIONS:
+            return key
+    return result.missing[0].split(".")[0] if result.missing else None
+
+
+def compose(
+    result: Calculation,
+    title: str,
+    situation: Situation,
+    markers: dict[int, list[int]] | None = None,
+    situation_text: str = "",
+) -> tuple[str, str]:
+    """The answer (the result first, the working with its provisions and the numbers of the
+    facts behind them, the estimate note) and its lead sentence."""
+    markers = markers or {}
+    lead: str
+    yes, no = _VERDICTS.get(
+        result.calculator,
+        (f"{title.lower()} wstępnie przysługuje", f"{title.lower()} nie przysługuje"),
+    )
+    decisive = _decisive(result)
+    if result.result == "eligible":
+        lead = f"Z tego, co piszesz: {yes}"
+        if result.amount is not None:
+            per = " miesięcznie" if result.frequency == "monthly" else ""
+            low = _zl(result.amount)
+            if result.amount_max is not None and result.amount_max != result.amount:
+                lead += f", co najmniej {low}{per} (najwyżej {_zl(result.amount_max)})"
+            else:
+                lead += f", około {low}{per}"
+        lead += f" ({decisive})." if decisive else "."
+    elif result.result == "not_eligible":
+        lead = f"Z tego, co piszesz: {no}" + (f" ({decisive})." if decisive else ".")
+    else:
+        lead = f"Żeby policzyć {title.lower()}, potrzebuję jeszcze jednej informacji."
+    parts = [lead]
+    if result.calculator == "zasilek_staly" and not re.search(
+        r"rent\w* socjaln|swiadczen\w* pielegnac|zasil\w* dla opiekuna", fold(situation_text)
+    ):
+        parts.append(ASSUMED_NO_EXCLUDING_BENEFIT)
+    if situation.notes:
+        parts.append("Przyjąłem: " + "; ".join(situation.notes) + ".")
+    if situation.gross_only:
+        parts.append(
+            "Podałeś(-aś) kwotę brutto: przepisy liczą dochód netto (po podatku i składkach)."
+        )
+    if result.steps:
+        lines = [
+            f"- {step.text}"
+            + (f" ({step.provision})" if step.provision else "")
+            + "".join(f"[{m}]" for m in markers.get(index, ()))
+            for index, step in enumerate(result.steps)
+        ]
+        parts.append("Jak to policzyłem:\n" + "\n".join(lines))
+    if result.unknown_figures:
+        parts.append(
+            "Brakuje mi danych, których nie mam w źródłach: "
+            + ", ".join(result.unknown_figures)
+            + "."
+        )
+    asked = _asked(result)
+    if asked is not None:
+        parts.append(_QUESTIONS.get(asked, f"Podaj proszę: {asked}."))
+    parts.append(ESTIMATE)
+    return "\n\n".join(parts), lead
+
+
+def _decisive(result: Calculation) -> str | None:
+    """The step that decided the result, said short ("dochód 1 500 zł przekracza kryterium
+    1 010 zł"): the last comparison with figures in the working."""
+    for step in reversed(result.steps):
+        text = step.text.rstrip(".")
+        if _COMPARISON.search(text) and re.search(r"\d", text):
+            head, _, tail = text.partition(":")
+            # "Dochód 950 zł nie przekracza kryterium 1 010 zł: warunek … spełniony": the
+            # comparison; "Zasiłek stały: 1 313 zł − 780 zł = 533 zł": the whole sum.
+            said = (head if len(head) > 30 and tail else text).strip()
+            return said[0].lower() + said[1:] if said else None
+    return None
+
+
+def _zl(amount: Decimal) -> str:
+    whole = int(amount)
+    grosze = int((amount - whole) * 100)
+    text = f"{whole:,}".replace(",", " ")
+    return f"{text},{grosze:02d} zł" if grosze else f"{text} zł"

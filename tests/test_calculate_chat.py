@@ -1,0 +1,153 @@
+"""Sums in chat: a calculator answers a resident's figures, cites the facts behind its working,
+and asks for what is missing, one question at a time, remembered in the conversation."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from ingest.loaders import discover, load_document
+from rag.answering.calculate import (
+    ESTIMATE,
+    calculate,
+    follow_up_text,
+    is_calculable,
+    named_calculator,
+)
+from rag.answering.facts import SourcedFact, load_facts, numbers
+from rag.answering.situation import read_situation
+from rag.conversation import MemoryConversationStore
+from rag.index import ServedIndex
+from rag.lexical import PolishAnalyzer
+from tests.test_answering import assistant, data_dir, served  # noqa: F401 (fixtures)
+
+KB = Path(__file__).resolve().parents[1] / "knowledge_base"
+DAY = dt.date(2026, 12, 6)
+
+
+@pytest.fixture(scope="module")
+def facts() -> list[SourcedFact]:
+    documents = [load_document(p, root=KB, strict=True) for p in discover(KB)]
+    held, _ = load_facts(KB, documents)
+    return held
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("mam 1500 zł emerytury i mieszkam sama, czy dostanę okresowy?", "zasilek_okresowy"),
+        ("we trójkę mamy 5200 na rękę, czynsz 1400 – dostaniemy mieszkaniówkę?",
+         "dodatek_mieszkaniowy"),
+        ("mam 70 lat i 600 zł renty, ile wyniesie mi stały?", "zasilek_staly"),
+        ("jestem sam, zarabiam 900 zł, czy mieszczę się w kryterium z MOPS?",
+         "kryterium_dochodowe"),
+        # No figure of the person's own: a fact answers it, not a calculator.
+        ("ile wynosi zasiłek stały?", None),
+        # A figure, but no benefit a calculator covers.
+        ("mam 1500 zł emerytury, gdzie złożyć wniosek o kartę seniora?", None),
+    ],
+)  # fmt: skip
+def test_a_sum_to_work_out_is_recognised(text: str, name: str | None) -> None:
+    assert is_calculable(text, read_situation(text, today=DAY)) == name
+
+
+def test_the_result_leads_with_the_comparison_and_cites_the_figures(
+    facts: list[SourcedFact],
+) -> None:
+    found = calculate(
+        "zasilek_okresowy",
+        ["mam 1500 zł emerytury i mieszkam sama, czy dostanę zasiłek okresowy?"],
+        on=DAY,
+        facts=facts,
+    )
+    assert found.calculation is not None
+    assert found.calculation.result == "not_eligible"
+    assert found.lead.startswith("Z tego, co piszesz: zasiłek okresowy nie przysługuje")
+    assert "1 500 zł" in found.lead
+    assert "1 010 zł" in found.lead
+    assert found.text.rstrip().endswith(ESTIMATE)
+    assert found.asked is None
+    # Every cited fact states a figure of the working, and the working marks where it is used.
+    assert found.cited
+    for n, fact in enumerate(found.cited, start=1):
+        assert f"[{n}]" in found.text
+        assert numbers(fact.fact.answer) & numbers(found.text)
+
+
+def test_an_amount_is_computed_with_its_working(facts: list[SourcedFact]) -> None:
+    found = calculate(
+        "zasilek_staly",
+        ["mam 67 lat, mieszkam sama, emerytura 780 zł na rękę. ile dostanę stałego?"],
+        on=DAY,
+        facts=facts,
+    )
+    assert found.calculation is not None
+    assert found.calculation.amount == 533
+    assert "około 533 zł miesięcznie" in found.lead
+    assert "1 313 zł − 780 zł = 533 zł" in found.text
+    assert "art. 37" in found.text
+    assert "Przyjąłem, że nie pobierasz renty socjalnej" in found.text
+
+
+def test_a_missing_value_is_asked_for_never_guessed() -> None:
+    found = calculate("zasilek_staly", ["mam 850 zł renty, czy dostanę stały?"], on=DAY)
+    assert found.calculation is not None
+    assert found.calculation.result == "unknown"
+    assert found.asked is not None
+    assert found.calculation.amount is None
+    assert "?" in found.text.split("\n\n")[-2]  # one question, before the estimate note
+
+
+def test_bad_figures_get_a_polish_message_not_an_error() -> None:
+    found = calculate(
+        "kryterium_dochodowe", ["jest nas 0 osób, dochód 1000 zł, czy mieszczę się?"], on=DAY
+    )
+    assert found.calculation is None
+    assert found.problems
+    assert found.text.startswith("Nie mogę tego policzyć")
+
+
+@pytest.mark.parametrize(
+    ("asked", "reply", "reads"),
+    [
+        ("zasilek_staly:household_size", "3", {"household": 3}),
+        ("zasilek_staly:age", "67", {"age": 67}),
+        ("kryterium_dochodowe:household_income", "2 400 zł", {"household_income": 2400}),
+        ("zasilek_staly:household_size", "mieszkam sama", {"household": 1}),
+    ],
+)
+def test_a_short_reply_is_read_as_the_answer_to_the_question(
+    asked: str, reply: str, reads: dict[str, int]
+) -> None:
+    situation = read_situation(follow_up_text(asked, reply), today=DAY)
+    for field, value in reads.items():
+        assert getattr(situation, field) == value
+
+
+def test_a_benefit_named_in_residents_words_finds_its_calculator() -> None:
+    assert named_calculator("ile by bylo mieszkaniowki?") == "dodatek_mieszkaniowy"
+    assert named_calculator("czy dostane becikowe") == "becikowe"
+    assert named_calculator("a rodzinne mi sie nalezy?") == "zasilek_rodzinny"
+
+
+def test_the_conversation_fills_in_what_the_calculator_asked(
+    served: ServedIndex,  # noqa: F811
+    analyzer: PolishAnalyzer,
+) -> None:
+    chat = assistant(
+        served, analyzer, conversations=MemoryConversationStore(ttl_seconds=600, max_turns=20)
+    )
+    first = chat.ask("mam 850 zł renty, czy dostanę zasiłek stały?")
+    assert not first.refused
+    assert "Ile masz lat?" in first.answer
+    second = chat.ask("67", session_id=first.session_id)
+    assert "Ile osób" in second.answer  # the age is remembered, the household is next
+    third = chat.ask("mieszkam sama", session_id=first.session_id)
+    assert third.direct_answer is not None
+    assert re.search(r"przysługuje, około 463 zł miesięcznie", third.direct_answer)
+    # A new question leaves the calculation: it is answered on its own.
+    fourth = chat.ask("gdzie złożyć wniosek o dodatek mieszkaniowy?", session_id=first.session_id)
+    assert "Ile" not in (fourth.direct_answer or "")
