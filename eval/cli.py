@@ -37,6 +37,7 @@ class Suite(StrEnum):
     golden = "golden"
     poleval = "poleval"
     crisis = "crisis"
+    calculators = "calculators"
     all = "all"
 
 
@@ -132,6 +133,36 @@ def _crisis(*, golden: Path, out: Path | None, gate: bool) -> None:
         raise typer.Exit(1)
 
 
+def _calculators(*, out: Path | None, gate: bool) -> None:
+    """`--suite calculators`: sums in chat on the calculator cases; report and gates."""
+    from rich.table import Table
+
+    from eval.calculators import HALVES, run_calculators, write_report
+    from eval.gates import GateFileError
+
+    started = dt.datetime.now(dt.UTC)
+    try:
+        run = run_calculators()
+    except (OSError, ValueError, GateFileError) as exc:
+        err.print(f"[bold red]Błąd:[/] {exc}")
+        raise typer.Exit(2) from exc
+    cases = {half: sum(c.half == half for c in run.cases) for half in HALVES}
+    table = Table(title=f"Kalkulatory w czacie (dev {cases['dev']}, held-out {cases['held-out']})")
+    table.add_column("miara")
+    for half in HALVES:
+        table.add_column(half, justify="right")
+    metrics = {half: run.metrics(half) for half in HALVES}
+    for key in metrics["dev"]:
+        table.add_row(key, *(f"{metrics[half][key]:.3f}" for half in HALVES))
+    console.print(table)
+    _print_gates([g for g in run.gates if g.gate.suite == "calculators"])
+    report = write_report(run, out or RESULTS_DIR / started.strftime("%Y%m%dT%H%M%SZ"))
+    console.print(f"Raport: {report}", highlight=False)
+    if gate and not run.gates_passed:
+        err.print("[bold red]Progi regresji niespełnione.[/]")
+        raise typer.Exit(1)
+
+
 def eval_command(
     suite: Annotated[Suite, typer.Option("--suite", help="Which suite to run.")] = Suite.golden,
     poleval_path: Annotated[
@@ -163,6 +194,9 @@ def eval_command(
 
     if suite == Suite.crisis:
         _crisis(golden=golden, out=out, gate=gate)
+        return
+    if suite == Suite.calculators:
+        _calculators(out=out, gate=gate)
         return
 
     from eval.cases import CaseFileError
@@ -197,12 +231,17 @@ def eval_command(
     console.print(f"Raport: {files.markdown}  Podsumowanie: {files.summary}", highlight=False)
     failed = gate and not run.gates_passed
     if suite == Suite.all:
-        try:
-            _crisis(golden=golden, out=out_dir, gate=gate)
-        except typer.Exit as exc:
-            failed = failed or exc.exit_code == 1
-            if exc.exit_code != 1:
-                raise
+        extras: tuple[Callable[[], None], ...] = (
+            lambda: _crisis(golden=golden, out=out_dir, gate=gate),
+            lambda: _calculators(out=out_dir, gate=gate),
+        )
+        for extra in extras:
+            try:
+                extra()
+            except typer.Exit as exc:
+                failed = failed or exc.exit_code == 1
+                if exc.exit_code != 1:
+                    raise
     if failed:
         err.print("[bold red]Progi regresji niespełnione.[/]")
         raise typer.Exit(1)

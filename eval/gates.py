@@ -32,7 +32,7 @@ class Gate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     suite: str
-    kind: Literal["retrieval", "answers", "crisis"]
+    kind: Literal["retrieval", "answers", "crisis", "calculators"]
     subject: str  # a retriever ("hybrid"), an answer mode ("extractive"), a crisis detector
     metric: str
     min: float | None = None
