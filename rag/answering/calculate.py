@@ -92,6 +92,10 @@ ASSUMED_NO_EXCLUDING_BENEFIT = (
     "Przyjąłem, że nie pobierasz renty socjalnej, świadczenia pielęgnacyjnego, specjalnego "
     "zasiłku opiekuńczego ani zasiłku dla opiekuna: każde z nich wyklucza zasiłek stały."
 )
+ASSUMED_HOUSING = (
+    "Przyjąłem, że mieszkanie ma centralne ogrzewanie, ciepłą wodę i gaz z sieci i że nie "
+    "mieszka w nim osoba na wózku: jeśli jest inaczej, napisz, bo to zmienia wyliczenie."
+)
 ESTIMATE = (
     "To wyliczenie szacunkowe na podstawie tego, co piszesz. O przyznaniu świadczenia i jego "
     "wysokości decyduje CUS po złożeniu wniosku (i, w pomocy społecznej, po wywiadzie "
@@ -208,6 +212,12 @@ def payload(name: str, s: Situation, folded: str = "") -> dict[str, Any]:
         if s.council_flat:
             data["municipal_flat"] = True
         data["tenure"] = _TENURES.get(s.tenure or "")
+        if not re.search(r"wozk|niepelnospraw|orzeczen", folded):
+            data["disabled_needing_room"] = False  # stated: ASSUMED_HOUSING
+        if not re.search(
+            r"\bpiec\w*|wegl\w*|kaflow\w*|bez (?:centralnego|co\b)|butl\w*|drewn", folded
+        ):
+            data["central_installations"] = True  # stated: ASSUMED_HOUSING
     return {key: value for key, value in data.items() if value is not None}
 
 
@@ -365,9 +375,9 @@ def compose(
     facts behind them, the estimate note) and its lead sentence."""
     markers = markers or {}
     lead: str
+    named = title.lower()
     yes, no = _VERDICTS.get(
-        result.calculator,
-        (f"{title.lower()} wstępnie przysługuje", f"{title.lower()} nie przysługuje"),
+        result.calculator, (f"{named} wstępnie przysługuje", f"{named} nie przysługuje")
     )
     decisive = _decisive(result)
     if result.result == "eligible":
@@ -382,13 +392,21 @@ def compose(
         lead += f" ({decisive})." if decisive else "."
     elif result.result == "not_eligible":
         lead = f"Z tego, co piszesz: {no}" + (f" ({decisive})." if decisive else ".")
+    elif _asked(result) is None and result.unknown_figures:
+        lead = (
+            f"Nie policzę do końca: {named} zależy od wartości, której nie ma w moich źródłach "
+            f"({'; '.join(result.unknown_figures)}). Poniżej to, co da się policzyć; resztę "
+            "powie CUS."
+        )
     else:
-        lead = f"Żeby policzyć {title.lower()}, potrzebuję jeszcze jednej informacji."
+        lead = f"Żeby policzyć: {named}, potrzebuję jeszcze jednej informacji."
     parts = [lead]
     if result.calculator == "zasilek_staly" and not re.search(
         r"rent\w* socjaln|swiadczen\w* pielegnac|zasil\w* dla opiekuna", fold(situation_text)
     ):
         parts.append(ASSUMED_NO_EXCLUDING_BENEFIT)
+    if result.calculator == "dodatek_mieszkaniowy":
+        parts.append(ASSUMED_HOUSING)
     if situation.notes:
         parts.append("Przyjąłem: " + "; ".join(situation.notes) + ".")
     if situation.gross_only:
@@ -411,9 +429,16 @@ def compose(
         )
     asked = _asked(result)
     if asked is not None:
-        parts.append(_QUESTIONS.get(asked, f"Podaj proszę: {asked}."))
+        parts.append(_QUESTIONS.get(asked) or _titled(result.calculator, asked))
     parts.append(ESTIMATE)
     return "\n\n".join(parts), lead
+
+
+def _titled(name: str, field: str) -> str:
+    """A question for a field no sentence was written for: its title from the input schema."""
+    properties = CALCULATORS[name].input_schema().get("properties", {})
+    title = properties.get(field, {}).get("title") if isinstance(properties, dict) else None
+    return f"Podaj proszę: {str(title).lower()}." if title else "Podaj proszę brakującą informację."
 
 
 def _decisive(result: Calculation) -> str | None:
