@@ -569,6 +569,35 @@ def test_each_input_schema_is_closed_and_titled_in_polish(name: str) -> None:
         )
 
 
+def _choices(schema: Any) -> list[dict[str, Any]]:
+    """Every schema in `schema` (nested) that lists fixed values."""
+    if isinstance(schema, list):
+        return [found for item in schema for found in _choices(item)]
+    if not isinstance(schema, dict):
+        return []
+    own = [schema] if "enum" in schema else []
+    return own + [found for value in schema.values() for found in _choices(value)]
+
+
+@pytest.mark.parametrize("name", sorted(CALCULATORS))
+def test_each_fixed_value_has_a_polish_label_for_forms(name: str) -> None:
+    for choice in _choices(CALCULATORS[name].input_schema()):
+        labelled = [option["const"] for option in choice["oneOf"]]
+        assert labelled == choice["enum"]
+        for option in choice["oneOf"]:
+            assert option["title"][0].isupper(), option
+            assert "_" not in option["title"], option
+
+
+def test_a_field_title_names_list_items_by_their_place_and_nothing_for_unknown_names() -> None:
+    calculator = CALCULATORS["zasilek_rodzinny"]
+    assert calculator.field_title("family_size") == "Liczba osób w rodzinie"
+    assert calculator.field_title("children.1.education") == "Dziecko 2: nauka dziecka"
+    assert calculator.field_title("children.0") == "Dziecko 1"
+    for unknown in ("on", "dane", "foo", "children.x.age", "children.0.foo", "family_size.0"):
+        assert calculator.field_title(unknown) is None, unknown
+
+
 @pytest.mark.parametrize("name", sorted(CALCULATORS))
 def test_every_missing_name_is_a_field_of_the_schema(name: str) -> None:
     calc = compute(name, {}, FAMILY_ON)
