@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from rag.calculators import CALCULATORS, Calculation, InvalidInput, UnknownCalculator, compute
+from rag.calculators import (
+    CALCULATORS,
+    Calculation,
+    InvalidInput,
+    UnknownCalculator,
+    compute,
+    read_date,
+)
 from rag.calculators.money import zl
 from rag.calculators.permanent_allowance import PermanentAllowanceInput
 from rag.calculators.rules import Rules
@@ -620,6 +627,26 @@ def test_typed_input_is_checked_like_a_payload() -> None:
     with pytest.raises(InvalidInput) as caught:
         CALCULATORS["zasilek_staly"](data, ON)
     assert set(caught.value.errors) == {"household_size", "household_income"}
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), -float("inf"), "9" * 5000])
+def test_a_number_json_cannot_hold_in_a_whole_is_invalid_input_not_a_crash(value: object) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        compute("zasilek_staly", {"age": value, "household_size": value}, ON)
+    assert caught.value.errors == {
+        "age": "Podaj liczbę całkowitą.",
+        "household_size": "Podaj liczbę całkowitą.",
+    }
+
+
+def test_a_date_far_outside_the_calendar_the_acts_count_in_is_invalid_input() -> None:
+    # Becikowe counts its deadline in months from the birth: from 9999-12 it would leave dt.date.
+    with pytest.raises(InvalidInput) as caught:
+        compute("becikowe", {"birth_date": "9999-12-01"}, ON)
+    assert caught.value.errors == {"birth_date": "Podaj datę z lat 1900–2100."}
+    with pytest.raises(InvalidInput) as caught:
+        read_date("0001-01-01")
+    assert caught.value.errors == {"on": "Podaj datę z lat 1900–2100."}
 
 
 def test_an_unknown_calculator_is_its_own_error() -> None:

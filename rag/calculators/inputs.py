@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Protocol, TypeVar
@@ -32,6 +34,7 @@ from rag.calculators.money import MAX_AMOUNT, MAX_AREA, AmountError, parse_amoun
 
 MAX_PEOPLE = 30
 MAX_AGE = 120
+MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
 class Input(Protocol):
@@ -75,9 +78,10 @@ def _whole(value: object) -> int:
         raise _invalid("Podaj liczbę całkowitą.")
     if isinstance(value, int):
         return value
-    if isinstance(value, float | Decimal) and value == int(value):
+    # JSON brings NaN and Infinity as floats: int() of them raises, and not a ValueError.
+    if isinstance(value, float | Decimal) and math.isfinite(value) and value == int(value):
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,6}", value.strip()):
         return int(value.strip())
     raise _invalid("Podaj liczbę całkowitą.")
 
@@ -120,16 +124,34 @@ def _flag(value: object) -> bool:
 
 
 def _date(value: object) -> dt.date:
+    found: dt.date | None = None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
+        found = value.date()
+    elif isinstance(value, dt.date):
+        found = value
+    elif isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            found = dt.date.fromisoformat(value.strip())
         except ValueError:
-            pass
-    raise _invalid("Podaj datę w formacie RRRR-MM-DD, np. 2026-03-01.")
+            found = None
+    if found is None:
+        raise _invalid("Podaj datę w formacie RRRR-MM-DD, np. 2026-03-01.")
+    # Deadlines are counted in months from a date: near year 9999 they would leave the calendar.
+    if not MIN_YEAR <= found.year <= MAX_YEAR:
+        raise _invalid(f"Podaj datę z lat {MIN_YEAR}–{MAX_YEAR}.")
+    return found
+
+
+def read_date(value: object, *, field: str = "on") -> dt.date:
+    """A date as a payload gives it ("2026-03-01"), such as the application date `compute` takes.
+
+    Raises:
+        InvalidInput: `field` → a Polish message saying how to write a date.
+    """
+    try:
+        return _date(value)
+    except PydanticCustomError as exc:
+        raise InvalidInput({field: exc.message()}) from exc
 
 
 def closed(title: str | None = None, description: str | None = None) -> ConfigDict:
