@@ -414,8 +414,8 @@ def _summary(calculation: Calculation, title: str, missing: list[str]) -> str:
     if missing:
         return "Żeby to policzyć, potrzeba jeszcze: " + "; ".join(_lower(t) for t in missing) + "."
     return (
-        "Nie da się teraz tego policzyć: źródła kalkulatora nie podają na ten dzień: "
-        + ", ".join(calculation.unknown_figures)
+        "Nie da się teraz tego policzyć, bo źródła kalkulatora nie podają na ten dzień wartości: "
+        + "; ".join(calculation.unknown_figures)
         + "."
     )
 

@@ -153,6 +153,27 @@ def test_an_unknown_result_names_what_is_missing_by_its_polish_title(client: Tes
     ]
 
 
+def test_a_figure_the_sources_lack_is_named_and_nothing_is_guessed(client: TestClient) -> None:
+    # The rules leave the GUS average wage empty until CUS gives it (rules/dodatek_mieszkaniowy).
+    flat = {
+        "household_size": 2,
+        "household_income_monthly": 3000,
+        "flat_area": 45,
+        "tenure": "najem",
+        "monthly_expenses": 900,
+        "central_installations": True,
+        "disabled_needing_room": False,
+    }
+    body = calculate(client, "dodatek_mieszkaniowy", flat)
+    assert (body["result"], body["amount"], body["missing"]) == ("unknown", None, [])
+    [figure] = body["unknown_figures"]
+    assert figure.startswith("przeciętne wynagrodzenie w gospodarce narodowej")
+    assert body["summary"] == (
+        "Nie da się teraz tego policzyć, bo źródła kalkulatora nie podają na ten dzień wartości: "
+        f"{figure}."
+    )
+
+
 def test_on_in_the_body_takes_the_figures_of_that_day(client: TestClient) -> None:
     single = {"household_size": 1, "household_income": 800}
     before = calculate(client, "kryterium_dochodowe", {**single, "on": "2024-12-31"})
