@@ -168,6 +168,7 @@ SCENARIOS = (
     "axe-demo",
     "screenshots",
     "calculator",
+    "console-calculator",
 )
 
 
@@ -306,3 +307,16 @@ def test_the_calculator_form_works_by_keyboard_at_390_px_and_passes_axe(outcomes
     assert set(result["axe"]) == {"errors", "result"}
     assert png_size(Path(result["screenshots"][0])) == (780, 1688)
 
+
+def test_the_console_copies_a_calculation_as_a_note(outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "console-calculator")
+    assert result["request"]["on"] == "2025-03-01"  # staff may give the application date
+    calculation, note = result["result"], result["note"]
+    assert note.startswith(
+        f"Kalkulator: Zasiłek stały\nWynik: {calculation['summary']}\n"
+        "Kwota: 713,00 zł miesięcznie\n\nWyliczenie:\n"
+    )
+    for n, step in enumerate(calculation["steps"], start=1):
+        assert f"{n}. {step['text']} ({step['provision']})\n" in note
+    assert "Kwoty i kryteria na dzień 1 marca 2025" in note
+    assert note.endswith(calculation["notice"] + "\n")

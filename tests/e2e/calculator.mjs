@@ -1,5 +1,5 @@
 // The benefit calculators: the widget's "Sprawdź, czy Ci przysługuje" form on a phone, by
-// keyboard alone.
+// keyboard alone, and the same form in the staff console with "Kopiuj do notatki".
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
@@ -190,4 +190,47 @@ export async function calculator(ctx) {
   await host.locator('.panel').waitFor({ state: 'hidden' });
   await browser.close();
   return { request, result, screenshots: [file], axe: { errors, result: withResult } };
+}
+
+/** The staff console: the same form with the application date, and "Kopiuj do notatki". */
+export async function consoleCalculator(ctx) {
+  const browser = await openBrowser({
+    base: ctx.base,
+    viewport: { width: 1280, height: 900 },
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  const { page } = browser;
+  await page.goto('/console');
+  await page.getByLabel('Klucz API').fill(ctx.apiKey);
+  await page.keyboard.press('Enter');
+  const calculator = page.locator('okienko-calculator');
+  await calculator.waitFor();
+  assert.equal(await page.locator('okienko-chat').count(), 0, 'the console has no chat launcher');
+
+  const choose = calculator.getByRole('combobox', { name: 'Świadczenie' });
+  await choose.locator('option[value="zasilek_staly"]').waitFor({ state: 'attached' });
+  await choose.selectOption('zasilek_staly');
+  await calculator.getByLabel('Dzień złożenia wniosku', { exact: true }).fill('2025-03-01');
+  await calculator.getByLabel('Liczba osób w gospodarstwie domowym', { exact: true }).fill('1');
+  await calculator.getByLabel('Dochód netto całego gospodarstwa miesięcznie (zł)', { exact: true }).fill('600');
+  await calculator.getByLabel('Wiek w pełnych latach', { exact: true }).fill('70');
+  await calculator.getByLabel('Prawo do świadczenia, które wyklucza zasiłek stały', { exact: true }).selectOption('false');
+  const answered = page.waitForResponse((r) => r.url().endsWith('/v1/calculators/zasilek_staly'));
+  await calculator.getByRole('button', { name: 'Sprawdź' }).click();
+  const response = await answered;
+  assert.equal(response.status(), 200);
+  assert.equal(response.request().headers()['x-api-key'], ctx.apiKey, 'staff are not rate-limited as residents');
+  const request = response.request().postDataJSON();
+  const result = await response.json();
+  await calculator.getByRole('heading', { name: 'Wynik' }).waitFor();
+  assert.equal((await focused(page)).tag, 'h3', 'the result heading sits under the card\'s h2');
+
+  const copyNote = page.getByRole('button', { name: 'Kopiuj do notatki' });
+  await copyNote.click();
+  await page.getByText('Skopiowano wyliczenie do schowka.').waitFor();
+  const note = await page.evaluate(() => navigator.clipboard.readText());
+  const shown = await axeScan(page, 'console-calculator', ctx.artifacts);
+  assertNoSeriousViolations(shown, 'the console with a calculation');
+  await browser.close();
+  return { request, result, note, axe: shown };
 }

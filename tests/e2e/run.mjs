@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
 import { closeLeftovers } from './browser.mjs';
-import { calculator } from './calculator.mjs';
+import { calculator, consoleCalculator } from './calculator.mjs';
 import { staffConsole } from './console.mjs';
 import { askAndCite, axeDemo, errors, feedback, handoff, keyboard, newConversation, screenshots } from './widget.mjs';
 
@@ -27,6 +27,7 @@ const SCENARIOS = {
   'axe-demo': axeDemo,
   errors,
   calculator,
+  'console-calculator': consoleCalculator,
 };
 
 const { values, positionals } = parseArgs({
