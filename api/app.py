@@ -26,6 +26,7 @@ from api.ratelimit import RateLimiter
 from api.redis_link import RedisDown, RedisLink
 from api.routes import (
     admin,
+    calculators,
     chat,
     completions,
     feedback,
@@ -49,11 +50,17 @@ przepisy i procedury, na których opiera odpowiedź.
 
 Mieszkańcy korzystają anonimowo. Odbiorcy `pracownik` i `urzednik` oraz trasy administracyjne
 wymagają klucza w nagłówku `X-API-Key`. Każdy błąd ma postać
-`{"error": {"code": "...", "message": "..."}}` z komunikatem po polsku.
+`{"error": {"code": "...", "message": "..."}}` z komunikatem po polsku; błędne dane kalkulatora
+mają w nim też `fields`: komunikat dla każdego pola.
 """
 
 TAGS = [
     {"name": "czat", "description": "Pytania i odpowiedzi z cytowaniem."},
+    {
+        "name": "kalkulatory",
+        "description": "Czy świadczenie przysługuje i ile wynosi: wyliczenie krok po kroku z "
+        "przepisami (szacunek, nie decyzja).",
+    },
     {"name": "rozmowy", "description": "Historia rozmowy i jej usunięcie."},
     {"name": "opinie", "description": "Oceny odpowiedzi."},
     {"name": "kontakt", "description": "Kontakt z pracownikiem i ustawienia widżetu."},
@@ -145,7 +152,8 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (chat, completions, sessions, feedback, handoff, handoffs, admin, health, static):
+    routers = (chat, calculators, completions, sessions, feedback, handoff, handoffs, admin)
+    for module in (*routers, health, static):
         app.include_router(module.router)
     app.add_middleware(
         CORSMiddleware,

@@ -7,6 +7,7 @@ on opening the index are plain functions, which FastAPI runs in its thread pool.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
@@ -78,6 +79,12 @@ def limit_client(request: Request, state: State, role: RoleDep) -> None:
         state.limiter.check("client", address)
 
 
+async def get_today() -> dt.date:
+    """Today in the server's time zone (deployments run in Poland's, as the chat's dates do):
+    the day the calculators take figures for unless told. Tests override it."""
+    return dt.date.today()
+
+
 async def require_admin_key(role: RoleDep) -> None:
     require_admin(role)
 
@@ -92,6 +99,7 @@ LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
 CallbacksDep = Annotated[CallbackBook, Depends(get_callbacks)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+TodayDep = Annotated[dt.date, Depends(get_today)]
 # For routes where a key is optional (residents are anonymous): documents "no key" as a valid
 # alternative to `X-API-Key` (FastAPI appends it to the operation's `security` list).
 KEY_OPTIONAL: dict[str, Any] = {"security": [{}]}

@@ -47,12 +47,14 @@ class ApiError(Exception):
         message: str,
         *,
         headers: Mapping[str, str] | None = None,
+        fields: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(f"{status} {code}")
         self.status = status
         self.code = code
         self.message = message
         self.headers = dict(headers or {})
+        self.fields = dict(fields) if fields is not None else None
 
 
 class RateLimited(ApiError):
@@ -102,9 +104,49 @@ class NotFound(ApiError):
         super().__init__(404, code, message)
 
 
-def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
-    """The JSON every error response carries."""
-    return {"error": {"code": code, "message": message}}
+class CalculatorNotFound(NotFound):
+    """No calculator of the name in the path (the name is not repeated: it is the client's)."""
+
+    def __init__(self, known: Sequence[str]) -> None:
+        super().__init__(
+            "calculator_not_found",
+            f"Nie ma takiego kalkulatora. Dostępne kalkulatory: {', '.join(known)}.",
+        )
+        self.known = tuple(known)
+
+
+# More problems than this are left to `fields`: the message stays readable.
+_LISTED_PROBLEMS = 3
+
+
+class InvalidFields(ApiError):
+    """Input a calculator cannot work on: `fields` maps each field ("household_income",
+    "children.0.age", "on") to a Polish message a form shows beside it."""
+
+    def __init__(self, fields: Mapping[str, str], *, titles: Mapping[str, str]) -> None:
+        """Args:
+        fields: field → Polish message (`rag.calculators.InvalidInput.errors`).
+        titles: field → its Polish title, for the message; a field without one is left
+            unnamed (its message still says what is wrong).
+        """
+        problems = [
+            f"{titles[field]}: {problem}" if field in titles else problem
+            for field, problem in fields.items()
+        ]
+        message = "Nie można tego policzyć. " + " ".join(problems[:_LISTED_PROBLEMS])
+        if len(problems) > _LISTED_PROBLEMS:
+            message += " Popraw też pozostałe zaznaczone pola."
+        super().__init__(422, "invalid_input", message, fields=fields)
+
+
+def error_body(
+    code: str, message: str, fields: Mapping[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """The JSON every error response carries (`fields` only for a calculator's input)."""
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields is not None:
+        error["fields"] = dict(fields)
+    return {"error": error}
 
 
 def _response(
@@ -113,8 +155,9 @@ def _response(
     code: str,
     message: str,
     headers: Mapping[str, str] | None = None,
+    fields: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    body: dict[str, Any] = error_body(code, message)
+    body: dict[str, Any] = error_body(code, message, fields)
     state = getattr(request.app.state, "okienko", None)
     if state is not None:
         # A person in danger gets the numbers on every response, an error's too.
@@ -184,7 +227,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
-        return _response(request, exc.status, exc.code, exc.message, exc.headers)
+        return _response(request, exc.status, exc.code, exc.message, exc.headers, exc.fields)
 
     @app.exception_handler(UnknownAnswer)
     async def unknown_answer(request: Request, __: UnknownAnswer) -> JSONResponse:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from rag.answering.calculate import verdict
 from rag.answers import Answer, Audience
+from rag.calculators import Calculation, Calculator, Frequency, Outcome
 from rag.crisis.levels import Kind, Level
 from rag.settings import Settings
 
@@ -33,6 +36,20 @@ class ErrorDetail(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorDetail
+
+
+class FieldErrorDetail(ErrorDetail):
+    fields: dict[str, str] | None = Field(
+        default=None,
+        description="Pole → komunikat po polsku, do pokazania przy polu formularza "
+        "(`household_income`, `children.0.age`, `on`). Brak, gdy treść zapytania nie jest "
+        "obiektem JSON.",
+        examples=[{"household_size": "Gospodarstwo musi liczyć co najmniej 1 osobę."}],
+    )
+
+
+class FieldErrorResponse(BaseModel):
+    error: FieldErrorDetail
 
 
 class ChatRequest(BaseModel):
@@ -278,6 +295,133 @@ class CompletionResponse(BaseModel):
     choices: list[CompletionChoice]
     usage: Usage = Field(default_factory=Usage)
     citations: list[CitationOut] = Field(description="Źródła odpowiedzi (rozszerzenie Okienka).")
+
+
+# --- Calculators -----------------------------------------------------------------------------
+
+CALCULATION_NOTICE = (
+    "To wyliczenie szacunkowe na podstawie podanych danych, nie decyzja. O przyznaniu "
+    "świadczenia i jego wysokości decyduje CUS po złożeniu wniosku (w pomocy społecznej także "
+    "po wywiadzie środowiskowym)."
+)
+# Złoty to the grosz as text: exact (a float would not be), the same in every client.
+Money = Annotated[str, StringConstraints(pattern=r"^[0-9]+\.[0-9]{2}$")]
+
+
+class CalculatorOut(BaseModel):
+    name: str = Field(examples=["zasilek_staly"], description="Do POST /v1/calculators/{name}.")
+    title: str = Field(examples=["Zasiłek stały"])
+    description: str
+    input_schema: dict[str, Any] = Field(
+        description="JSON Schema danych wejściowych: tytuły i opisy pól po polsku, wartości do "
+        "wyboru z etykietami (`oneOf` z `const` i `title`). Każde pole można pominąć: "
+        "kalkulator wymieni w `missing` te, których potrzebuje."
+    )
+
+    @classmethod
+    def of(cls, calculator: Calculator[Any]) -> CalculatorOut:
+        return cls(
+            name=calculator.name,
+            title=calculator.title,
+            description=calculator.description,
+            input_schema=calculator.input_schema(),
+        )
+
+
+class CalculatorsOut(BaseModel):
+    on: dt.date = Field(
+        description="Dzień, na który kalkulatory biorą kwoty i kryteria, gdy zapytanie nie poda "
+        "`on`: dzisiejszy."
+    )
+    calculators: list[CalculatorOut]
+
+
+class StepOut(BaseModel):
+    text: str = Field(examples=["Zasiłek stały: 1 313 zł − 600 zł = 713 zł."])
+    provision: str | None = Field(
+        examples=["art. 37 ust. 2 pkt 1 ustawy o pomocy społecznej"],
+        description="Przepis, na którym opiera się krok; null przy krokach bez przepisu.",
+    )
+
+
+class MissingOut(BaseModel):
+    name: str = Field(examples=["children.1.education"], description="Pole danych wejściowych.")
+    title: str = Field(examples=["Dziecko 2: nauka dziecka"], description="Tytuł pola po polsku.")
+
+
+class CalculationOut(BaseModel):
+    calculator: str = Field(examples=["zasilek_staly"])
+    title: str = Field(examples=["Zasiłek stały"])
+    on: dt.date = Field(description="Dzień, na który wzięto kwoty i kryteria.")
+    result: Outcome = Field(
+        description="eligible: warunki, które sprawdza kalkulator, są spełnione (to nie decyzja); "
+        "not_eligible: któryś nie jest; unknown: brakuje danych (`missing`) albo kwoty, której "
+        "źródła nie podają na ten dzień (`unknown_figures`)."
+    )
+    summary: str = Field(
+        description="Wynik jednym zdaniem, do pokazania przed wyliczeniem.",
+        examples=["Zasiłek stały wstępnie przysługuje, około 713 zł miesięcznie."],
+    )
+    amount: Money | None = Field(
+        description='Kwota w złotych jako tekst z dwiema cyframi po kropce (`"713.00"`), '
+        "dokładna do grosza; null bez kwoty. Przy zasiłku okresowym: najmniej, ile CUS musi "
+        "przyznać.",
+        examples=["713.00"],
+    )
+    amount_max: Money | None = Field(
+        description="Najwięcej, ile CUS może przyznać, gdy ustala kwotę w granicach (zasiłek "
+        "okresowy); ten sam zapis co `amount`, null gdzie indziej.",
+    )
+    frequency: Frequency | None = Field(
+        description="monthly: kwota miesięczna; once: jednorazowa (becikowe); null bez kwoty."
+    )
+    missing: list[MissingOut] = Field(description="Dane, o które trzeba jeszcze zapytać.")
+    unknown_figures: list[str] = Field(
+        description="Kwoty, których źródła kalkulatora nie podają na ten dzień."
+    )
+    steps: list[StepOut] = Field(description="Wyliczenie krok po kroku, z przepisami.")
+    notice: str = Field(default=CALCULATION_NOTICE, description="Stała uwaga: to szacunek.")
+
+    @classmethod
+    def of(cls, calculation: Calculation, calculator: Calculator[Any]) -> CalculationOut:
+        missing = [
+            MissingOut(name=name, title=calculator.field_title(name) or name)
+            for name in calculation.missing
+        ]
+        return cls(
+            calculator=calculator.name,
+            title=calculator.title,
+            on=calculation.on,
+            result=calculation.result,
+            summary=_summary(calculation, calculator.title, [m.title for m in missing]),
+            amount=_money(calculation.amount),
+            amount_max=_money(calculation.amount_max),
+            frequency=calculation.frequency,
+            missing=missing,
+            unknown_figures=list(calculation.unknown_figures),
+            steps=[StepOut(text=s.text, provision=s.provision) for s in calculation.steps],
+        )
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _summary(calculation: Calculation, title: str, missing: list[str]) -> str:
+    said = verdict(calculation, title)
+    if said is not None:
+        return said[0].upper() + said[1:]
+    if missing:
+        return "Żeby to policzyć, potrzeba jeszcze: " + "; ".join(_lower(t) for t in missing) + "."
+    return (
+        "Nie da się teraz tego policzyć, bo źródła kalkulatora nie podają na ten dzień wartości: "
+        + "; ".join(calculation.unknown_figures)
+        + "."
+    )
+
+
+def _lower(title: str) -> str:
+    return title[0].lower() + title[1:]
 
 
 def answer_citations(answer: Answer) -> list[dict[str, Any]]:

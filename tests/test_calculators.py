@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from rag.calculators import CALCULATORS, Calculation, InvalidInput, UnknownCalculator, compute
+from rag.calculators import (
+    CALCULATORS,
+    Calculation,
+    InvalidInput,
+    UnknownCalculator,
+    compute,
+    read_date,
+)
 from rag.calculators.money import zl
 from rag.calculators.permanent_allowance import PermanentAllowanceInput
 from rag.calculators.rules import Rules
@@ -569,6 +576,35 @@ def test_each_input_schema_is_closed_and_titled_in_polish(name: str) -> None:
         )
 
 
+def _choices(schema: Any) -> list[dict[str, Any]]:
+    """Every schema in `schema` (nested) that lists fixed values."""
+    if isinstance(schema, list):
+        return [found for item in schema for found in _choices(item)]
+    if not isinstance(schema, dict):
+        return []
+    own = [schema] if "enum" in schema else []
+    return own + [found for value in schema.values() for found in _choices(value)]
+
+
+@pytest.mark.parametrize("name", sorted(CALCULATORS))
+def test_each_fixed_value_has_a_polish_label_for_forms(name: str) -> None:
+    for choice in _choices(CALCULATORS[name].input_schema()):
+        labelled = [option["const"] for option in choice["oneOf"]]
+        assert labelled == choice["enum"]
+        for option in choice["oneOf"]:
+            assert option["title"][0].isupper(), option
+            assert "_" not in option["title"], option
+
+
+def test_a_field_title_names_list_items_by_their_place_and_nothing_for_unknown_names() -> None:
+    calculator = CALCULATORS["zasilek_rodzinny"]
+    assert calculator.field_title("family_size") == "Liczba osób w rodzinie"
+    assert calculator.field_title("children.1.education") == "Dziecko 2: nauka dziecka"
+    assert calculator.field_title("children.0") == "Dziecko 1"
+    for unknown in ("on", "dane", "foo", "children.x.age", "children.0.foo", "family_size.0"):
+        assert calculator.field_title(unknown) is None, unknown
+
+
 @pytest.mark.parametrize("name", sorted(CALCULATORS))
 def test_every_missing_name_is_a_field_of_the_schema(name: str) -> None:
     calc = compute(name, {}, FAMILY_ON)
@@ -591,6 +627,26 @@ def test_typed_input_is_checked_like_a_payload() -> None:
     with pytest.raises(InvalidInput) as caught:
         CALCULATORS["zasilek_staly"](data, ON)
     assert set(caught.value.errors) == {"household_size", "household_income"}
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), -float("inf"), "9" * 5000])
+def test_a_number_json_cannot_hold_in_a_whole_is_invalid_input_not_a_crash(value: object) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        compute("zasilek_staly", {"age": value, "household_size": value}, ON)
+    assert caught.value.errors == {
+        "age": "Podaj liczbę całkowitą.",
+        "household_size": "Podaj liczbę całkowitą.",
+    }
+
+
+def test_a_date_far_outside_the_calendar_the_acts_count_in_is_invalid_input() -> None:
+    # Becikowe counts its deadline in months from the birth: from 9999-12 it would leave dt.date.
+    with pytest.raises(InvalidInput) as caught:
+        compute("becikowe", {"birth_date": "9999-12-01"}, ON)
+    assert caught.value.errors == {"birth_date": "Podaj datę z lat 1900–2100."}
+    with pytest.raises(InvalidInput) as caught:
+        read_date("0001-01-01")
+    assert caught.value.errors == {"on": "Podaj datę z lat 1900–2100."}
 
 
 def test_an_unknown_calculator_is_its_own_error() -> None:

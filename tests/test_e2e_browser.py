@@ -13,6 +13,7 @@ skipped, except where CI is set: there they fail.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -31,6 +32,7 @@ import redis
 import uvicorn
 
 from api.app import create_app
+from api.deps import get_today
 from api.feedback import FeedbackStore
 from api.redis_link import RedisLink
 from rag.runtime import Runtime, build_runtime
@@ -67,6 +69,9 @@ LETTER = (
     "miesiąca od dnia złożenia wniosku [1][2][3].\n\n"
     "Z poważaniem\n[podpis pracownika]"
 )
+# "Today" for the calculators: the benefit period 2025/2026, whose figures the rules know, so the
+# calculator scenarios get the same result whatever day they run.
+CALCULATION_DAY = dt.date(2025, 12, 1)
 # The console scenario's caseworker question (tests/e2e/console.mjs, CASE_QUESTION).
 CASE_QUESTION = (
     "Mieszkaniec pyta, na jak długo przyznaje się dodatek mieszkaniowy i kiedy zapadnie decyzja."
@@ -137,7 +142,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             cus_hours="pon.–pt. 8:00–15:00",
         )
         runtime = build_runtime(settings, embedder=EMBEDDER)
-        server, thread, url = _serve(create_app(settings, runtime=runtime, redis_prefix=prefix))
+        app = create_app(settings, runtime=runtime, redis_prefix=prefix)
+        app.dependency_overrides[get_today] = lambda: CALCULATION_DAY
+        server, thread, url = _serve(app)
         try:
             yield Site(url=url, llm=llm, runtime=runtime, redis=client, prefix=prefix)
         finally:
@@ -160,6 +167,8 @@ SCENARIOS = (
     "errors",
     "axe-demo",
     "screenshots",
+    "calculator",
+    "console-calculator",
 )
 
 
@@ -283,3 +292,31 @@ def test_the_staff_console_drafts_a_letter_with_its_sources(site: Site, outcomes
     assert "projekt odpowiedzi na pismo" in system["content"]
     assert CASE_QUESTION in user["content"]
     assert png_size(Path(result["screenshots"][0]))[0] == 1280
+
+
+def test_the_calculator_form_works_by_keyboard_at_390_px_and_passes_axe(outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "calculator")
+    # What was typed and chosen reached the API as the schema's types (amounts as typed).
+    assert result["request"] == {
+        "family_size": 3,
+        "family_income_monthly": "2000",
+        "children": [{"age": 5}, {"age": 19, "education": "szkola"}],
+    }
+    assert result["result"]["result"] == "eligible"
+    assert result["result"]["on"] == CALCULATION_DAY.isoformat()
+    assert set(result["axe"]) == {"errors", "result"}
+    assert png_size(Path(result["screenshots"][0])) == (780, 1688)
+
+
+def test_the_console_copies_a_calculation_as_a_note(outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "console-calculator")
+    assert result["request"]["on"] == "2025-03-01"  # staff may give the application date
+    calculation, note = result["result"], result["note"]
+    assert note.startswith(
+        f"Kalkulator: Zasiłek stały\nWynik: {calculation['summary']}\n"
+        "Kwota: 713,00 zł miesięcznie\n\nWyliczenie:\n"
+    )
+    for n, step in enumerate(calculation["steps"], start=1):
+        assert f"{n}. {step['text']} ({step['provision']})\n" in note
+    assert "Kwoty i kryteria na dzień 1 marca 2025" in note
+    assert note.endswith(calculation["notice"] + "\n")

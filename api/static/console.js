@@ -5,7 +5,8 @@
  * is never written anywhere that outlives it. Front-desk staff ask as `pracownik`; caseworkers as
  * `urzednik`, whose answer is a draft reply letter. The draft is shown with its legal basis and
  * the sources it cites; "Kopiuj do schowka" copies the letter without the [n] markers and with
- * the legal basis under it.
+ * the legal basis under it. The benefit calculators are the widget's <okienko-calculator> (loaded
+ * from /widget.js); "Kopiuj do notatki" copies a calculation's working as plain text.
  */
 (() => {
   'use strict';
@@ -37,6 +38,13 @@
     validFrom: 'Obowiązuje od',
     source: 'Źródło',
     footnote: (n) => `Źródło ${n}`,
+    noteCopied: 'Skopiowano wyliczenie do schowka.',
+    noteCalculator: 'Kalkulator:',
+    noteResult: 'Wynik:',
+    noteSteps: 'Wyliczenie:',
+    noteAmount: 'Kwota:',
+    noteOn: (date) => `Kwoty i kryteria na dzień ${date}.`,
+    per: { monthly: 'miesięcznie', once: 'jednorazowo' },
   };
 
   const $ = (id) => document.getElementById(id);
@@ -131,7 +139,13 @@
     $('login').hidden = true;
     $('workspace').hidden = false;
     $('logout').hidden = false;
+    useKey(read(STORE.key));
     $('question').focus();
+  }
+
+  /** The calculators send the staff key too: staff are not rate-limited like residents. */
+  function useKey(key) {
+    customElements.whenDefined('okienko-calculator').then(() => { $('calculator').apiKey = key || ''; });
   }
 
   $('login-form').addEventListener('submit', (event) => {
@@ -148,6 +162,7 @@
 
   $('logout').addEventListener('click', () => {
     write(STORE.session, null);
+    useKey('');
     showLogin('');
   });
 
@@ -334,6 +349,46 @@
       status('copy-status', TEXT.copied);
     } catch {
       status('copy-status', TEXT.copyFailed, true);
+    }
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // The calculators: the working of the last calculation, copied as a note for the case file
+
+  let calculation = null;
+
+  /** "713.00" → "713,00 zł"; "1313.00" → "1 313,00 zł". */
+  function zl(amount) {
+    const [whole, grosze] = amount.split('.');
+    return `${whole.replace(/\B(?=(\d{3})+$)/g, ' ')},${grosze} zł`;
+  }
+
+  /** The result, each step with its provision, the date of the figures, the notice. */
+  function noteText(c) {
+    const lines = [`${TEXT.noteCalculator} ${c.title}`, `${TEXT.noteResult} ${c.summary}`];
+    if (c.amount) {
+      const range = c.amount_max && c.amount_max !== c.amount ? `${zl(c.amount)} – ${zl(c.amount_max)}` : zl(c.amount);
+      lines.push(`${TEXT.noteAmount} ${range} ${TEXT.per[c.frequency] || ''}`.trim());
+    }
+    lines.push('', TEXT.noteSteps);
+    c.steps.forEach((step, i) => lines.push(`${i + 1}. ${step.text}${step.provision ? ` (${step.provision})` : ''}`));
+    lines.push('', TEXT.noteOn(polishDate(c.on)), c.notice);
+    return `${lines.join('\n')}\n`;
+  }
+
+  $('calculator').addEventListener('okienko-calculation', (event) => {
+    calculation = event.detail;
+    $('copy-note').hidden = false;
+    status('note-status', '');
+  });
+
+  $('copy-note').addEventListener('click', async () => {
+    if (!calculation) return;
+    try {
+      await copy(noteText(calculation));
+      status('note-status', TEXT.noteCopied);
+    } catch {
+      status('note-status', TEXT.copyFailed, true);
     }
   });
 

@@ -6,7 +6,14 @@
  * defines the web component <okienko-chat> and, when the page has none, appends one: a launcher
  * button that opens the chat panel. Optional attributes of the script tag:
  *   data-api   the API's base URL (default: the origin the script was loaded from).
+ *   data-chat  "off": no chat launcher; the page only uses <okienko-calculator> (the staff
+ *              console does).
  * An <okienko-chat api="…"> placed by the page overrides it.
+ *
+ * The chat's "Sprawdź, czy Ci przysługuje" opens the benefit calculators: a form built from each
+ * calculator's JSON Schema (GET /v1/calculators). The same form is the element
+ * <okienko-calculator api="…" heading-level="3" with-date>, which emits `okienko-calculation`
+ * (detail: the calculation) when it shows a result.
  *
  * Everything renders inside a shadow root, so the host page's styles neither break the widget
  * nor get broken by it. Answer text and citations are inserted as text, never as HTML.
@@ -105,6 +112,29 @@
     failed: 'Coś poszło nie tak. Spróbuj ponownie za chwilę.',
     retryAfter: (s) => `Możesz spróbować ponownie za ${s} s.`,
     deleteFailed: 'Nie udało się usunąć rozmowy z serwera; zostanie usunięta automatycznie.',
+    calcEntry: 'Sprawdź, czy Ci przysługuje',
+    calcIntro:
+      'Wybierz świadczenie i podaj, co wiesz. Pole możesz zostawić puste: kalkulator powie, czego ' +
+      'jeszcze potrzebuje. Nie wpisuj imion, numeru PESEL ani innych danych osobowych.',
+    calcChoose: 'Świadczenie',
+    calcPick: '— wybierz świadczenie —',
+    calcLoading: 'Pobieram kalkulatory…',
+    calcNotGiven: '— nie wiem / nie podaję —',
+    yes: 'Tak',
+    no: 'Nie',
+    calcRequired: '(wymagane)',
+    calcAdd: (item) => `Dodaj: ${item.toLowerCase()}`,
+    calcRemove: (item) => `Usuń: ${item.toLowerCase()}`,
+    calcRemoved: (item) => `Usunięto: ${item.toLowerCase()}.`,
+    calcSubmit: 'Sprawdź',
+    calcWorking: 'Liczę…',
+    calcResult: 'Wynik',
+    calcSteps: 'Jak to policzono',
+    calcProvision: 'Przepis:',
+    calcOn: (date) => `Kwoty i kryteria na dzień ${date}.`,
+    calcFix: 'Popraw zaznaczone pola.',
+    calcDate: 'Dzień złożenia wniosku',
+    calcDateHelp: 'Kalkulator weźmie kwoty i kryteria z tego dnia. Puste pole: dzisiejszy.',
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -112,37 +142,41 @@
 
   /** A failed request, carrying the Polish message the resident should see. */
   class ApiError extends Error {
-    constructor(message, { code = 'error', status = 0 } = {}) {
+    constructor(message, { code = 'error', status = 0, fields = null } = {}) {
       super(message);
       this.code = code;
       this.status = status;
+      this.fields = fields; // a calculator's 422: field → Polish message
     }
 
     /** Reads the API's `{"error": {"code", "message"}}` body; falls back to our own wording. */
     static async from(response) {
       let code = 'error';
       let message = '';
+      let fields = null;
       try {
         const body = await response.json();
         code = (body && body.error && body.error.code) || code;
         message = (body && body.error && body.error.message) || '';
+        fields = (body && body.error && body.error.fields) || null;
       } catch {
         // not JSON (a proxy's error page): the fallback below says it in Polish
       }
       if (!message) message = response.status >= 500 ? TEXT.unavailable : TEXT.failed;
       const wait = Number.parseInt(response.headers.get('Retry-After') || '', 10);
       if (response.status === 429 && wait > 0) message = `${message} ${TEXT.retryAfter(wait)}`;
-      return new ApiError(message, { code, status: response.status });
+      return new ApiError(message, { code, status: response.status, fields });
     }
   }
 
   class Api {
-    constructor(base) {
+    constructor(base, headers = {}) {
       this.base = base.replace(/\/+$/, '');
+      this.headers = headers; // sent with every request (the staff console's key)
     }
 
     async request(path, { method = 'GET', body, headers = {}, signal } = {}) {
-      const init = { method, headers: { ...headers }, signal };
+      const init = { method, headers: { ...this.headers, ...headers }, signal };
       if (body !== undefined) {
         init.headers['Content-Type'] = 'application/json';
         init.body = JSON.stringify(body);
@@ -228,6 +262,7 @@
     person: '<circle cx="12" cy="8" r="4" fill="none" stroke="currentColor" stroke-width="2"/><path d="M4 21c1-4.5 4-6.5 8-6.5s7 2 8 6.5" fill="none" stroke="currentColor" stroke-width="2"/>',
     trash: '<path d="M5 7h14M10 7V4h4v3M7 7l1 13h8l1-13" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round"/>',
     chevron: '<path d="M6 9l6 6 6-6" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"/>',
+    calculator: '<rect x="5" y="3" width="14" height="18" rx="2" fill="none" stroke="currentColor" stroke-width="2"/><path d="M8 7h8M8 12h2M14 12h2M8 16h2M14 16h2" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>',
   };
 
   function icon(name) {
@@ -282,7 +317,7 @@
       font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", Arial, sans-serif;
       color: #1a1a1a;
     }
-    button, input, textarea { font: inherit; color: inherit; }
+    button, input, textarea, select { font: inherit; color: inherit; }
     button { cursor: pointer; }
     :focus-visible { outline: 3px solid #111; outline-offset: 2px; box-shadow: 0 0 0 2px #fff; }
     .sr-only {
@@ -400,9 +435,9 @@
       display: inline-flex; align-items: center; gap: 4px; min-height: 36px; padding: 4px 2px;
       border: 0; background: none; color: #0b4f8a; font-size: 0.9375em; text-decoration: underline;
     }
-    .handoff { flex: 1; min-height: 0; overflow-y: auto; padding: 12px; }
-    .handoff h3 { font-size: 1.0625em; margin-bottom: 8px; }
-    .handoff p { margin: 0 0 8px; }
+    .handoff, .sheet { flex: 1; min-height: 0; overflow-y: auto; padding: 12px; }
+    .handoff h3, .sheet h3 { font-size: 1.0625em; margin-bottom: 8px; }
+    .handoff p, .sheet p { margin: 0 0 8px; }
     .contact { margin: 0 0 12px; padding: 10px; border: 1px solid #b5bfc9; border-radius: 8px; }
     .contact .name { font-weight: 700; }
     .field { display: flex; flex-direction: column; gap: 2px; margin: 0 0 8px; }
@@ -410,6 +445,34 @@
     .notice { padding: 8px 10px; border-left: 4px solid #285e2a; background: #edf7ee; }
     .notice.warn { border-left-color: #9a5b00; background: #fff6e5; }
     .buttons { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 8px; }
+    /* The calculators' form (also the <okienko-calculator> element's). */
+    .field select, .calc-choose select {
+      width: 100%; max-width: 100%; min-height: 44px; padding: 8px;
+      border: 1px solid #6b7785; border-radius: 8px; background: #fff;
+    }
+    .field input[aria-invalid="true"], .field select[aria-invalid="true"] { border: 2px solid #8a1c14; }
+    .help { margin: 0 0 2px; font-size: 0.875em; color: #4a5561; }
+    .calc-choose { display: flex; flex-direction: column; gap: 2px; margin: 0 0 12px; }
+    .calc-choose label { font-weight: 600; }
+    fieldset.calc-list, fieldset.calc-item {
+      min-width: 0; margin: 0 0 8px; padding: 8px 10px; border: 1px solid #b5bfc9; border-radius: 8px;
+    }
+    fieldset legend { padding: 0 4px; font-weight: 600; }
+    .calc-errors {
+      margin: 0 0 8px; padding: 8px 10px; border: 1px solid #8a1c14; border-radius: 8px;
+      background: #fdecea; color: #8a1c14;
+    }
+    .calc-errors p, .calc-errors ul { margin: 0; }
+    .calc-errors ul { padding-left: 20px; }
+    .calc-result {
+      margin: 12px 0 0; padding: 10px 12px; border-radius: 8px; background: #eef2f6; overflow-wrap: anywhere;
+    }
+    .calc-result h3, .calc-result h4 { margin: 0 0 6px; font-size: 1em; }
+    .calc-summary { margin: 0 0 10px; font-weight: 600; }
+    .calc-steps { margin: 0 0 10px; padding-left: 22px; }
+    .calc-steps li { margin: 0 0 6px; }
+    .provision { display: block; font-size: 0.875em; color: #4a5561; }
+    .calc-on { margin: 0 0 8px; font-size: 0.875em; }
     @media ${SMALL_SCREEN} {
       .panel {
         inset: 0; width: 100%; max-width: none; height: 100%; border: 0; border-radius: 0;
@@ -426,6 +489,20 @@
     @media (prefers-reduced-motion: reduce) { * { transition: none !important; } }
     @media (forced-colors: active) { .launcher, .panel, .msg { border: 1px solid CanvasText; } }
   `;
+
+  /**
+   * Styles a shadow root. A constructed style sheet is not inline style, so a host page's strict
+   * Content-Security-Policy (no 'unsafe-inline' styles) does not block it.
+   */
+  function adoptStyle(root, css) {
+    if ('adoptedStyleSheets' in ShadowRoot.prototype && 'replaceSync' in CSSStyleSheet.prototype) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(css);
+      root.adoptedStyleSheets = [sheet];
+    } else {
+      root.append(h('style', { text: css }));
+    }
+  }
 
   // ---------------------------------------------------------------------------------------------
   // Rendering an answer: text with [n] footnote buttons, the sources list, the feedback row
@@ -525,6 +602,330 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // The calculators: a form built from each one's JSON Schema, the result with its working
+
+  /** A field's own schema: `X | None` arrives as anyOf [X, null]; title and help are the field's. */
+  function fieldSpec(spec) {
+    const own = (spec.anyOf || []).find((branch) => branch.type !== 'null') || spec;
+    return { ...own, title: spec.title, description: spec.description };
+  }
+
+  function fieldKind(spec) {
+    if (spec.oneOf || spec.enum) return 'choice';
+    if (spec.type === 'boolean') return 'flag';
+    if (spec.type === 'integer') return 'whole';
+    if (spec.type === 'array') return 'list';
+    if (spec.format === 'date') return 'date';
+    // ["number", "string"]: amounts and areas, sent as typed ("3 600,50"); the API reads them.
+    return [].concat(spec.type).includes('number') ? 'amount' : 'text';
+  }
+
+  /** The labelled values of a choice: `oneOf` of {const, title}, else the bare `enum`. */
+  function choices(spec) {
+    if (spec.oneOf) return spec.oneOf.map((option) => [option.const, option.title || String(option.const)]);
+    return spec.enum.map((value) => [value, String(value)]);
+  }
+
+  /** What a control holds, as the API takes it; undefined when left empty (not given). */
+  function valueOf({ control, kind }) {
+    const raw = control.value.trim();
+    if (!raw) return undefined;
+    if (kind === 'flag') return raw === 'true';
+    if (kind === 'whole' && /^-?\d{1,6}$/.test(raw)) return Number(raw);
+    return raw; // anything else goes as typed: the API answers what is wrong with it, in Polish
+  }
+
+  /**
+   * One calculator form: the choice of calculator, its fields, the result. Used by the chat's
+   * "Sprawdź, czy Ci przysługuje" view and by <okienko-calculator>.
+   */
+  class CalculatorView {
+    #api;
+    #id;
+    #level;
+    #withDate;
+    #onResult;
+    #calculators = null;
+    #current = null; // the chosen calculator
+    #controls = new Map(); // field → {control, error, kind}
+    #lists = new Map(); // list field → {spec, item, items: [{element, error, controls}], box, add}
+    #busy = false;
+    #choose;
+    #about;
+    #live;
+    #body;
+    #form = null;
+    #errors = null;
+    #submit = null;
+    #result = null;
+
+    /**
+     * @param {Api} api
+     * @param {{id: (prefix: string) => string, level?: number, withDate?: boolean,
+     *          onResult?: (result) => void}} options
+     *   `level`: the heading level of the result (the view sits under a heading one above it);
+     *   `withDate`: a field for the application date (`on`), for staff; residents count today.
+     */
+    constructor(api, { id, level = 4, withDate = false, onResult = () => {} }) {
+      this.#api = api;
+      this.#id = id;
+      this.#level = level;
+      this.#withDate = withDate;
+      this.#onResult = onResult;
+      const selectId = id('calc-choose');
+      this.#choose = h('select', { id: selectId, onchange: () => this.#pick(this.#choose.value) },
+        h('option', { value: '', text: TEXT.calcLoading }));
+      this.#about = h('p', { class: 'help', id: id('calc-about'), hidden: true });
+      this.#choose.setAttribute('aria-describedby', this.#about.id);
+      this.#live = h('div', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' });
+      this.#body = h('div', {});
+      this.element = h('div', { class: 'calc' },
+        h('div', { class: 'calc-choose' }, h('label', { for: selectId, text: TEXT.calcChoose }), this.#about, this.#choose),
+        this.#body, this.#live);
+    }
+
+    /** Loads the list of calculators (once; again after a failure). */
+    async load() {
+      if (this.#calculators) return;
+      try {
+        const listing = await this.#api.json('/v1/calculators');
+        this.#calculators = new Map(listing.calculators.map((c) => [c.name, c]));
+      } catch (error) {
+        this.#choose.replaceChildren(h('option', { value: '', text: '—' }));
+        this.#problem(error instanceof ApiError ? error.message : TEXT.failed);
+        return;
+      }
+      this.#body.replaceChildren(); // an earlier failure's message
+      this.#choose.replaceChildren(h('option', { value: '', text: TEXT.calcPick }),
+        ...[...this.#calculators.values()].map((c) => h('option', { value: c.name, text: c.title })));
+    }
+
+    #announce(text) {
+      this.#live.textContent = '';
+      window.setTimeout(() => { this.#live.textContent = text; }, 60);
+    }
+
+    #problem(message) {
+      this.#body.replaceChildren(h('div', { class: 'calc-errors', role: 'alert' }, h('p', { text: message })));
+    }
+
+    #pick(name) {
+      this.#current = (this.#calculators && this.#calculators.get(name)) || null;
+      this.#controls = new Map();
+      this.#lists = new Map();
+      this.#about.hidden = !this.#current;
+      this.#about.textContent = this.#current ? this.#current.description : '';
+      this.#body.replaceChildren();
+      if (!this.#current) return;
+      const schema = this.#current.input_schema;
+      const fields = Object.entries(schema.properties || {}).map(([field, spec]) =>
+        this.#field(field, fieldSpec(spec), schema, this.#controls));
+      if (this.#withDate) {
+        const date = { type: 'string', format: 'date', title: TEXT.calcDate, description: TEXT.calcDateHelp };
+        fields.unshift(this.#field('on', date, schema, this.#controls));
+      }
+      this.#errors = h('div', { class: 'calc-errors', hidden: true }); // announced through `live`
+      this.#submit = h('button', { type: 'submit', class: 'primary', text: TEXT.calcSubmit });
+      this.#result = h('section', { class: 'calc-result', hidden: true });
+      this.#form = h('form', {
+        class: 'calc-form', novalidate: true, onsubmit: (event) => { event.preventDefault(); this.#send(); },
+      }, this.#errors, ...fields, h('div', { class: 'buttons' }, this.#submit));
+      this.#body.append(this.#form, this.#result);
+    }
+
+    /** One field: label, help, control, and the place for its error, tied by aria-describedby. */
+    #field(field, spec, schema, into, required = false) {
+      const kind = fieldKind(spec);
+      if (kind === 'list') return this.#list(field, spec, schema);
+      const id = this.#id('calc-field');
+      const help = spec.description ? h('p', { class: 'help', id: `${id}-help`, text: spec.description }) : null;
+      const error = h('p', { class: 'invalid', id: `${id}-error`, hidden: true });
+      let control;
+      if (kind === 'choice' || kind === 'flag') {
+        const options = kind === 'flag' ? [['true', TEXT.yes], ['false', TEXT.no]] : choices(spec);
+        control = h('select', { id }, h('option', { value: '', text: TEXT.calcNotGiven }),
+          ...options.map(([value, label]) => h('option', { value, text: label })));
+      } else if (kind === 'date') {
+        control = h('input', { id, type: 'date', min: '1900-01-01', max: '2100-12-31' });
+      } else {
+        const inputmode = { whole: 'numeric', amount: 'decimal' }[kind];
+        control = h('input', { id, type: 'text', inputmode, autocomplete: 'off', spellcheck: 'false' });
+      }
+      control.setAttribute('aria-describedby', [help && help.id, error.id].filter(Boolean).join(' '));
+      if (required) control.setAttribute('aria-required', 'true');
+      into.set(field, { control, error, kind });
+      const label = h('label', { for: id, text: required ? `${spec.title} ${TEXT.calcRequired}` : spec.title });
+      return h('div', { class: 'field' }, label, help, control, error);
+    }
+
+    /** A list of objects (the children): a fieldset, each item its own with a remove button. */
+    #list(field, spec, schema) {
+      const ref = spec.items && spec.items.$ref;
+      const item = ref ? schema.$defs[ref.split('/').pop()] : spec.items;
+      const help = spec.description ? h('p', { class: 'help', id: this.#id('calc-list-help'), text: spec.description }) : null;
+      const box = h('div', {});
+      const list = { spec, item, items: [], box, schema };
+      list.add = h('button', {
+        type: 'button', class: 'secondary', text: TEXT.calcAdd(item.title),
+        onclick: () => this.#addItem(list),
+      });
+      this.#lists.set(field, list);
+      return h('fieldset', { class: 'calc-list', 'aria-describedby': help && help.id },
+        h('legend', { text: spec.title }), help, box, list.add);
+    }
+
+    #addItem(list) {
+      const controls = new Map();
+      const required = new Set(list.item.required || []);
+      const error = h('p', { class: 'invalid', id: this.#id('calc-item-error'), hidden: true });
+      const legend = h('legend');
+      const remove = h('button', { type: 'button', class: 'secondary' });
+      const element = h('fieldset', { class: 'calc-item', 'aria-describedby': error.id }, legend, error,
+        ...Object.entries(list.item.properties).map(([name, spec]) =>
+          this.#field(name, fieldSpec(spec), list.schema, controls, required.has(name))),
+        remove);
+      const entry = { element, error, controls };
+      remove.addEventListener('click', () => {
+        const gone = `${list.item.title} ${list.items.indexOf(entry) + 1}`;
+        list.items.splice(list.items.indexOf(entry), 1);
+        element.remove();
+        this.#number(list);
+        list.add.focus();
+        this.#announce(TEXT.calcRemoved(gone));
+      });
+      list.items.push(entry);
+      list.box.append(element);
+      this.#number(list);
+      controls.values().next().value?.control.focus();
+    }
+
+    /** Legends and remove buttons say which item they are: "Dziecko 2". */
+    #number(list) {
+      list.items.forEach((entry, index) => {
+        const name = `${list.item.title} ${index + 1}`;
+        entry.element.querySelector('legend').textContent = name;
+        entry.element.querySelector(':scope > button').textContent = TEXT.calcRemove(name);
+      });
+      list.add.disabled = list.spec.maxItems !== undefined && list.items.length >= list.spec.maxItems;
+    }
+
+    #payload() {
+      const data = {};
+      const read = (controls) => {
+        const found = {};
+        for (const [field, entry] of controls) {
+          const value = valueOf(entry);
+          if (value !== undefined) found[field] = value;
+        }
+        return found;
+      };
+      Object.assign(data, read(this.#controls));
+      for (const [field, list] of this.#lists) {
+        if (list.items.length) data[field] = list.items.map((entry) => read(entry.controls));
+      }
+      return data;
+    }
+
+    /** The control (or item) an error's field names: "age", "children.1.age", "children.1". */
+    #target(path) {
+      const [field, index, inner] = path.split('.');
+      if (index === undefined) return this.#controls.get(field) || null;
+      const entry = this.#lists.get(field)?.items[Number(index)];
+      if (!entry) return null;
+      if (inner === undefined) return { error: entry.error, control: entry.element.querySelector('input, select') };
+      return entry.controls.get(inner) || null;
+    }
+
+    #clearErrors() {
+      this.#errors.hidden = true;
+      this.#errors.replaceChildren();
+      for (const node of this.#form.querySelectorAll('.invalid')) {
+        node.hidden = true;
+        node.textContent = '';
+      }
+      for (const node of this.#form.querySelectorAll('[aria-invalid]')) node.removeAttribute('aria-invalid');
+    }
+
+    /** Each message beside its field; focus on the first field to correct. */
+    #showErrors(fields, message) {
+      const unplaced = [];
+      for (const [path, text] of Object.entries(fields || {})) {
+        const target = this.#target(path);
+        if (!target) {
+          unplaced.push(text);
+          continue;
+        }
+        target.error.textContent = text;
+        target.error.hidden = false;
+        target.control?.setAttribute('aria-invalid', 'true');
+      }
+      const first = this.#form.querySelector('[aria-invalid="true"]');
+      this.#errors.append(h('p', { text: first ? TEXT.calcFix : message }));
+      if (first && unplaced.length) this.#errors.append(h('ul', {}, ...unplaced.map((t) => h('li', { text: t }))));
+      this.#errors.hidden = false;
+      this.#result.hidden = true;
+      if (first) first.focus();
+      this.#announce(first ? TEXT.calcFix : message);
+    }
+
+    async #send() {
+      if (this.#busy || !this.#current) return;
+      this.#busy = true;
+      this.#submit.disabled = true;
+      this.#submit.textContent = TEXT.calcWorking;
+      this.#clearErrors();
+      try {
+        const result = await this.#api.json(`/v1/calculators/${encodeURIComponent(this.#current.name)}`, {
+          method: 'POST', body: this.#payload(),
+        });
+        this.#show(result);
+      } catch (error) {
+        if (error instanceof ApiError) this.#showErrors(error.fields, error.message);
+        else this.#showErrors(null, TEXT.failed);
+      } finally {
+        this.#busy = false;
+        this.#submit.disabled = false;
+        this.#submit.textContent = TEXT.calcSubmit;
+      }
+    }
+
+    /**
+     * Scrolls `node` to the top of the box that scrolls it: the whole result in view, not its
+     * last line. Not scrollIntoView: that also scrolls the panel (overflow: hidden) and would
+     * push its header off screen.
+     */
+    #reveal(node) {
+      let box = node.parentElement;
+      while (box && !/(auto|scroll)/.test(getComputedStyle(box).overflowY)) box = box.parentElement;
+      if (!box) {
+        node.scrollIntoView({ block: 'start' });
+        return;
+      }
+      box.scrollTop += node.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+    }
+
+    /** The result first, then the working with its provisions, the date, and the notice. */
+    #show(result) {
+      const heading = h(`h${this.#level}`, { id: this.#id('calc-result'), tabindex: '-1', text: TEXT.calcResult });
+      const steps = h('ol', { class: 'calc-steps' }, ...result.steps.map((step) => h('li', {},
+        step.text,
+        step.provision ? h('span', { class: 'provision', text: `${TEXT.calcProvision} ${step.provision}` }) : null)));
+      const stepsHeading = h(`h${this.#level}`, { text: TEXT.calcSteps });
+      this.#result.replaceChildren(heading,
+        h('p', { class: 'calc-summary', text: result.summary }),
+        stepsHeading, steps,
+        h('p', { class: 'calc-on', text: TEXT.calcOn(polishDate(result.on)) }),
+        h('p', { class: 'notice warn', text: result.notice }));
+      this.#result.setAttribute('aria-labelledby', heading.id);
+      this.#result.hidden = false;
+      heading.focus({ preventScroll: true });
+      this.#reveal(this.#result);
+      this.#announce(`${TEXT.calcResult}: ${result.summary}`);
+      this.#onResult(result);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // The element
 
   class OkienkoChat extends HTMLElement {
@@ -537,6 +938,7 @@
     #busy = false;
     #abort = null;
     #ids = 0;
+    #calculator = null; // the calculators' view, kept so a filled form survives going back
 
     constructor() {
       super();
@@ -623,11 +1025,15 @@
       ui.handoffButton = h('button', {
         type: 'button', class: 'link-button', onclick: () => this.#showHandoff(),
       }, icon('person'), h('span', { text: TEXT.handoff }));
-      const actions = h('div', { class: 'actions' }, ui.handoffButton,
+      ui.calcButton = h('button', {
+        type: 'button', class: 'link-button', onclick: () => this.#showCalculator(),
+      }, icon('calculator'), h('span', { text: TEXT.calcEntry }));
+      const actions = h('div', { class: 'actions' }, ui.calcButton, ui.handoffButton,
         h('button', { type: 'button', class: 'link-button', onclick: () => this.#reset(TEXT.deleted) },
           icon('trash'), h('span', { text: TEXT.deleteChat })));
       ui.chat = h('div', { class: 'view' }, ui.messages, composer, actions);
       ui.handoff = h('div', { class: 'view', hidden: true });
+      ui.calculator = h('div', { class: 'view', hidden: true });
 
       ui.panel = h('section', {
         class: 'panel', id: 'okienko-panel', role: 'dialog', 'aria-modal': 'false',
@@ -644,18 +1050,10 @@
         h('button', {
           type: 'button', class: 'header-button', 'aria-label': TEXT.close, onclick: () => this.close(),
         }, icon('close'))),
-      ui.chat, ui.handoff, ui.live);
+      ui.chat, ui.handoff, ui.calculator, ui.live);
 
       ui.root = h('div', { class: 'root' }, ui.launcher, ui.panel);
-      // A constructed style sheet is not inline style, so a host page's strict
-      // Content-Security-Policy (no 'unsafe-inline' styles) does not block it.
-      if ('adoptedStyleSheets' in ShadowRoot.prototype && 'replaceSync' in CSSStyleSheet.prototype) {
-        const sheet = new CSSStyleSheet();
-        sheet.replaceSync(STYLE);
-        this.#root.adoptedStyleSheets = [sheet];
-      } else {
-        this.#root.append(h('style', { text: STYLE }));
-      }
+      adoptStyle(this.#root, STYLE);
       this.#root.append(ui.root);
       // Entering or leaving full-screen (rotating a phone, zooming) changes whether we are modal.
       window.matchMedia(SMALL_SCREEN).addEventListener('change', () => this.#syncModal());
@@ -682,7 +1080,7 @@
       }
       if (event.key !== 'Tab' || this.#ui.panel.getAttribute('aria-modal') !== 'true') return;
       const focusable = [...this.#ui.panel.querySelectorAll(
-        'button:not([disabled]), textarea, input, a[href], [tabindex="0"]')]
+        'button:not([disabled]), textarea, input, select, a[href], [tabindex="0"]')]
         .filter((node) => node.getClientRects().length > 0);
       const first = focusable[0];
       const last = focusable[focusable.length - 1];
@@ -942,7 +1340,28 @@
 
     #showChat() {
       this.#ui.handoff.hidden = true;
+      this.#ui.calculator.hidden = true;
       this.#ui.chat.hidden = false;
+    }
+
+    /** "Sprawdź, czy Ci przysługuje": the calculators' form in the panel. */
+    async #showCalculator() {
+      const { chat, handoff, calculator, calcButton } = this.#ui;
+      if (!this.#calculator) {
+        this.#calculator = new CalculatorView(this.#api, { id: (prefix) => this.#id(prefix), level: 4 });
+        const heading = h('h3', { tabindex: '-1', text: TEXT.calcEntry });
+        const back = h('button', {
+          type: 'button', class: 'secondary', text: TEXT.back,
+          onclick: () => { this.#showChat(); calcButton.focus(); },
+        });
+        calculator.append(h('div', { class: 'sheet' },
+          heading, h('p', { text: TEXT.calcIntro }), this.#calculator.element, h('div', { class: 'buttons' }, back)));
+      }
+      chat.hidden = true;
+      handoff.hidden = true;
+      calculator.hidden = false;
+      calculator.querySelector('h3').focus();
+      await this.#calculator.load();
     }
 
     async #showHandoff() {
@@ -958,6 +1377,7 @@
       handoff.replaceChildren(h('div', { class: 'handoff' },
         heading, h('p', { text: TEXT.handoffIntro }), contact, notice, form, h('div', { class: 'buttons' }, back)));
       chat.hidden = true;
+      this.#ui.calculator.hidden = true;
       handoff.hidden = false;
       heading.focus();
       const config = await this.#loadConfig();
@@ -1057,7 +1477,54 @@
 
   customElements.define('okienko-chat', OkienkoChat);
 
+  /**
+   * <okienko-calculator api="…" heading-level="3" with-date>: the calculators' form on its own
+   * (the staff console); `with-date` adds the application date. `apiKey` (a property, never an
+   * attribute) is sent as X-API-Key. Emits
+   * `okienko-calculation` with the calculation as `detail` each time it shows a result.
+   */
+  class OkienkoCalculator extends HTMLElement {
+    #root;
+    #api = null;
+    #key = '';
+
+    constructor() {
+      super();
+      this.#root = this.attachShadow({ mode: 'open' });
+    }
+
+    set apiKey(key) {
+      this.#key = key || '';
+      if (this.#api) this.#api.headers = this.#key ? { 'X-API-Key': this.#key } : {};
+    }
+
+    get apiKey() {
+      return this.#key;
+    }
+
+    connectedCallback() {
+      if (this.#api) return;
+      this.#api = new Api(this.getAttribute('api') || DEFAULT_API);
+      this.apiKey = this.#key;
+      let ids = 0;
+      const view = new CalculatorView(this.#api, {
+        id: (prefix) => { ids += 1; return `${prefix}-${ids}`; },
+        level: Number(this.getAttribute('heading-level')) || 3,
+        withDate: this.hasAttribute('with-date'),
+        onResult: (result) => this.dispatchEvent(new CustomEvent('okienko-calculation', {
+          detail: result, bubbles: true, composed: true,
+        })),
+      });
+      adoptStyle(this.#root, `${STYLE}\n:host { display: block; }`);
+      this.#root.append(h('div', { class: 'root' }, view.element));
+      view.load();
+    }
+  }
+
+  customElements.define('okienko-calculator', OkienkoCalculator);
+
   function ensureElement() {
+    if (SCRIPT && SCRIPT.dataset.chat === 'off') return; // the page wants only the calculator
     if (!document.querySelector('okienko-chat')) document.body.append(document.createElement('okienko-chat'));
   }
   // With `defer` the document is parsed already; without it, wait for <body>.

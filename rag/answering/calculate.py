@@ -374,24 +374,10 @@ def compose(
     """The answer (the result first, the working with its provisions and the numbers of the
     facts behind them, the estimate note) and its lead sentence."""
     markers = markers or {}
-    lead: str
     named = title.lower()
-    yes, no = _VERDICTS.get(
-        result.calculator, (f"{named} wstępnie przysługuje", f"{named} nie przysługuje")
-    )
-    decisive = _decisive(result)
-    if result.result == "eligible":
-        lead = f"Z tego, co piszesz: {yes}"
-        if result.amount is not None:
-            per = " miesięcznie" if result.frequency == "monthly" else ""
-            low = _zl(result.amount)
-            if result.amount_max is not None and result.amount_max != result.amount:
-                lead += f", co najmniej {low}{per} (najwyżej {_zl(result.amount_max)})"
-            else:
-                lead += f", około {low}{per}"
-        lead += f" ({decisive})." if decisive else "."
-    elif result.result == "not_eligible":
-        lead = f"Z tego, co piszesz: {no}" + (f" ({decisive})." if decisive else ".")
+    said = verdict(result, title)
+    if said is not None:
+        lead = f"Z tego, co piszesz: {said}"
     elif _asked(result) is None and result.unknown_figures:
         lead = (
             f"Nie policzę do końca: {named} zależy od wartości, której nie ma w moich źródłach "
@@ -439,6 +425,36 @@ def _titled(name: str, field: str) -> str:
     properties = CALCULATORS[name].input_schema().get("properties", {})
     title = properties.get(field, {}).get("title") if isinstance(properties, dict) else None
     return f"Podaj proszę: {str(title).lower()}." if title else "Podaj proszę brakującą informację."
+
+
+def verdict(result: Calculation, title: str) -> str | None:
+    """The result in one sentence, lower-case, for a sentence that leads up to it: "zasiłek
+    stały wstępnie przysługuje, około 713 zł miesięcznie (zasiłek stały: 1 313 zł − 600 zł =
+    713 zł)."; None while the result is unknown.
+
+    Args:
+        result: the calculation.
+        title: the calculator's title ("Zasiłek stały").
+    """
+    yes, no = _VERDICTS.get(
+        result.calculator,
+        (f"{title.lower()} wstępnie przysługuje", f"{title.lower()} nie przysługuje"),
+    )
+    decisive = _decisive(result)
+    if result.result == "eligible":
+        said = yes
+        if result.amount is not None:
+            per = " miesięcznie" if result.frequency == "monthly" else ""
+            low = _zl(result.amount)
+            if result.amount_max is not None and result.amount_max != result.amount:
+                said += f", co najmniej {low}{per} (najwyżej {_zl(result.amount_max)})"
+            else:
+                said += f", około {low}{per}"
+    elif result.result == "not_eligible":
+        said = no
+    else:
+        return None
+    return said + (f" ({decisive})." if decisive else ".")
 
 
 def _decisive(result: Calculation) -> str | None:

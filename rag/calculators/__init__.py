@@ -26,6 +26,7 @@ Use::
 - `on` is the application date: it picks the figures in force (social-assistance criteria before
   and after 1 January 2025, the family-benefit period, …). A date before every period the rules
   know is invalid input; a later period whose figures are not published yet answers "unknown".
+  `read_date` reads one as a payload writes it ("2026-03-01"); dates are of 1900–2100.
 
 The calculators (module → registry name):
 
@@ -46,6 +47,7 @@ from __future__ import annotations
 from rag.calculators.calculation import Calculation, Frequency, Outcome, Step
 from rag.calculators.calculator import Calculator
 from rag.calculators.errors import CalculatorError, InvalidInput, RulesError, UnknownCalculator
+from rag.calculators.inputs import read_date
 from rag.calculators.registry import CALCULATORS, compute
 from rag.calculators.rules import Rules, load_rules, read_rules
 
@@ -63,5 +65,6 @@ __all__ = [
     "UnknownCalculator",
     "compute",
     "load_rules",
+    "read_date",
     "read_rules",
 ]

@@ -14,7 +14,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -54,7 +54,12 @@ class BirthGrantInput:
     ] = None
     applicant: Annotated[
         Applicant | None,
-        one_of(*get_args(Applicant)),
+        one_of(
+            {
+                "rodzic": "Rodzic (matka albo ojciec)",
+                "opiekun": "Opiekun (prawny, faktyczny) albo osoba przysposabiająca",
+            }
+        ),
         Field(
             title="Kto składa wniosek",
             description="rodzic (matka albo ojciec) albo opiekun (prawny, faktyczny, osoba "

@@ -48,6 +48,12 @@ class Calculator(Generic[InputT]):
         schema = input_schema(self.input_type)
         return {**schema, "title": self.title, "description": self.description}
 
+    def field_title(self, name: str) -> str | None:
+        """A field's Polish title by its name in `missing` or `InvalidInput.errors`
+        ("children.1.education" → "Dziecko 2: nauka dziecka"); None for a name the input does
+        not have (an unknown field, "on")."""
+        return field_title(self.input_type, name)
+
     def parse(self, payload: object) -> InputT:
         """The typed input from a JSON-like payload.
 
@@ -86,7 +92,7 @@ class Calculator(Generic[InputT]):
             return working.unknown(figures=(gap.figure.title,))
         if not calculation.missing:
             return calculation
-        wanted = [field_title(self.input_type, name) for name in calculation.missing]
+        wanted = [self.field_title(name) or name for name in calculation.missing]
         ask = Step("Do wyliczenia potrzeba jeszcze: " + "; ".join(_lower(t) for t in wanted) + ".")
         return dataclasses.replace(calculation, steps=(*calculation.steps, ask))
 

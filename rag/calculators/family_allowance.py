@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -59,19 +59,26 @@ class Child:
     age: Annotated[Age, Field(title="Wiek dziecka w pełnych latach")]
     education: Annotated[
         Education | None,
-        one_of(*get_args(Education)),
-        Field(
-            title="Nauka dziecka",
-            description="Potrzebna od 18 lat: szkola, studia albo nie_uczy_sie.",
+        one_of(
+            {"szkola": "Uczy się w szkole", "studia": "Studiuje", "nie_uczy_sie": "Nie uczy się"}
         ),
+        Field(title="Nauka dziecka", description="Potrzebna od 18 lat."),
     ] = None
     disability: Annotated[
         Disability | None,
-        one_of(*get_args(Disability)),
+        one_of(
+            {
+                "brak": "Brak orzeczenia",
+                "orzeczenie_o_niepelnosprawnosci": "Orzeczenie o niepełnosprawności (do 16 lat)",
+                "lekki_stopien": "Lekki stopień niepełnosprawności",
+                "umiarkowany_stopien": "Umiarkowany stopień niepełnosprawności",
+                "znaczny_stopien": "Znaczny stopień niepełnosprawności",
+            }
+        ),
         Field(
             title="Orzeczenie o niepełnosprawności dziecka",
-            description="brak, orzeczenie_o_niepelnosprawnosci (dziecko do 16 lat), lekki_stopien, "
-            "umiarkowany_stopien albo znaczny_stopien.",
+            description="Dziecku do 16 lat wydaje się orzeczenie o niepełnosprawności, starszemu "
+            "orzeczenie o stopniu niepełnosprawności.",
         ),
     ] = None
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -63,11 +63,19 @@ class HousingAllowanceInput:
     ] = None
     tenure: Annotated[
         Tenure | None,
-        one_of(*get_args(Tenure)),
+        one_of(
+            {
+                "najem": "Najem (także podnajem)",
+                "spoldzielcze": "Spółdzielcze prawo do lokalu",
+                "wlasnosc": "Własność",
+                "inny_tytul": "Inny tytuł prawny (ponoszę koszty mieszkania)",
+                "bez_tytulu_oczekuje": "Bez tytułu, czekam na lokal zamienny albo socjalny",
+                "bez_tytulu": "Bez tytułu prawnego",
+            }
+        ),
         Field(
             title="Tytuł do mieszkania",
-            description="najem (także podnajem), spoldzielcze, wlasnosc, inny_tytul, "
-            "bez_tytulu_oczekuje (bez tytułu, czekam na lokal zamienny albo socjalny), bez_tytulu.",
+            description="Na jakiej podstawie zajmujesz mieszkanie.",
         ),
     ] = None
     flat_area: Annotated[Area | None, Field(title="Powierzchnia użytkowa mieszkania (m²)")] = None

@@ -11,17 +11,30 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import math
+import re
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Protocol, TypeVar
 
-from pydantic import BeforeValidator, ConfigDict, TypeAdapter, ValidationError, WithJsonSchema
-from pydantic_core import PydanticCustomError
+from pydantic import (
+    BeforeValidator,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from rag.calculators.errors import InvalidInput
 from rag.calculators.money import MAX_AMOUNT, MAX_AREA, AmountError, parse_amount
 
 MAX_PEOPLE = 30
 MAX_AGE = 120
+MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
 class Input(Protocol):
@@ -65,9 +78,10 @@ def _whole(value: object) -> int:
         raise _invalid("Podaj liczbę całkowitą.")
     if isinstance(value, int):
         return value
-    if isinstance(value, float | Decimal) and value == int(value):
+    # JSON brings NaN and Infinity as floats: int() of them raises, and not a ValueError.
+    if isinstance(value, float | Decimal) and math.isfinite(value) and value == int(value):
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,6}", value.strip()):
         return int(value.strip())
     raise _invalid("Podaj liczbę całkowitą.")
 
@@ -110,16 +124,34 @@ def _flag(value: object) -> bool:
 
 
 def _date(value: object) -> dt.date:
+    found: dt.date | None = None
     if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
+        found = value.date()
+    elif isinstance(value, dt.date):
+        found = value
+    elif isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
+            found = dt.date.fromisoformat(value.strip())
         except ValueError:
-            pass
-    raise _invalid("Podaj datę w formacie RRRR-MM-DD, np. 2026-03-01.")
+            found = None
+    if found is None:
+        raise _invalid("Podaj datę w formacie RRRR-MM-DD, np. 2026-03-01.")
+    # Deadlines are counted in months from a date: near year 9999 they would leave the calendar.
+    if not MIN_YEAR <= found.year <= MAX_YEAR:
+        raise _invalid(f"Podaj datę z lat {MIN_YEAR}–{MAX_YEAR}.")
+    return found
+
+
+def read_date(value: object, *, field: str = "on") -> dt.date:
+    """A date as a payload gives it ("2026-03-01"), such as the application date `compute` takes.
+
+    Raises:
+        InvalidInput: `field` → a Polish message saying how to write a date.
+    """
+    try:
+        return _date(value)
+    except PydanticCustomError as exc:
+        raise InvalidInput({field: exc.message()}) from exc
 
 
 def closed(title: str | None = None, description: str | None = None) -> ConfigDict:
@@ -137,15 +169,40 @@ def not_given(**values: object) -> tuple[str, ...]:
     return tuple(name for name, value in values.items() if value is None)
 
 
-def one_of(*options: str) -> Any:
-    """A validator and schema for a field with fixed Polish values ("najem", "wlasnosc", …)."""
+class Options:
+    """The validator and schema of a field with fixed values: see `one_of`."""
 
-    def check(value: object) -> object:
-        if value is None or (isinstance(value, str) and value in options):
+    def __init__(self, labels: Mapping[str, str]) -> None:
+        self.labels = dict(labels)
+
+    def _check(self, value: object) -> object:
+        if value is None or (isinstance(value, str) and value in self.labels):
             return value  # None: not given (the field's own type says whether it may be)
-        raise _invalid(f"Wybierz jedną z wartości: {', '.join(options)}.")
+        raise _invalid(f"Wybierz jedną z wartości: {', '.join(self.labels)}.")
 
-    return BeforeValidator(check)
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> CoreSchema:
+        return core_schema.no_info_before_validator_function(self._check, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        found = handler(schema)
+        for branch in found.get("anyOf", [found]):  # `X | None` is anyOf [X, null]
+            if "enum" in branch:
+                branch["oneOf"] = [{"const": v, "title": t} for v, t in self.labels.items()]
+        return found
+
+
+def one_of(labels: Mapping[str, str]) -> Options:
+    """A validator and schema for a field with fixed values ("najem", "wlasnosc", …), each with
+    the Polish label a form shows for it ("Najem (także podnajem)").
+
+    The schema keeps `enum` and adds the labels the JSON Schema way, `oneOf` of
+    `{"const": value, "title": label}`, so a form needs nothing but the schema.
+    """
+    return Options(labels)
 
 
 _AMOUNT_SCHEMA = {
@@ -231,17 +288,29 @@ def input_schema(input_type: type[Any]) -> dict[str, Any]:
     return copy.deepcopy(_SCHEMAS[input_type])
 
 
-def field_title(input_type: type[Any], name: str) -> str:
+def field_title(input_type: type[Any], name: str) -> str | None:
     """What a field is called in Polish: "age" → "Wiek w pełnych latach", and a list item's
-    field by its place, "children.1.education" → "Dziecko 2: nauka dziecka"."""
+    field by its place, "children.1.education" → "Dziecko 2: nauka dziecka", a list item
+    itself too ("children.1" → "Dziecko 2"). None for a name the input does not have (an
+    unknown field a payload sent, "on")."""
     schema = input_schema(input_type)
     head, *rest = name.split(".")
-    spec = schema["properties"][head]
-    if len(rest) != 2:
+    spec = schema["properties"].get(head)
+    if spec is None:
+        return None
+    if not rest:
         return str(spec["title"])
-    index, field = rest
-    item = schema["$defs"][spec["items"]["$ref"].rsplit("/", 1)[-1]]
-    title = str(item["properties"][field]["title"])
+    index, *inner = rest
+    ref = spec.get("items", {}).get("$ref")
+    if ref is None or not index.isdigit() or len(inner) > 1:
+        return None
+    item = schema["$defs"][ref.rsplit("/", 1)[-1]]
+    if not inner:
+        return f"{item['title']} {int(index) + 1}"
+    found = item["properties"].get(inner[0])
+    if found is None:
+        return None
+    title = str(found["title"])
     return f"{item['title']} {int(index) + 1}: {title[0].lower()}{title[1:]}"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -38,6 +38,14 @@ Incapacity = Literal[
     "lekki_stopien",
     "brak",
 ]
+INCAPACITY_LABELS: dict[str, str] = {
+    "calkowita_niezdolnosc_do_pracy": "Orzeczenie o całkowitej niezdolności do pracy",
+    "grupa_inwalidzka_I_lub_II": "I albo II grupa inwalidzka",
+    "znaczny_stopien": "Znaczny stopień niepełnosprawności",
+    "umiarkowany_stopien": "Umiarkowany stopień niepełnosprawności",
+    "lekki_stopien": "Lekki stopień niepełnosprawności",
+    "brak": "Brak orzeczenia",
+}
 _QUALIFYING: dict[str, str] = {
     "calkowita_niezdolnosc_do_pracy": "orzeczenie o całkowitej niezdolności do pracy",
     "grupa_inwalidzka_I_lub_II": "I albo II grupa inwalidzka",
@@ -65,12 +73,12 @@ class PermanentAllowanceInput:
     age: Annotated[Age | None, Field(title="Wiek w pełnych latach")] = None
     sex: Annotated[
         Literal["kobieta", "mezczyzna"] | None,
-        one_of("kobieta", "mezczyzna"),
+        one_of({"kobieta": "Kobieta", "mezczyzna": "Mężczyzna"}),
         Field(title="Płeć", description="Wiek emerytalny: kobieta 60 lat, mężczyzna 65 lat."),
     ] = None
     incapacity: Annotated[
         Incapacity | None,
-        one_of(*get_args(Incapacity)),
+        one_of(INCAPACITY_LABELS),
         Field(
             title="Orzeczenie o niezdolności do pracy albo o niepełnosprawności",
             description="Całkowitą niezdolność do pracy daje orzeczenie ZUS o całkowitej "

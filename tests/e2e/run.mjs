@@ -12,6 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
 import { closeLeftovers } from './browser.mjs';
+import { calculator, consoleCalculator } from './calculator.mjs';
 import { staffConsole } from './console.mjs';
 import { askAndCite, axeDemo, errors, feedback, handoff, keyboard, newConversation, screenshots } from './widget.mjs';
 
@@ -25,6 +26,8 @@ const SCENARIOS = {
   screenshots,
   'axe-demo': axeDemo,
   errors,
+  calculator,
+  'console-calculator': consoleCalculator,
 };
 
 const { values, positionals } = parseArgs({
