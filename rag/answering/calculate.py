@@ -33,16 +33,17 @@ _NAMED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("becikowe", re.compile(r"\b(?:becikow\w*|zapomog\w* (?:z tytulu )?urodzen\w*)")),
     ("dodatek_mieszkaniowy", re.compile(r"\b(?:mieszkaniow(?:k|ka|ke|ki|ego|y)\b|"
                                         r"dodat\w* mieszkan\w*|mieszkaniowk\w*|"
-                                        r"dodat\w*(?=.*\b(?:m2|metr\w*|czynsz\w*|oplat\w*)))")),
+                                        r"dodat\w*(?=.*\b(?:m2|metr\w*|czynsz\w*|oplat\w*))|"
+                                        r"(?:m2|metr\w*|czynsz\w*|oplat\w*)\b.*\bdodat\w*)")),
     ("zasilek_staly", re.compile(r"\b(?:zasil\w* stal\w*|stal\w* zasil\w*|stalego|staly\b)")),
     ("zasilek_okresowy", re.compile(r"\b(?:okresow\w*)")),
     ("zasilek_rodzinny", re.compile(r"\b(?:zasil\w* rodzinn\w*|rodzinne\b|rodzinnego\b|"
                                     r"swiadczen\w* rodzinn\w*)")),
+    # Social assistance named (a criterion or threshold alone may be the food bank's or 800+'s).
     ("kryterium_dochodowe", re.compile(
-        r"\b(?:kryteri\w*|prog\b|progu|prog\w* (?:dochod|pomocy)|do pomocy|"
-        r"pomoc\w* (?:z |ze )?(?:ops|mops|gops|cus|"
-        r"opieki|spoleczn\w*)|zasil\w* z (?:ops|mops|gops|cus|opieki)|z (?:ops|mops|opieki)|"
-        r"mops\w*|ops\b|opieki spolecznej)")),
+        r"\b(?:pomoc\w* (?:z |ze )?(?:ops|mops|gops|cus|opieki|spoleczn\w*)|"
+        r"zasil\w* z (?:ops|mops|gops|cus|opieki)|z (?:ops|mops|opieki)|mops\w*|ops\b|"
+        r"opieki spolecznej|kryteri\w* (?:z |w )?(?:ops|mops|opieki|pomocy)|do pomocy)")),
 )  # fmt: skip
 # The message asks what the person would get or whether they qualify.
 _ASKS = re.compile(
@@ -415,9 +416,14 @@ def compose(
         )
     asked = _asked(result)
     if asked is not None:
-        parts.append(_QUESTIONS.get(asked) or _titled(result.calculator, asked))
+        parts.append(question_for(result.calculator, asked))
     parts.append(ESTIMATE)
     return "\n\n".join(parts), lead
+
+
+def question_for(name: str, field: str) -> str:
+    """The one short question a calculator asks for a missing input."""
+    return _QUESTIONS.get(field) or _titled(name, field)
 
 
 def _titled(name: str, field: str) -> str:

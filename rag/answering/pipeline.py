@@ -22,7 +22,13 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
 from rag.answering.analysis import Lexicon, MessageAnalysis, analyse
-from rag.answering.calculate import calculate, follow_up_text, is_calculable, named_calculator
+from rag.answering.calculate import (
+    calculate,
+    follow_up_text,
+    is_calculable,
+    named_calculator,
+    question_for,
+)
 from rag.answering.direct import fact_citation, support_quote
 from rag.answering.facts import FactIndex, FactMatch
 from rag.answering.refusal import Evidence, RefusalModel
@@ -133,6 +139,17 @@ def _answers_calculator(text: str, history: Sequence[Turn]) -> bool:
     if last is None or not last.asked:
         return False
     return len(text.split()) <= 12 and named_calculator(text) in (None, last.asked.split(":")[0])
+
+
+@dataclass(frozen=True, slots=True)
+class _Calculated:
+    """A calculator's answer to a message (see `Assistant._calculation`)."""
+
+    draft: _Draft
+    pending: str | None  # "calculator:field" asked for, remembered for the reply
+    settled: bool  # a result (eligible or not) or a Polish message on bad figures
+    follow_up: bool  # the message replied to the calculator's question
+    question: str | None  # the question it asks, when it asks one
 
 
 class InvalidSession(ValueError):
@@ -313,10 +330,21 @@ class Assistant:
             # Acute: the answer comes from the crisis documents for these kinds.
             kinds = assessed.kinds if assessed.acute else None
             calculated = None if assessed.acute else self._calculation(text, history)
-            if calculated is not None:
-                draft, pending = calculated
+            if calculated is not None and (calculated.settled or calculated.follow_up):
+                draft, pending = calculated.draft, calculated.pending
             else:
                 draft = yield from self._answer(standalone, audience, history, crisis=kinds)
+                if calculated is not None and draft.refused:
+                    # Nothing in the base answers it, but a calculator can, given one more value.
+                    draft, pending = calculated.draft, calculated.pending
+                elif calculated is not None and calculated.question:
+                    # "Czy przy 42 metrach się łapię?" is answered from the base; the sum is
+                    # offered, and the reply to its question continues it.
+                    offer = f"Mogę to też policzyć dla Ciebie. {calculated.question}"
+                    if draft.streamed:
+                        yield Token("\n\n" + offer)
+                    draft = dataclasses.replace(draft, text=f"{draft.text}\n\n{offer}")
+                    pending = calculated.pending
             if draft.refused and draft.reason == "no_support" and assessed.level == "concern":
                 # A person in distress whose question the base does not answer gets what the
                 # crisis documents say (helplines, crisis intervention), not "nothing found".
@@ -391,13 +419,14 @@ class Assistant:
             audience=audience,
         )
 
-    def _calculation(self, text: str, history: Sequence[Turn]) -> tuple[_Draft, str | None] | None:
+    def _calculation(self, text: str, history: Sequence[Turn]) -> _Calculated | None:
         """A calculator's answer when the message is a sum to work out, or answers what a
         calculator asked a moment ago; None otherwise (see `rag.answering.calculate`)."""
         fresh = is_calculable(text, read_situation(text))
         last = next((t for t in reversed(history) if t.role == "assistant"), None)
         pending = last.asked if last is not None else None
-        if pending and fresh in (None, pending.split(":", 1)[0]):
+        follow_up = bool(pending) and fresh in (None, (pending or "").split(":", 1)[0])
+        if pending and follow_up:
             name = pending.split(":", 1)[0]
             texts = [follow_up_text(pending, text)]
             turns = list(history)
@@ -435,7 +464,14 @@ class Assistant:
                 dict.fromkeys(t for fact in found.cited for t in fact.document.meta.topics)
             ),
         )
-        return draft, f"{name}:{found.asked}" if found.asked else None
+        settled = found.calculation is None or found.calculation.result != "unknown"
+        return _Calculated(
+            draft=draft,
+            pending=f"{name}:{found.asked}" if found.asked else None,
+            settled=settled,
+            follow_up=follow_up,
+            question=question_for(name, found.asked) if found.asked else None,
+        )
 
     def _names_cus_matter(self, text: str) -> bool:
         """Another office's matter only, by the guard, but a CUS matter in residents' words."""
