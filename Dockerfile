@@ -54,9 +54,14 @@ FROM ${PYTHON_IMAGE} AS runtime
 # OKIENKO_HOST: listen on the container's interface, not its loopback.
 # OKIENKO_DATA_DIR: index generations (embedded backend) and the embedding cache: a volume.
 # OKIENKO_CACHE_DIR: the converted models, built below and read-only in use.
+# HF_HOME, XDG_CACHE_HOME, MPLCONFIGDIR: libraries' own caches, somewhere the service's user may
+# write (its home, /opt/okienko, belongs to root).
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
+    HF_HOME=/opt/okienko/cache/huggingface \
+    XDG_CACHE_HOME=/opt/okienko/cache/xdg \
+    MPLCONFIGDIR=/tmp/matplotlib \
     OKIENKO_HOST=0.0.0.0 \
     OKIENKO_PORT=8000 \
     OKIENKO_DATA_DIR=/var/lib/okienko \
