@@ -9,7 +9,8 @@ feedback and callback requests until Redis is back.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -84,7 +85,11 @@ def _migrate_callbacks(callbacks: CallbackBook) -> None:
 
 
 def create_app(
-    settings: Settings, *, runtime: Runtime | None = None, redis_prefix: str | None = None
+    settings: Settings,
+    *,
+    runtime: Runtime | None = None,
+    redis_prefix: str | None = None,
+    clock: Callable[[], float] = time.time,
 ) -> FastAPI:
     """Build the service.
 
@@ -96,6 +101,8 @@ def create_app(
             one with `build_runtime` and closes it.
         redis_prefix: replaces `settings.redis_prefix` (tests and benchmarks give each run its
             own keys).
+        clock: seconds since the epoch, for the rate limits' one-minute windows (tests fix it
+            instead of waiting for a window to start).
 
     Raises:
         ValueError: a key digest in settings is malformed.
@@ -120,6 +127,7 @@ def create_app(
                 link,
                 per_client=settings.rate_limit_per_minute,
                 per_session=settings.rate_limit_session_per_minute,
+                clock=clock,
             ),
             feedback=FeedbackStore(link, max_entries=settings.feedback_max_entries, outbox=outbox),
             callbacks=CallbackBook(
