@@ -483,6 +483,37 @@ def apikey_command(
     console.print(f"np. {variable}='[\"{digest}\"]'", highlight=False, markup=False)
 
 
+docs_app = typer.Typer(help="Adoption documents under docs/ (Polish).", no_args_is_help=True)
+app.add_typer(docs_app, name="docs")
+
+
+@docs_app.command("build")
+def docs_build_command(
+    check: Annotated[
+        bool, typer.Option("--check", help="Write nothing; exit 1 when a document is stale.")
+    ] = False,
+    root: Annotated[Path, typer.Option("--root", help="The repository's root.")] = Path("."),
+) -> None:
+    """Regenerate the facts in docs/ (retention, settings, models, knowledge base, figures)."""
+    from api.adoption import DocsError, build
+
+    try:
+        outcomes = build(root, write=not check)
+    except DocsError as exc:
+        err.print(f"[bold red]Błąd:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    stale = [o.path for o in outcomes if o.changed]
+    for path in stale:
+        if check:
+            err.print(f"Nieaktualny: {path} (uruchom `okienko docs build`)", highlight=False)
+        else:
+            console.print(f"Zaktualizowano: {path}", highlight=False)
+    if check and stale:
+        raise typer.Exit(1)
+    if not stale:
+        console.print("Dokumenty zgodne z kodem.")
+
+
 # `okienko eval`: the evaluation suites (eval/), see `okienko eval --help`.
 app.command("eval")(eval_command)
 

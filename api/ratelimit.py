@@ -20,6 +20,8 @@ from api.redis_link import RedisDown, RedisLink
 
 Scope = Literal["client", "session"]
 WINDOW_SECONDS = 60
+# A little longer than the window, so a late reader still finds the count.
+COUNT_TTL_SECONDS = WINDOW_SECONDS + 5
 
 
 class MemoryCounter:
@@ -76,7 +78,6 @@ class RateLimiter:
 def _incr(client: redis.Redis, key: str) -> int:
     with client.pipeline(transaction=True) as pipe:
         pipe.incr(key)
-        # A little longer than the window, so a late reader still finds the count.
-        pipe.expire(key, WINDOW_SECONDS + 5)
+        pipe.expire(key, COUNT_TTL_SECONDS)
         count, _ = pipe.execute()
     return int(count)

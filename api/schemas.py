@@ -201,6 +201,10 @@ class HandoffsOut(BaseModel):
 
 class ConfigOut(BaseModel):
     cus: Contact
+    ai_notice: str = Field(
+        description="Shown before the first question: an AI assistant, answers can be wrong, "
+        "the centre's decision binds, how to reach a person (OKIENKO_AI_NOTICE)."
+    )
     privacy_note: str = PRIVACY_NOTE
     max_message_length: int = MAX_MESSAGE_LENGTH
 

