@@ -34,6 +34,7 @@ from api.routes import (
     handoff,
     handoffs,
     health,
+    letters,
     sessions,
     static,
 )
@@ -70,6 +71,11 @@ TAGS = [
         "name": "prośby o kontakt",
         "description": "Prośby mieszkańców o kontakt: lista, eksport i usunięcie (klucz "
         "pracownika).",
+    },
+    {
+        "name": "pisma",
+        "description": "Pisma do mieszkańców ze wzorów CUS: lista, wypełnienie z kontrolą "
+        "przepisów i terminów, plik DOCX (klucz pracownika).",
     },
     {"name": "administracja", "description": "Indeks (klucz administratora)."},
     {"name": "stan", "description": "Zdrowie, gotowość i metryki."},
@@ -160,7 +166,17 @@ def create_app(
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    routers = (chat, calculators, completions, sessions, feedback, handoff, handoffs, admin)
+    routers = (
+        chat,
+        calculators,
+        completions,
+        sessions,
+        feedback,
+        handoff,
+        handoffs,
+        letters,
+        admin,
+    )
     for module in (*routers, health, static):
         app.include_router(module.router)
     app.add_middleware(

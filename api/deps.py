@@ -14,11 +14,13 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from api.callbacks import CallbackBook
+from api.errors import LetterTemplateBroken
 from api.feedback import FeedbackStore
 from api.metrics import Metrics
 from api.ratelimit import RateLimiter
 from api.security import API_KEY_HEADER, Role, require_admin, require_staff
 from api.state import AppState
+from rag.letters import TEMPLATES_DIR, LetterTemplate, TemplateError, load_templates
 from rag.runtime import Runtime
 from rag.settings import Settings
 
@@ -85,6 +87,17 @@ async def get_today() -> dt.date:
     return dt.date.today()
 
 
+def get_letter_templates(state: State) -> dict[str, LetterTemplate]:
+    """The letter templates, read at each request: staff edit the files and see the change
+    without a restart (four small files). A broken one is a 503 that names it.
+    """
+    root = state.settings.knowledge_base_dir / TEMPLATES_DIR
+    try:
+        return load_templates(root)
+    except TemplateError as exc:
+        raise LetterTemplateBroken(f"{TEMPLATES_DIR}/{exc.path.name}", exc.problem) from exc
+
+
 async def require_admin_key(role: RoleDep) -> None:
     require_admin(role)
 
@@ -99,6 +112,7 @@ LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
 CallbacksDep = Annotated[CallbackBook, Depends(get_callbacks)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+LetterTemplatesDep = Annotated[dict[str, LetterTemplate], Depends(get_letter_templates)]
 TodayDep = Annotated[dt.date, Depends(get_today)]
 # For routes where a key is optional (residents are anonymous): documents "no key" as a valid
 # alternative to `X-API-Key` (FastAPI appends it to the operation's `security` list).

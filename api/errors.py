@@ -139,6 +139,28 @@ class InvalidFields(ApiError):
         super().__init__(422, "invalid_input", message, fields=fields)
 
 
+class InvalidLetterValues(ApiError):
+    """Values a letter cannot be made from: `fields` maps each slot to its Polish message."""
+
+    def __init__(self, fields: Mapping[str, str]) -> None:
+        problems = list(fields.values())
+        message = "Nie można przygotować pisma. " + " ".join(problems[:_LISTED_PROBLEMS])
+        if len(problems) > _LISTED_PROBLEMS:
+            message += " Popraw też pozostałe zaznaczone pola."
+        super().__init__(422, "invalid_letter", message, fields=fields)
+
+
+class LetterTemplateBroken(ApiError):
+    """A template file staff edited cannot be read: the message names it and says why."""
+
+    def __init__(self, file: str, problem: str) -> None:
+        super().__init__(
+            503,
+            "letter_template_broken",
+            f"Wzór pisma {file} jest błędny i trzeba go poprawić: {problem}",
+        )
+
+
 def error_body(
     code: str, message: str, fields: Mapping[str, str] | None = None
 ) -> dict[str, dict[str, Any]]:

@@ -12,6 +12,8 @@ from rag.answering.calculate import verdict
 from rag.answers import Answer, Audience
 from rag.calculators import Calculation, Calculator, Frequency, Outcome
 from rag.crisis.levels import Kind, Level
+from rag.letters import Letter, LetterTemplate, Slot
+from rag.letters.templates import SlotKind
 from rag.settings import Settings
 
 MAX_MESSAGE_LENGTH = 2000
@@ -496,3 +498,106 @@ COMPLETION_STREAM_EVENT: dict[str, Any] = {
     "required": ["data"],
     "properties": {"data": {"type": "string"}},
 }
+
+
+# --- Letters ---------------------------------------------------------------------------------
+
+MAX_LETTER_LENGTH = 20_000
+
+
+class LetterSlotOut(BaseModel):
+    name: str = Field(examples=["termin_dni"])
+    title: str = Field(examples=["Termin na usunięcie braków (dni)"])
+    kind: SlotKind = Field(
+        description="text: jeden wiersz; paragraph: kilka wierszy; date: RRRR-MM-DD; days: "
+        "liczba dni; list: lista pozycji; choice: jedna z `options`."
+    )
+    required: bool
+    help: str | None
+    default: str | int | None
+    options: list[str] = Field(description="Możliwości pola choice.")
+    min: int | None
+    max: int | None
+    from_answer: Literal["direct_answer"] | None = Field(
+        description="Pole, które wypełnia odpowiedź asystenta, gdy pracownik go nie poda."
+    )
+
+    @classmethod
+    def of(cls, slot: Slot) -> LetterSlotOut:
+        return cls.model_validate(slot.model_dump(exclude={"min_reason", "after"}))
+
+
+class LetterTemplateOut(BaseModel):
+    id: str = Field(examples=["wezwanie-do-usuniecia-brakow"])
+    title: str
+    description: str
+    legal_basis: list[str]
+    slots: list[LetterSlotOut] = Field(description="Najpierw ramka pisma, potem pola wzoru.")
+
+    @classmethod
+    def of(cls, template: LetterTemplate) -> LetterTemplateOut:
+        return cls(
+            id=template.id,
+            title=template.title,
+            description=template.description,
+            legal_basis=list(template.legal_basis),
+            slots=[LetterSlotOut.of(s) for s in template.all_slots],
+        )
+
+
+class LettersOut(BaseModel):
+    templates: list[LetterTemplateOut]
+
+
+class CitationProvisionIn(BaseModel):
+    provision: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class LetterAnswerIn(BaseModel):
+    """The assistant's answer, as `POST /v1/chat` returned it (only what a letter uses)."""
+
+    direct_answer: Annotated[str, StringConstraints(max_length=MAX_LETTER_LENGTH)] | None = None
+    citations: Annotated[list[CitationProvisionIn], Field(max_length=50)] = Field(
+        default_factory=list
+    )
+
+
+class LetterRequest(BaseModel):
+    values: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Pole wzoru → wartość (daty RRRR-MM-DD, dni jako liczba, lista jako lista "
+        "napisów); puste pole to brak wartości.",
+    )
+    answer: LetterAnswerIn | None = Field(
+        default=None, description="Odpowiedź asystenta, na której opiera się pismo."
+    )
+
+
+class LetterDocxRequest(LetterRequest):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER_LENGTH)] | None = (
+        Field(
+            default=None,
+            description="Tekst pisma poprawiony przez pracownika; brak = pismo wypełnione z "
+            "`values`.",
+        )
+    )
+
+
+class LetterOut(BaseModel):
+    template: str
+    title: str
+    text: str = Field(description="Pismo jako czysty tekst, gotowe do skopiowania.")
+    legal_basis: list[str]
+    warnings: list[str] = Field(
+        description="Co sprawdzić przed wysłaniem (przepisy spoza wzoru i źródeł, terminy)."
+    )
+
+    @classmethod
+    def of(cls, letter: Letter) -> LetterOut:
+        return cls(
+            template=letter.template,
+            title=letter.title,
+            text=letter.text,
+            legal_basis=list(letter.legal_basis),
+            warnings=list(letter.warnings),
+        )
