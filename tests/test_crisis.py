@@ -238,6 +238,7 @@ def test_violence_over_and_told_as_a_story_is_concern_not_acute() -> None:
         "mąż mnie bije przy dzieciach",
         "partner mnie uderzył, synek wszystko widział",
         "my husband hits me in front of the kids",
+        "mam 14 lat, tata bije mamę i krzyczy, boję się",
         "чоловік б'є мене, діти плачуть",
     ],
 )
@@ -246,6 +247,10 @@ def test_a_child_in_a_violent_home_gets_the_child_lines_too(text: str) -> None:
     assert assessed.kinds[0] == "violence"
     assert "child" in assessed.kinds
     assert "116 111" in crisis_block(assessed.kinds)
+
+
+def test_a_teenager_told_of_violence_at_home_gets_the_child_line_even_as_concern() -> None:
+    assert "116 111" in crisis_line(("violence",))
 
 
 def test_violence_without_a_child_gets_no_child_lines() -> None:

@@ -92,7 +92,7 @@ _CONCERN: dict[Kind, str] = {
     ),
     "violence": (
         "Jeśli doznajesz przemocy, wsparcie daje Niebieska Linia 800 120 002 (całodobowo), "
-        "w kryzysie 116 123; w zagrożeniu – 112."
+        "w kryzysie 116 123, dzieci i młodzież 116 111; w zagrożeniu – 112."
     ),
     "child": (
         "W sprawie dziecka w trudnej sytuacji: 116 111 (dzieci i młodzież), 800 12 12 12 "

@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -157,6 +158,13 @@ def _one_edit(a: str, b: str) -> bool:
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
+# The writer says they are a child: "mam 14 lat", "mam 15 lat i …", "i'm 13".
+# (read on the message's folded words, so "i'm" is "i m").
+_MINOR = re.compile(
+    r"\b(?:mam|i m|im|i am|мені|мне)\s+(?:[89]|1[0-7])\s+(?:lat|lata|years|рок\w*|год\w*)\b"
+)
+
+
 class Lexicon:
     """The crisis rules and the ordinary senses that hold them back."""
 
@@ -237,8 +245,10 @@ class Lexicon:
         return cls(rules, ordinary, children=children, digest=digest)
 
     def mentions_child(self, text: str) -> bool:
-        """Whether the message names a child ("dzieci", "córka", "син"…): in a violence
-        message, the child helplines join the block."""
+        """Whether the message names a child ("dzieci", "córka", "син"…) or its writer is one
+        ("mam 14 lat"): in a violence message, the child helplines join the block."""
+        if _MINOR.search(" ".join(words(text))):
+            return True
         if self._children is None:
             return False
         (alternatives,) = self._children.parts
