@@ -11,6 +11,7 @@ from rag.documents import ScoredChunk
 from rag.embedding import Embedder
 from rag.errors import IndexMismatch
 from rag.index import HybridQuery, SearchFilter, ServedIndex
+from rag.knowledge_vectors import KnowledgeVectors
 from rag.lexical import PolishAnalyzer
 
 # How often a reader looks for a newer generation (a stat of a small file, or an alias lookup).
@@ -41,6 +42,11 @@ class Retriever:
     def embedder(self) -> Embedder:
         """The model questions are embedded with (the answer's sentence scoring shares it)."""
         return self._embedder
+
+    @property
+    def stored_vectors(self) -> KnowledgeVectors:
+        """The served generation's knowledge-base vectors (they change with it)."""
+        return self._served.vectors
 
     def _check_model(self) -> None:
         info = self._served.info

@@ -215,7 +215,9 @@ class Assistant:
             self._contact,
             *(line for line in (lines.homeless_line, lines.shelters, lines.intervention) if line),
         )
-        self._similarity = SentenceSimilarity(retriever.embedder)
+        self._similarity = SentenceSimilarity(
+            retriever.embedder, stored=lambda: retriever.stored_vectors
+        )
 
     @property
     def lexicon(self) -> Lexicon | None:
