@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 
 from rag.documents import ScoredChunk
-from rag.embedding import Embedder
+from rag.embedding import Embedder, Vectors
 from rag.errors import IndexMismatch
 from rag.index import HybridQuery, SearchFilter, ServedIndex
 from rag.knowledge_vectors import KnowledgeVectors
@@ -54,7 +54,12 @@ class Retriever:
             raise IndexMismatch(expected=self._embedder.model_id, found=info.embedding_model)
 
     def search(
-        self, question: str, *, filter: SearchFilter | None = None, limit: int | None = None
+        self,
+        question: str,
+        *,
+        filter: SearchFilter | None = None,
+        limit: int | None = None,
+        vector: Vectors | None = None,
     ) -> list[ScoredChunk]:
         """The passages that best match `question`, best first.
 
@@ -62,6 +67,7 @@ class Retriever:
             question: the text as asked (any casing, with or without diacritics).
             filter: payload filters (topic, document type, audience, validity date).
             limit: how many to return; the configured top-k by default.
+            vector: the question's query vector when the caller has it (not embedded again).
 
         Raises:
             IndexMismatch: the served generation was built with another embedding model.
@@ -71,11 +77,12 @@ class Retriever:
             self._checked_at = now
             if self._served.refresh():
                 self._check_model()
-        (dense,) = self._embedder.embed([question], kind="query")
+        if vector is None:
+            (vector,) = self._embedder.embed([question], kind="query")
         limit = limit or self._top_k
         return self._served.index.query(
             HybridQuery(
-                dense=dense.tolist(),
+                dense=vector.tolist(),
                 sparse=self._analyzer.query_vector(question),
                 limit=limit,
                 prefetch_limit=max(self._prefetch_k, limit),

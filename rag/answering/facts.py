@@ -313,6 +313,7 @@ class FactIndex:
         audiences: Sequence[str],
         day: dt.date,
         limit: int = 3,
+        vector: Vectors | None = None,
     ) -> list[FactMatch]:
         """The best facts for a question, best first, one per fact.
 
@@ -320,10 +321,13 @@ class FactIndex:
             question: the question part of the message (see `rag.answering.analysis`).
             audiences: the documents the asker may see (`VISIBLE_TO`).
             day: facts not valid on this day are skipped.
+            vector: the question's query vector when the caller has it (not embedded again).
         """
         if not self.facts:
             return []
-        (query,) = self._embedder.embed([question], kind="query")
+        if vector is None:
+            (vector,) = self._embedder.embed([question], kind="query")
+        query = vector
         cosines = self._matrix @ np.asarray(query, dtype=np.float32)
         asked = frozenset(self._analyzer.terms(question))
         best: dict[int, tuple[float, int]] = {}
