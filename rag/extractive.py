@@ -18,6 +18,8 @@ sentences answer in words the question does not use ("ile max" → "nie więcej 
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import re
 import statistics
@@ -138,18 +140,29 @@ def quotable_texts(text: str) -> list[str]:
 
 
 def _quotables(p: int, passage: ScoredChunk, analyzer: PolishAnalyzer) -> list[_Quotable]:
-    headings = _vocabulary(key_terms(passage.chunk.label, analyzer))
+    found = _passage_quotables(passage.chunk.text, passage.chunk.label, analyzer)
+    return [q if p == 0 else dataclasses.replace(q, passage=p) for q in found]
+
+
+# The same passages come back question after question, and each reading (the question part, the
+# whole message) scores them again: their sentences' lemmas are worked out once per passage
+# text. Immutable results, so sharing them between threads is safe.
+@functools.lru_cache(maxsize=2048)
+def _passage_quotables(text: str, label: str, analyzer: PolishAnalyzer) -> tuple[_Quotable, ...]:
+    headings = _vocabulary(key_terms(label, analyzer))
     found: list[_Quotable] = []
     lead_in: frozenset[str] = frozenset()
-    for i, last, own, text, kind in _spans(passage.chunk.text):
+    for i, last, own, quote, kind in _spans(text):
         terms = key_terms(own, analyzer)
         vocabulary = _vocabulary(terms)
         context = headings | (lead_in if kind == "item" else frozenset())
-        dangling = last == i and text.endswith(":")
-        found.append(_Quotable(p, i, last, text, terms, vocabulary, vocabulary | context, dangling))
+        dangling = last == i and quote.endswith(":")
+        found.append(
+            _Quotable(0, i, last, quote, terms, vocabulary, vocabulary | context, dangling)
+        )
         if kind != "item":
-            lead_in = vocabulary if text.endswith(":") or last > i else frozenset()
-    return found
+            lead_in = vocabulary if quote.endswith(":") or last > i else frozenset()
+    return tuple(found)
 
 
 # (question, sentences) → one cosine per sentence: `rag.sentence_vectors.SentenceSimilarity`.
