@@ -21,7 +21,7 @@ from rag.chat_model import GenerationFailed, Message, OpenAIChatModel, ScriptedC
 from rag.conversation import MemoryConversationStore
 from rag.crisis import CrisisAssessor
 from rag.crisis.lexicon import Lexicon
-from rag.embedding import HashEmbedder
+from rag.embedding import HashEmbedder, MessageVectors
 from rag.index import ServedIndex
 from rag.index.edge import EdgeStore
 from rag.lexical import PolishAnalyzer
@@ -482,3 +482,22 @@ def test_each_text_of_a_message_is_embedded_once(
     assert len(queries) == 2  # the question part and the whole message
     assert len(set(queries)) == len(queries)
     assert embedder.count("passage") == 0  # the sentences came with the generation
+
+
+def test_a_message_the_caller_embedded_is_not_embedded_again(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    # The API's crisis assessment reads the message's vector before the answer is asked for.
+    embedder = CountingEmbedder(64)
+    helper = Assistant(
+        settings=Settings(cus_phone="+48 00 000 00 00"),
+        retriever=Retriever(embedder=embedder, analyzer=analyzer, served=served),
+        analyzer=analyzer,
+        conversations=MemoryConversationStore(ttl_seconds=600, max_turns=20),
+        crisis=CrisisAssessor(lexicon=Lexicon.load()),
+    )
+    vectors = MessageVectors(embedder)
+    vectors(PERIOD_QUESTION)
+    answer = helper.ask(PERIOD_QUESTION, vectors=vectors)
+    assert not answer.refused, answer.answer
+    assert embedder.calls == [("query", [PERIOD_QUESTION])]

@@ -232,6 +232,7 @@ class Assistant:
         audience: Audience = "mieszkaniec",
         session_id: str | None = None,
         crisis: CrisisAssessment | None = None,
+        vectors: MessageVectors | None = None,
     ) -> Answer:
         """Answer one question of a conversation.
 
@@ -241,6 +242,8 @@ class Assistant:
             session_id: continue a conversation; a new one is started when None.
             crisis: the message's assessment when the caller made it already (the API does,
                 before the rate limits); the conversation can still raise it.
+            vectors: the message's vectors the caller embedded already (the API's assessment
+                read it); a text found there is not embedded again.
 
         Returns:
             The answer, refused or not, with its citations and the session id.
@@ -249,7 +252,9 @@ class Assistant:
             InvalidSession: the session id is malformed.
             IndexNotReady / IndexMismatch: nothing usable is being served.
         """
-        for event in self.stream(question, audience=audience, session_id=session_id, crisis=crisis):
+        for event in self.stream(
+            question, audience=audience, session_id=session_id, crisis=crisis, vectors=vectors
+        ):
             if isinstance(event, Answer):
                 return event
         raise RuntimeError("the answer stream ended without an answer")  # a bug, not a state
@@ -261,6 +266,7 @@ class Assistant:
         audience: Audience = "mieszkaniec",
         session_id: str | None = None,
         crisis: CrisisAssessment | None = None,
+        vectors: MessageVectors | None = None,
     ) -> Iterator[Token | Answer]:
         """Answer as it is produced: `Token`s of text, then the final `Answer`.
 
@@ -282,7 +288,7 @@ class Assistant:
         if special.found:
             flags.append("special_categories")
         # Each text of the message is embedded once, for every step that reads it.
-        vectors = MessageVectors(self._retriever.embedder)
+        vectors = vectors or MessageVectors(self._retriever.embedder)
         # Crisis first: the numbers go out before anything that can fail (history, retrieval,
         # the model) is touched.
         assessed = (
