@@ -14,7 +14,7 @@ from qdrant_client import QdrantClient
 from rag.documents import Chunk, DocumentMeta
 from rag.embedding import HashEmbedder
 from rag.errors import IndexNotReady
-from rag.index import HybridQuery, IndexPoint, IndexStore, SearchFilter
+from rag.index import GenerationInfo, HybridQuery, IndexPoint, IndexStore, SearchFilter
 from rag.index.edge import EdgeStore
 from rag.index.server import ServerStore
 from rag.knowledge_vectors import FILE_NAME, KnowledgeVectors, content_key
@@ -306,3 +306,18 @@ def test_each_side_alone(store: IndexStore, analyzer: PolishAnalyzer) -> None:
         store, analyzer, "wniosek", using="dense", filter=SearchFilter(topics=("procedura",))
     )
     assert set(filtered) == {"kb/odwolanie", "kb/wzor"}
+
+
+def test_a_generation_from_a_newer_version_still_opens() -> None:
+    # A service rolled back reads what a newer ingest wrote: fields it does not know are left out.
+    info = GenerationInfo.read(
+        {
+            "name": "g-1",
+            "embedding_model": "hash:64",
+            "dimension": 64,
+            "created_at": "2026-12-06T00:00:00+00:00",
+            "chunks": 3,
+            "added_later": {"anything": 1},
+        }
+    )
+    assert info == GenerationInfo("g-1", "hash:64", 64, "2026-12-06T00:00:00+00:00", chunks=3)

@@ -19,8 +19,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, Protocol
 
 from rag.documents import Chunk, ScoredChunk
 from rag.knowledge_vectors import KnowledgeVectors
@@ -84,6 +84,13 @@ class GenerationInfo:
     chunks: int = 0
     vectors: int = 0  # knowledge-base vectors stored with it (none before issue 17)
     vectors_digest: str = ""  # `KnowledgeVectors.digest` of those
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> GenerationInfo:
+        """From its stored form; fields a newer version added are left out, so a rolled-back
+        service still opens a generation built after it."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 class VectorIndex(Protocol):

@@ -230,7 +230,7 @@ class ServerStore:
         if target is None:
             return None
         metadata = self.client.get_collection(target).config.metadata or {}
-        return GenerationInfo(**metadata["okienko"])
+        return GenerationInfo.read(metadata["okienko"])
 
     def served_hashes(self) -> dict[str, str]:
         return ServerIndex(self.client, self.alias).hashes() if self._target() else {}
