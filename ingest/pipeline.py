@@ -20,13 +20,14 @@ from pathlib import Path
 from ingest.chunking import Chunker, embedding_text
 from ingest.embedding_cache import EmbeddingCache, text_key
 from ingest.loaders import discover, load_document
-from rag.documents import Chunk, Document
+from rag.documents import Chunk, Document, ScoredChunk
 from rag.embedding import Embedder, Kind, Vectors
 from rag.errors import LoadError
 from rag.extractive import quotable_texts
 from rag.index import IndexPoint, IndexStore
 from rag.knowledge_vectors import KnowledgeVectors, content_key, keys_digest
 from rag.lexical import PolishAnalyzer
+from rag.retrieval import join_neighbours
 
 log = logging.getLogger(__name__)
 
@@ -256,7 +257,18 @@ class Ingestor:
 
 def _knowledge_texts(chunks: Sequence[Chunk], questions: Sequence[str]) -> list[tuple[Kind, str]]:
     """The texts whose vectors answering needs beside the passages', each once, in a stable
-    order: the sentences it may quote (as passages) and the facts' question forms (as queries)."""
+    order: the sentences it may quote (as passages) and the facts' question forms (as queries).
+
+    Retrieval joins two neighbouring chunks of a document into one passage; a list introduced
+    at the end of the first and continued in the second reads as one sentence only then, so
+    the sentences of every such pair are included too.
+    """
     sentences = dict.fromkeys(s for chunk in chunks for s in quotable_texts(chunk.text))
+    by_place = {(c.doc_id, c.position): c for c in chunks}
+    for chunk in chunks:
+        following = by_place.get((chunk.doc_id, chunk.position + 1))
+        if following is not None:
+            joined = join_neighbours(ScoredChunk(chunk, 0.0, 1), ScoredChunk(following, 0.0, 2))
+            sentences.update(dict.fromkeys(quotable_texts(joined.chunk.text)))
     forms = dict.fromkeys(questions)
     return [*(("passage", s) for s in sentences), *(("query", q) for q in forms)]

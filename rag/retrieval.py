@@ -130,7 +130,7 @@ def select_passages(
         if partner is None:
             merged.append(hit)
         else:
-            merged[partner] = _join(merged[partner], hit)
+            merged[partner] = join_neighbours(merged[partner], hit)
     return [dataclasses.replace(p, rank=rank) for rank, p in enumerate(merged[:limit], start=1)]
 
 
@@ -143,7 +143,9 @@ def _last_position(hit: ScoredChunk) -> int:
     return hit.chunk.position
 
 
-def _join(first: ScoredChunk, second: ScoredChunk) -> ScoredChunk:
+def join_neighbours(first: ScoredChunk, second: ScoredChunk) -> ScoredChunk:
+    """Two chunks of a document that follow each other as one passage (`select_passages`);
+    ingest reads the sentences of such passages too, since they can differ at the seam."""
     a, b = sorted((first.chunk, second.chunk), key=lambda c: c.position)
     # The headings both share, from the title down (at least the title).
     prefix: list[str] = []

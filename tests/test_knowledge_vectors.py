@@ -13,7 +13,7 @@ import pytest
 
 from ingest.chunking import Chunker
 from ingest.embedding_cache import EmbeddingCache
-from ingest.pipeline import Ingestor, IngestReport, Source
+from ingest.pipeline import Ingestor, IngestReport, Source, _knowledge_texts
 from rag.documents import Chunk, DocumentMeta, ScoredChunk
 from rag.embedding import HashEmbedder
 from rag.extractive import extractive_answer, quotable_texts
@@ -259,3 +259,28 @@ def test_missing_or_damaged_vectors_degrade_to_embedding_as_needed(
     assert "fact question forms are not stored" in caplog.text
     assert not answer.refused, answer.answer
     assert embedder.count("passage") > 0  # the sentences, as before they were stored
+
+
+def test_sentences_of_neighbouring_chunks_joined_are_stored_too() -> None:
+    # Retrieval joins neighbours into one passage: a lead-in ending one chunk and its list
+    # starting the next then read as one quotable sentence, which neither chunk holds alone.
+    def chunk(position: int, text: str) -> Chunk:
+        return Chunk(
+            chunk_id=f"kb/zasilek#{position}",
+            doc_id="kb/zasilek",
+            source="knowledge_base/zasilek.md",
+            text=text,
+            heading_path=("Zasiłek", "Komu przysługuje"),
+            meta=DocumentMeta(title="Zasiłek"),
+            position=position,
+            content_hash=f"h{position}",
+        )
+
+    first = chunk(0, "Wniosek składa się w CUS.\n\nZasiłek przysługuje osobie, która:")
+    second = chunk(1, "- jest pełnoletnia,\n- nie pracuje.")
+    texts = [text for kind, text in _knowledge_texts([first, second], ["ile wynosi zasiłek"])]
+    joined = "Zasiłek przysługuje osobie, która: jest pełnoletnia, nie pracuje."
+    assert joined in texts
+    assert joined not in quotable_texts(first.text) + quotable_texts(second.text)
+    assert texts[-1] == "ile wynosi zasiłek"
+    assert len(texts) == len(set(texts))
