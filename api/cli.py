@@ -129,6 +129,14 @@ def ingest_command(
     sources = [
         Source(p, strict=p.resolve() == kb) for p in (paths or [settings.knowledge_base_dir])
     ]
+    facts = None
+    if any(s.strict for s in sources):
+        # The curated facts' question forms are embedded now and stored with the generation,
+        # not at the first question; and staff see a fact its section does not bear out.
+        from rag.runtime import knowledge_base_facts
+
+        facts = knowledge_base_facts(settings)
+    questions = [q for sourced in facts[0] for q in sourced.fact.questions] if facts else []
     with _friendly_errors():
         embedder = build_embedder(settings)
         cache = EmbeddingCache(settings.embedding_cache_path)
@@ -157,24 +165,22 @@ def ingest_command(
 
             def progress(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
-                    label = {"embed": "Osadzanie fragmentów", "write": "Zapis do indeksu"}[stage]
+                    label = {
+                        "embed": "Osadzanie fragmentów",
+                        "vectors": "Osadzanie zdań i pytań faktów",
+                        "write": "Zapis do indeksu",
+                    }[stage]
                     tasks[stage] = bar.add_task(label, total=total)
                 bar.update(tasks[stage], completed=done, total=total)
 
             report = ingestor.run(
                 sources,
+                questions=questions,
                 dry_run=dry_run,
                 progress=progress,
                 batch_size=settings.embedding_batch_size,
             )
         cache.close()
-        facts = None
-        if not dry_run and any(s.strict for s in sources):
-            # The curated facts' question forms are embedded now, not at the first question;
-            # and staff see a fact its section does not bear out.
-            from rag.runtime import build_facts
-
-            facts = build_facts(settings, embedder, analyzer)
 
     table = Table(title="Ingest" + (" (próba, nic nie zapisano)" if dry_run else ""))
     table.add_column("dokumenty")
@@ -206,10 +212,15 @@ def ingest_command(
         console.print("Bez zmian: obsługiwana generacja indeksu pozostaje ta sama.")
     for failure in report.failed:
         err.print(f"[red]Pominięto[/] {failure.path}: {failure.reason}", highlight=False)
-    if facts is not None:
-        index, problems = facts
+    if report.generation and report.stored_vectors:
         console.print(
-            f"Fakty: {len(index)} podawanych"
+            f"Zapisane z generacją wektory zdań i pytań faktów: {report.stored_vectors} "
+            f"(nowo osadzone: {report.vectors_embedded})"
+        )
+    if facts is not None:
+        served_facts, problems = facts
+        console.print(
+            f"Fakty: {len(served_facts)} podawanych"
             + (f", {len(problems)} pominiętych" if problems else "")
         )
         for problem in problems:

@@ -3,7 +3,8 @@
 The chat routes assess the message first (`assess_first`, the first dependency of their
 routers): before the rate limits, the index, Redis and the model. The assessment is kept on the
 request; the answer uses it, and every error response to that request (429, 503, 500, 422, and
-an SSE `error` event) carries the emergency numbers in its message and a `crisis` object.
+an SSE `error` event) carries the emergency numbers in its message and a `crisis` object. The
+message's vector the classifier read is kept too: answering does not embed the message again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from rag.crisis import CrisisAssessment, local_help
+from rag.crisis import CrisisAssessment, CrisisAssessor, local_help
+from rag.embedding import MessageVectors
 from rag.guards import redact_pii
 from rag.settings import Settings
 
@@ -53,13 +55,29 @@ async def assess_first(request: Request) -> None:
     if not message or not message.strip():
         return
     text = redact_pii(message.strip()[:_ASSESSED_CHARACTERS]).text
-    assessment = await run_in_threadpool(state.answering.crisis.assess, text)
+    vectors = state.answering.message_vectors()
+    assessment = await run_in_threadpool(_assess, state.answering.crisis, text, vectors)
     request.state.okienko_crisis = assessment
+    request.state.okienko_vectors = vectors
+
+
+def _assess(
+    assessor: CrisisAssessor, text: str, vectors: MessageVectors | None
+) -> CrisisAssessment:
+    if vectors is None or not assessor.uses_classifier:
+        return assessor.assess(text)
+    return assessor.assess(text, vector=vectors(text))
 
 
 def assessed(request: Request) -> CrisisAssessment | None:
     """The request's crisis assessment (None when it carried no message)."""
     found: CrisisAssessment | None = getattr(request.state, "okienko_crisis", None)
+    return found
+
+
+def message_vectors(request: Request) -> MessageVectors | None:
+    """The vectors of the request's message embedded so far (None before the model loads)."""
+    found: MessageVectors | None = getattr(request.state, "okienko_vectors", None)
     return found
 
 
@@ -88,3 +106,4 @@ def with_help(
 
 AssessFirst = Depends(assess_first)
 AssessmentDep = Annotated[CrisisAssessment | None, Depends(assessed)]
+MessageVectorsDep = Annotated[MessageVectors | None, Depends(message_vectors)]

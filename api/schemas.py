@@ -219,6 +219,10 @@ class IndexOut(BaseModel):
     generation: str
     chunks: int
     embedding_model: str
+    stored_vectors: int = Field(
+        description="Zdania i pytania faktów osadzone przy indeksowaniu, wczytane z generacją "
+        "(0: osadzane w trakcie odpowiadania)."
+    )
 
 
 class ReadyOut(BaseModel):

@@ -25,7 +25,7 @@ from api.redis_link import RedisLink
 from api.security import KeyRing
 from rag.crisis import CrisisAssessor, build_assessor
 from rag.crisis.lexicon import Lexicon
-from rag.embedding import Embedder, build_embedder
+from rag.embedding import Embedder, MessageVectors, build_embedder
 from rag.errors import IndexMismatch, IndexNotReady
 from rag.index import IndexStore
 from rag.runtime import Runtime, build_runtime
@@ -61,6 +61,10 @@ class AnsweringSlot:
         self._lock = threading.Lock()
         self._next_try = -float("inf")
         self._reason = "not opened yet"
+
+    def message_vectors(self) -> MessageVectors | None:
+        """A new message's vectors on the process's model (None until `start` loads it)."""
+        return MessageVectors(self._embedder) if self._embedder is not None else None
 
     @property
     def _location(self) -> str:

@@ -163,10 +163,12 @@ def build_knowledge_base_index(
     analyzer: PolishAnalyzer,
     cache: EmbeddingCache,
     progress: IngestProgress | None = None,
+    questions: Sequence[str] = (),
 ) -> ServedIndex:
     """Ingest the knowledge base into a fresh index under `workdir` and open it for reading.
 
-    Vectors come from `cache` when the same text was embedded before with the same model.
+    Vectors come from `cache` when the same text was embedded before with the same model;
+    `questions` (the curated facts' question forms) are stored with the generation.
 
     Raises:
         EvalSetupError: a knowledge-base file failed to load.
@@ -183,7 +185,9 @@ def build_knowledge_base_index(
         ),
         cache=cache,
     )
-    report = ingestor.run([Source(knowledge_base, strict=True)], progress=progress)
+    report = ingestor.run(
+        [Source(knowledge_base, strict=True)], questions=questions, progress=progress
+    )
     if report.failed:
         failed = "; ".join(str(f) for f in report.failed)
         raise EvalSetupError(f"{len(report.failed)} knowledge-base file(s) failed: {failed}")

@@ -30,7 +30,7 @@ from rag.index import ServedIndex
 from rag.lexical import PolishAnalyzer
 from rag.reranking import Reranker
 from rag.retrieval import Retriever
-from rag.runtime import build_facts, build_lexicon, build_refusal
+from rag.runtime import build_facts, build_lexicon, build_refusal, knowledge_base_facts
 from rag.settings import Settings
 
 # (description) → a context manager yielding an update(done, total) callable
@@ -125,6 +125,11 @@ def _golden(
             analyzer=parts.analyzer,
             cache=parts.cache,
             progress=lambda stage, done, total: update(done, total) if stage == "embed" else None,
+            questions=[
+                q
+                for sourced in knowledge_base_facts(parts.settings)[0]
+                for q in sourced.fact.questions
+            ],
         )
     try:
         queries = golden_queries(cases.cases)
@@ -179,7 +184,7 @@ def _extractive_answers(
         conversations=MemoryConversationStore(ttl_seconds=3600, max_turns=50),
         crisis=build_assessor(parts.settings, parts.embedder),
         reranker=parts.reranker,
-        facts=build_facts(parts.settings, parts.embedder, parts.analyzer)[0],
+        facts=build_facts(parts.settings, parts.embedder, parts.analyzer, stored=served.vectors),
         lexicon=build_lexicon(parts.settings),
         refusal=build_refusal(parts.embedder),
     )

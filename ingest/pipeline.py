@@ -3,6 +3,10 @@
 load → chunk → compare with the served generation → embed what the cache lacks → write a new
 generation → switch to it. Idempotent: a second run over unchanged files changes nothing and
 builds nothing. A failure anywhere before the switch leaves the served generation as it was.
+
+Besides the passages, the generation stores the vectors answering compares questions with
+(`rag.knowledge_vectors`): every sentence the extractive answer may quote, and the curated facts'
+question forms. A change to those alone (a fact's new question form) builds a new generation too.
 """
 
 from __future__ import annotations
@@ -16,11 +20,14 @@ from pathlib import Path
 from ingest.chunking import Chunker, embedding_text
 from ingest.embedding_cache import EmbeddingCache, text_key
 from ingest.loaders import discover, load_document
-from rag.documents import Chunk, Document
-from rag.embedding import Embedder, Vectors
+from rag.documents import Chunk, Document, ScoredChunk
+from rag.embedding import Embedder, Kind, Vectors
 from rag.errors import LoadError
+from rag.extractive import quotable_texts
 from rag.index import IndexPoint, IndexStore
+from rag.knowledge_vectors import KnowledgeVectors, content_key, keys_digest
 from rag.lexical import PolishAnalyzer
+from rag.retrieval import join_neighbours
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +52,9 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     failed: list[LoadError] = field(default_factory=list)
     embedded: int = 0
+    stored_vectors: int = 0  # sentences and fact question forms stored with the generation
+    vectors_embedded: int = 0  # of those, embedded by this run (the rest came from the cache)
+    vectors_changed: bool = False  # the texts behind them differ from the served generation's
     generation: str | None = None
     dry_run: bool = False
     model_changed: bool = False
@@ -102,10 +112,24 @@ class Ingestor:
         self,
         sources: Sequence[Source],
         *,
+        questions: Sequence[str] = (),
         dry_run: bool = False,
         progress: Progress | None = None,
         batch_size: int = 32,
     ) -> IngestReport:
+        """Build and publish a new generation when anything changed.
+
+        Args:
+            sources: the folders and files, all of which make the generation.
+            questions: the curated facts' question forms, stored with the generation.
+            dry_run: report what would change; write nothing.
+            progress: told of the embedding and writing as they go.
+            batch_size: texts per embedding call.
+
+        Raises:
+            ValueError: two chunks have the same id.
+            IndexBusy: another build holds the index.
+        """
         documents, failed = load_sources(sources)
         report = IngestReport(documents=len(documents), failed=failed, dry_run=dry_run)
         chunks = [chunk for document in documents for chunk in self._chunker.chunk(document)]
@@ -129,12 +153,21 @@ class Ingestor:
             else:
                 report.unchanged.append(chunk_id)
         report.removed = sorted(set(previous) - set(current))
-        nothing_new = served is not None and not report.changed and not report.model_changed
+        texts = _knowledge_texts(chunks, questions)
+        digest = keys_digest(self._embedder.model_id, (content_key(t, k) for k, t in texts))
+        report.vectors_changed = served is None or served.vectors_digest != digest
+        nothing_new = (
+            served is not None
+            and not report.changed
+            and not report.model_changed
+            and not report.vectors_changed
+        )
         if dry_run or nothing_new or not chunks:
             # No documents at all: keep serving what there is rather than publish an empty index.
             return report
 
         vectors = self._dense_vectors(chunks, report, progress, batch_size)
+        stored = self._knowledge_vectors(texts, report, progress, batch_size)
         points = [
             IndexPoint(
                 chunk=chunk,
@@ -146,7 +179,9 @@ class Ingestor:
             for i, chunk in enumerate(chunks)
         ]
         with self._store.build(
-            embedding_model=self._embedder.model_id, dimension=self._embedder.dimension
+            embedding_model=self._embedder.model_id,
+            dimension=self._embedder.dimension,
+            vectors=stored,
         ) as index:
             for start in range(0, len(points), 256):
                 index.upsert(points[start : start + 256])
@@ -180,3 +215,60 @@ class Ingestor:
             if progress:
                 progress("embed", report.embedded, len(missing))
         return [known[k] for k in keys]
+
+    def _knowledge_vectors(
+        self,
+        texts: list[tuple[Kind, str]],
+        report: IngestReport,
+        progress: Progress | None,
+        batch_size: int,
+    ) -> KnowledgeVectors:
+        model = self._embedder.model_id
+        keys = [content_key(text, kind) for kind, text in texts]
+        known = self._cache.get_many(model, keys)
+        # Batches of similar length: a short sentence padded to a long one's length costs as
+        # much as the long one.
+        missing = sorted(
+            (
+                (key, kind, text)
+                for key, (kind, text) in zip(keys, texts, strict=True)
+                if key not in known
+            ),
+            key=lambda m: len(m[2]),
+        )
+        if progress:
+            progress("vectors", 0, len(missing))
+        for kind in ("passage", "query"):
+            of_kind = [(key, text) for key, k, text in missing if k == kind]
+            for start in range(0, len(of_kind), batch_size):
+                batch = of_kind[start : start + batch_size]
+                embedded = self._embedder.embed([t for _, t in batch], kind=kind)
+                fresh = {key: embedded[i] for i, (key, _) in enumerate(batch)}
+                self._cache.put_many(model, fresh)
+                known.update(fresh)
+                report.vectors_embedded += len(batch)
+                if progress:
+                    progress("vectors", report.vectors_embedded, len(missing))
+        report.stored_vectors = len(keys)
+        return KnowledgeVectors.of(
+            model, {key: known[key] for key in keys}, dimension=self._embedder.dimension
+        )
+
+
+def _knowledge_texts(chunks: Sequence[Chunk], questions: Sequence[str]) -> list[tuple[Kind, str]]:
+    """The texts whose vectors answering needs beside the passages', each once, in a stable
+    order: the sentences it may quote (as passages) and the facts' question forms (as queries).
+
+    Retrieval joins two neighbouring chunks of a document into one passage; a list introduced
+    at the end of the first and continued in the second reads as one sentence only then, so
+    the sentences of every such pair are included too.
+    """
+    sentences = dict.fromkeys(s for chunk in chunks for s in quotable_texts(chunk.text))
+    by_place = {(c.doc_id, c.position): c for c in chunks}
+    for chunk in chunks:
+        following = by_place.get((chunk.doc_id, chunk.position + 1))
+        if following is not None:
+            joined = join_neighbours(ScoredChunk(chunk, 0.0, 1), ScoredChunk(following, 0.0, 2))
+            sentences.update(dict.fromkeys(quotable_texts(joined.chunk.text)))
+    forms = dict.fromkeys(questions)
+    return [*(("passage", s) for s in sentences), *(("query", q) for q in forms)]

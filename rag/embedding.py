@@ -237,6 +237,29 @@ class CachedEmbedder:
         return self._inner.count_tokens(text)
 
 
+class MessageVectors:
+    """The query vectors of one message's texts, each embedded at most once.
+
+    A message is read by several steps (the crisis classifier, retrieval of the question part
+    and of the whole message, sentence scoring, the curated facts), each wanting the same
+    vectors: one of these per message hands each text's vector to all of them, whether or not
+    the process keeps a question cache. Not shared between messages or threads.
+    """
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        self._known: dict[str, Vectors] = {}
+
+    def __call__(self, text: str) -> Vectors:
+        """The text's query vector (read-only)."""
+        vector = self._known.get(text)
+        if vector is None:
+            (vector,) = self._embedder.embed([text], kind="query")
+            vector.setflags(write=False)
+            self._known[text] = vector
+        return vector
+
+
 def build_embedder(settings: Settings) -> Embedder:
     """The embedder the settings name: model, backend, threads, and the question cache.
 

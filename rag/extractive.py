@@ -18,6 +18,8 @@ sentences answer in words the question does not use ("ile max" → "nie więcej 
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
 import re
 import statistics
@@ -111,31 +113,56 @@ def _vocabulary(terms: KeyTerms) -> frozenset[str]:
     return terms.lemmas | {f"#{n}" for n in terms.numbers}
 
 
-def _quotables(p: int, passage: ScoredChunk, analyzer: PolishAnalyzer) -> list[_Quotable]:
-    headings = _vocabulary(key_terms(passage.chunk.label, analyzer))
-    parts = sentences(passage.chunk.text)
-    found: list[_Quotable] = []
-    lead_in: frozenset[str] = frozenset()
+def _spans(text: str) -> list[tuple[int, int, str, str, str]]:
+    """The quotable sentences of a passage's text: (first, last, own text, quote, kind)."""
+    parts = sentences(text)
+    found: list[tuple[int, int, str, str, str]] = []
     for i, sentence in enumerate(parts):
         if sentence.kind == "heading" or not is_quotable(sentence.text):
             continue
-        text = plain(sentence.text, keep_end=True)
-        terms = key_terms(text, analyzer)
-        vocabulary = _vocabulary(terms)
+        own = quote = plain(sentence.text, keep_end=True)
         last = i
-        if text.endswith(":"):
+        if own.endswith(":"):
             # A lead-in is quoted with the list it introduces ("…przysługuje osobie, która: …").
             while last + 1 < len(parts) and parts[last + 1].kind == "item":
                 last += 1
-            text = " ".join(
-                [text, *(plain(s.text, keep_end=True) for s in parts[i + 1 : last + 1])]
+            quote = " ".join(
+                [own, *(plain(s.text, keep_end=True) for s in parts[i + 1 : last + 1])]
             )
-        context = headings | (lead_in if sentence.kind == "item" else frozenset())
-        dangling = last == i and text.endswith(":")
-        found.append(_Quotable(p, i, last, text, terms, vocabulary, vocabulary | context, dangling))
-        if sentence.kind != "item":
-            lead_in = vocabulary if text.endswith(":") or last > i else frozenset()
+        found.append((i, last, own, quote, sentence.kind))
     return found
+
+
+def quotable_texts(text: str) -> list[str]:
+    """The sentences of a passage's text the extractive answer may quote, as it scores them:
+    ingest embeds exactly these (`rag.knowledge_vectors`)."""
+    return [quote for _, _, _, quote, _ in _spans(text)]
+
+
+def _quotables(p: int, passage: ScoredChunk, analyzer: PolishAnalyzer) -> list[_Quotable]:
+    found = _passage_quotables(passage.chunk.text, passage.chunk.label, analyzer)
+    return [q if p == 0 else dataclasses.replace(q, passage=p) for q in found]
+
+
+# The same passages come back question after question, and each reading (the question part, the
+# whole message) scores them again: their sentences' lemmas are worked out once per passage
+# text. Immutable results, so sharing them between threads is safe.
+@functools.lru_cache(maxsize=2048)
+def _passage_quotables(text: str, label: str, analyzer: PolishAnalyzer) -> tuple[_Quotable, ...]:
+    headings = _vocabulary(key_terms(label, analyzer))
+    found: list[_Quotable] = []
+    lead_in: frozenset[str] = frozenset()
+    for i, last, own, quote, kind in _spans(text):
+        terms = key_terms(own, analyzer)
+        vocabulary = _vocabulary(terms)
+        context = headings | (lead_in if kind == "item" else frozenset())
+        dangling = last == i and quote.endswith(":")
+        found.append(
+            _Quotable(0, i, last, quote, terms, vocabulary, vocabulary | context, dangling)
+        )
+        if kind != "item":
+            lead_in = vocabulary if quote.endswith(":") or last > i else frozenset()
+    return tuple(found)
 
 
 # (question, sentences) → one cosine per sentence: `rag.sentence_vectors.SentenceSimilarity`.

@@ -8,9 +8,10 @@ import time
 from collections.abc import Sequence
 
 from rag.documents import ScoredChunk
-from rag.embedding import Embedder
+from rag.embedding import Embedder, Vectors
 from rag.errors import IndexMismatch
 from rag.index import HybridQuery, SearchFilter, ServedIndex
+from rag.knowledge_vectors import KnowledgeVectors
 from rag.lexical import PolishAnalyzer
 
 # How often a reader looks for a newer generation (a stat of a small file, or an alias lookup).
@@ -42,13 +43,23 @@ class Retriever:
         """The model questions are embedded with (the answer's sentence scoring shares it)."""
         return self._embedder
 
+    @property
+    def stored_vectors(self) -> KnowledgeVectors:
+        """The served generation's knowledge-base vectors (they change with it)."""
+        return self._served.vectors
+
     def _check_model(self) -> None:
         info = self._served.info
         if info.embedding_model != self._embedder.model_id:
             raise IndexMismatch(expected=self._embedder.model_id, found=info.embedding_model)
 
     def search(
-        self, question: str, *, filter: SearchFilter | None = None, limit: int | None = None
+        self,
+        question: str,
+        *,
+        filter: SearchFilter | None = None,
+        limit: int | None = None,
+        vector: Vectors | None = None,
     ) -> list[ScoredChunk]:
         """The passages that best match `question`, best first.
 
@@ -56,6 +67,7 @@ class Retriever:
             question: the text as asked (any casing, with or without diacritics).
             filter: payload filters (topic, document type, audience, validity date).
             limit: how many to return; the configured top-k by default.
+            vector: the question's query vector when the caller has it (not embedded again).
 
         Raises:
             IndexMismatch: the served generation was built with another embedding model.
@@ -65,11 +77,12 @@ class Retriever:
             self._checked_at = now
             if self._served.refresh():
                 self._check_model()
-        (dense,) = self._embedder.embed([question], kind="query")
+        if vector is None:
+            (vector,) = self._embedder.embed([question], kind="query")
         limit = limit or self._top_k
         return self._served.index.query(
             HybridQuery(
-                dense=dense.tolist(),
+                dense=vector.tolist(),
                 sparse=self._analyzer.query_vector(question),
                 limit=limit,
                 prefetch_limit=max(self._prefetch_k, limit),
@@ -117,7 +130,7 @@ def select_passages(
         if partner is None:
             merged.append(hit)
         else:
-            merged[partner] = _join(merged[partner], hit)
+            merged[partner] = join_neighbours(merged[partner], hit)
     return [dataclasses.replace(p, rank=rank) for rank, p in enumerate(merged[:limit], start=1)]
 
 
@@ -130,7 +143,9 @@ def _last_position(hit: ScoredChunk) -> int:
     return hit.chunk.position
 
 
-def _join(first: ScoredChunk, second: ScoredChunk) -> ScoredChunk:
+def join_neighbours(first: ScoredChunk, second: ScoredChunk) -> ScoredChunk:
+    """Two chunks of a document that follow each other as one passage (`select_passages`);
+    ingest reads the sentences of such passages too, since they can differ at the seam."""
     a, b = sorted((first.chunk, second.chunk), key=lambda c: c.position)
     # The headings both share, from the title down (at least the title).
     prefix: list[str] = []

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 
 from rag.answering import Assistant
 from rag.answering.analysis import LEXICON_FILE, Lexicon, LexiconError
-from rag.answering.facts import FactIndex, FactProblem, load_facts
+from rag.answering.facts import FactIndex, FactProblem, SourcedFact, load_facts
 from rag.answering.refusal import RefusalModel
 from rag.chat_model import ChatModel, OpenAIChatModel
 from rag.conversation import ConversationStore, open_conversation_store
 from rag.crisis import CrisisAssessor, build_assessor
 from rag.embedding import Embedder, build_embedder
 from rag.index import ServedIndex, open_store
+from rag.knowledge_vectors import KnowledgeVectors
 from rag.lexical import PolishAnalyzer
 from rag.reranking import CrossEncoderReranker, Reranker
 from rag.retrieval import Retriever
@@ -25,36 +26,39 @@ from rag.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def build_facts(
-    settings: Settings, embedder: Embedder, analyzer: PolishAnalyzer
-) -> tuple[FactIndex, list[FactProblem]]:
-    """The knowledge base's curated facts, their question forms embedded.
-
-    Form vectors are kept in the ingest's embedding cache, so `okienko ingest` (which calls
-    this) embeds them once and a process start reads them back. Facts that fail their checks
-    are left out and returned as problems; a knowledge base without facts gives an empty index.
-    """
-    from ingest.embedding_cache import EmbeddingCache
+def knowledge_base_facts(settings: Settings) -> tuple[list[SourcedFact], list[FactProblem]]:
+    """The knowledge base's curated facts that hold, and the problems of those that do not
+    (each logged: a fact its section does not bear out is never served)."""
     from ingest.loaders import discover, load_document
     from rag.errors import LoadError
 
     root = settings.knowledge_base_dir
+    if not root.is_dir():
+        return [], []
     documents = []
-    if root.is_dir():
-        for path in discover(root):
-            try:
-                documents.append(load_document(path, root=root))
-            except LoadError:
-                continue  # ingest reports it; a fact cannot rest on it
-    facts, problems = load_facts(root, documents) if root.is_dir() else ([], [])
+    for path in discover(root):
+        try:
+            documents.append(load_document(path, root=root))
+        except LoadError:
+            continue  # ingest reports it; a fact cannot rest on it
+    facts, problems = load_facts(root, documents)
     for problem in problems:
         log.warning("fact not served: %s", problem)
-    cache = EmbeddingCache(settings.embedding_cache_path)
-    try:
-        index = FactIndex(facts, embedder=embedder, analyzer=analyzer, store=cache)
-    finally:
-        cache.close()
-    return index, problems
+    return facts, problems
+
+
+def build_facts(
+    settings: Settings,
+    embedder: Embedder,
+    analyzer: PolishAnalyzer,
+    *,
+    stored: KnowledgeVectors | None = None,
+) -> FactIndex:
+    """The knowledge base's curated facts, their question forms' vectors taken from the served
+    generation (`okienko ingest` stores them there); a form it lacks is embedded now. A
+    knowledge base without facts gives an empty index."""
+    facts, _ = knowledge_base_facts(settings)
+    return FactIndex(facts, embedder=embedder, analyzer=analyzer, stored=stored)
 
 
 def build_lexicon(settings: Settings) -> Lexicon | None:
@@ -142,7 +146,7 @@ def build_runtime(
             else None
         )
         conversations = open_conversation_store(settings)
-        facts, _ = build_facts(settings, embedder, analyzer)
+        facts = build_facts(settings, embedder, analyzer, stored=served.vectors)
     except BaseException:
         served.close()
         raise

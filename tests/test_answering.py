@@ -15,17 +15,19 @@ from ingest.chunking import Chunker
 from ingest.embedding_cache import EmbeddingCache
 from ingest.pipeline import Ingestor, Source, load_sources
 from rag.answering import CRISIS_TOPIC, Assistant, InvalidSession, Token
+from rag.answering.facts import FactIndex
 from rag.answers import Answer
 from rag.chat_model import GenerationFailed, Message, OpenAIChatModel, ScriptedChatModel
 from rag.conversation import MemoryConversationStore
 from rag.crisis import CrisisAssessor
 from rag.crisis.lexicon import Lexicon
-from rag.embedding import HashEmbedder
+from rag.embedding import HashEmbedder, MessageVectors
 from rag.index import ServedIndex
 from rag.index.edge import EdgeStore
 from rag.lexical import PolishAnalyzer
 from rag.retrieval import Retriever
 from rag.settings import Settings
+from tests.embedders import CountingEmbedder
 from tests.openai_server import OpenAIServer, Reply
 
 KB = Path(__file__).resolve().parent.parent / "knowledge_base"
@@ -453,3 +455,49 @@ def test_a_pension_in_the_story_does_not_send_a_cus_question_to_zus(
     assert answer.reason != "out_of_scope"
     zus = helper.ask("ile wynosi renta socjalna i kiedy ZUS ja wyplaca?")
     assert zus.reason == "out_of_scope"
+
+
+def test_each_text_of_a_message_is_embedded_once(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    # No question cache: the message's own vectors are what keeps the steps from embedding the
+    # same text again (retrieval, sentence scoring and the facts read the question part and the
+    # whole message).
+    embedder = CountingEmbedder(64)
+    helper = Assistant(
+        settings=Settings(cus_phone="+48 00 000 00 00"),
+        retriever=Retriever(embedder=embedder, analyzer=analyzer, served=served),
+        analyzer=analyzer,
+        conversations=MemoryConversationStore(ttl_seconds=600, max_turns=20),
+        crisis=CrisisAssessor(lexicon=Lexicon.load()),
+        facts=FactIndex([], embedder=embedder, analyzer=analyzer),
+    )
+    message = (
+        "Wynajmuję kawalerkę od spółdzielni i sąsiadka mówiła mi o dopłatach. "
+        "Na jak długo przyznaje się dodatek mieszkaniowy?"
+    )
+    answer = helper.ask(message)
+    assert not answer.refused, answer.answer
+    queries = [text for kind, batch in embedder.calls if kind == "query" for text in batch]
+    assert len(queries) == 2  # the question part and the whole message
+    assert len(set(queries)) == len(queries)
+    assert embedder.count("passage") == 0  # the sentences came with the generation
+
+
+def test_a_message_the_caller_embedded_is_not_embedded_again(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    # The API's crisis assessment reads the message's vector before the answer is asked for.
+    embedder = CountingEmbedder(64)
+    helper = Assistant(
+        settings=Settings(cus_phone="+48 00 000 00 00"),
+        retriever=Retriever(embedder=embedder, analyzer=analyzer, served=served),
+        analyzer=analyzer,
+        conversations=MemoryConversationStore(ttl_seconds=600, max_turns=20),
+        crisis=CrisisAssessor(lexicon=Lexicon.load()),
+    )
+    vectors = MessageVectors(embedder)
+    vectors(PERIOD_QUESTION)
+    answer = helper.ask(PERIOD_QUESTION, vectors=vectors)
+    assert not answer.refused, answer.answer
+    assert embedder.calls == [("query", [PERIOD_QUESTION])]

@@ -85,8 +85,10 @@ def test_the_app_starts_without_an_index_and_serves_once_one_is_built(
             "generation": generation,
             "chunks": ready.json()["index"]["chunks"],
             "embedding_model": "hash:64",
+            "stored_vectors": ready.json()["index"]["stored_vectors"],
         }
         assert ready.json()["index"]["chunks"] > 10
+        assert ready.json()["index"]["stored_vectors"] > ready.json()["index"]["chunks"]
 
 
 # --- Redis down ------------------------------------------------------------------------------

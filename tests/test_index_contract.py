@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from qdrant_client import QdrantClient
 
 from rag.documents import Chunk, DocumentMeta
 from rag.embedding import HashEmbedder
 from rag.errors import IndexNotReady
-from rag.index import HybridQuery, IndexPoint, IndexStore, SearchFilter
+from rag.index import GenerationInfo, HybridQuery, IndexPoint, IndexStore, SearchFilter
 from rag.index.edge import EdgeStore
 from rag.index.server import ServerStore
+from rag.knowledge_vectors import FILE_NAME, KnowledgeVectors, content_key
 from rag.lexical import PolishAnalyzer
 
 EMBEDDER = HashEmbedder(dimension=64)
@@ -221,6 +224,66 @@ def test_old_generations_are_pruned(store: IndexStore, analyzer: PolishAnalyzer)
     assert left == sorted(names[-2:])
 
 
+def sentence_vectors(*texts: str) -> KnowledgeVectors:
+    keys = [content_key(t, "passage") for t in texts]
+    return KnowledgeVectors(EMBEDDER.model_id, keys, EMBEDDER.embed(list(texts), kind="passage"))
+
+
+def test_a_generation_keeps_its_knowledge_vectors_and_a_switch_brings_the_new_ones(
+    store: IndexStore, analyzer: PolishAnalyzer, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = sentence_vectors("Zasiłek stały przysługuje.", "Wniosek składa się w CUS.")
+    with store.build(
+        embedding_model=EMBEDDER.model_id, dimension=EMBEDDER.dimension, vectors=first
+    ) as index:
+        index.upsert([make_point(analyzer, "dodatek")])
+    served = store.open_served()
+    try:
+        assert served.info.vectors == 2
+        assert served.info.vectors_digest == first.digest
+        assert served.vectors.digest == first.digest
+        rows, matrix = served.vectors.rows(["Wniosek składa się w CUS."], kind="passage")
+        (row,) = rows
+        assert row is not None
+        assert np.allclose(matrix[row], first.matrix[1], atol=1e-6)
+        second = sentence_vectors("Dodatek mieszkaniowy przyznaje się na 6 miesięcy.")
+        with store.build(
+            embedding_model=EMBEDDER.model_id, dimension=EMBEDDER.dimension, vectors=second
+        ) as index:
+            index.upsert([make_point(analyzer, "dodatek")])
+        assert served.refresh()
+        assert served.vectors.digest == second.digest
+        # A generation built without them serves, with a warning, and an empty set.
+        build(store, [make_point(analyzer, "dodatek")])
+        with caplog.at_level(logging.WARNING, logger="rag.knowledge_vectors"):
+            assert served.refresh()
+        assert len(served.vectors) == 0
+        assert "not loaded" in caplog.text
+    finally:
+        served.close()
+
+
+def test_knowledge_vectors_are_pruned_with_their_generation(
+    store: IndexStore, analyzer: PolishAnalyzer
+) -> None:
+    for n in range(4):
+        with store.build(
+            embedding_model=EMBEDDER.model_id,
+            dimension=EMBEDDER.dimension,
+            vectors=sentence_vectors(f"Zdanie numer {n}."),
+        ) as index:
+            index.upsert([make_point(analyzer, "dodatek")])
+    if isinstance(store, EdgeStore):
+        folders = {p.parent.name for p in Path(store.location).glob(f"generations/*/{FILE_NAME}")}
+        assert len(folders) == 2  # the served generation and the previous one
+    else:
+        assert isinstance(store, ServerStore)
+        generations = store._generations()
+        assert len(generations) == 2
+        left = {c.name for c in store.client.get_collections().collections}
+        assert left == {*generations, *(f"{c}__vectors" for c in generations)}
+
+
 def test_served_hashes_without_opening(store: IndexStore, analyzer: PolishAnalyzer) -> None:
     assert store.served_hashes() == {}
     build(store, [make_point(analyzer, "dodatek"), make_point(analyzer, "odwolanie")])
@@ -243,3 +306,18 @@ def test_each_side_alone(store: IndexStore, analyzer: PolishAnalyzer) -> None:
         store, analyzer, "wniosek", using="dense", filter=SearchFilter(topics=("procedura",))
     )
     assert set(filtered) == {"kb/odwolanie", "kb/wzor"}
+
+
+def test_a_generation_from_a_newer_version_still_opens() -> None:
+    # A service rolled back reads what a newer ingest wrote: fields it does not know are left out.
+    info = GenerationInfo.read(
+        {
+            "name": "g-1",
+            "embedding_model": "hash:64",
+            "dimension": 64,
+            "created_at": "2026-12-06T00:00:00+00:00",
+            "chunks": 3,
+            "added_later": {"anything": 1},
+        }
+    )
+    assert info == GenerationInfo("g-1", "hash:64", 64, "2026-12-06T00:00:00+00:00", chunks=3)

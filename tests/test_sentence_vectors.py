@@ -1,4 +1,4 @@
-"""Sentence–question closeness for the extractive answer: values, the cache, its bound."""
+"""Sentence–question closeness for the extractive answer: values, stored vectors, the cache."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from rag.embedding import HashEmbedder
+from rag.knowledge_vectors import KnowledgeVectors, content_key
 from rag.sentence_vectors import SentenceSimilarity
 from tests.embedders import CountingEmbedder
 
@@ -64,3 +65,23 @@ def test_no_cache_and_bad_capacity() -> None:
     assert similarity("pytanie", []) == []
     with pytest.raises(ValueError, match="capacity"):
         SentenceSimilarity(embedder, capacity=-1)
+
+
+def test_stored_vectors_are_used_and_only_what_they_lack_is_embedded() -> None:
+    embedder = CountingEmbedder(64)
+    reference = HashEmbedder(64)
+    kept = SENTENCES[:2]
+    stored = KnowledgeVectors(
+        embedder.model_id,
+        [content_key(s, "passage") for s in kept],
+        reference.embed(kept, kind="passage"),
+    )
+    similarity = SentenceSimilarity(embedder, stored=lambda: stored)
+    question = "Na jak długo przyznaje się dodatek mieszkaniowy?"
+    cosines = similarity(question, SENTENCES)
+    (q,) = reference.embed([question], kind="query")
+    assert cosines == pytest.approx((reference.embed(SENTENCES, kind="passage") @ q).tolist())
+    assert embedder.calls == [("query", [question]), ("passage", [SENTENCES[2]])]
+    # The question's vector, when the caller has it, is not embedded again.
+    assert similarity(question, kept, query=q) == pytest.approx(cosines[:2])
+    assert len(embedder.calls) == 2

@@ -13,7 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool
 
-from api.crisis import AssessFirst, AssessmentDep, help_for, lead_with
+from api.crisis import AssessFirst, AssessmentDep, MessageVectorsDep, help_for, lead_with
 from api.deps import (
     KEY_OPTIONAL,
     ClientLimit,
@@ -91,11 +91,16 @@ def chat(
     feedback: FeedbackDep,
     metrics: MetricsDep,
     crisis: AssessmentDep,
+    vectors: MessageVectorsDep,
 ) -> ChatResponse:
     """A cited answer, or a refusal pointing to the centre, with the conversation's id."""
     admit(body, role, limiter)
     answer = runtime.assistant.ask(
-        body.message, audience=body.audience, session_id=body.session_id, crisis=crisis
+        body.message,
+        audience=body.audience,
+        session_id=body.session_id,
+        crisis=crisis,
+        vectors=vectors,
     )
     return deliver(answer, body.message, feedback=feedback, metrics=metrics)
 
@@ -160,11 +165,16 @@ def chat_stream(
     feedback: FeedbackDep,
     metrics: MetricsDep,
     crisis: AssessmentDep,
+    vectors: MessageVectorsDep,
 ) -> StreamingResponse:
     """The same answer as `/v1/chat`, streamed as it is produced."""
     admit(body, role, limiter)
     events = runtime.assistant.stream(
-        body.message, audience=body.audience, session_id=body.session_id, crisis=crisis
+        body.message,
+        audience=body.audience,
+        session_id=body.session_id,
+        crisis=crisis,
+        vectors=vectors,
     )
     # The pipeline raises (bad session, no index) before its first event: taking that event
     # here turns those into ordinary JSON errors instead of a stream that fails at once.

@@ -22,7 +22,7 @@ from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import iterate_in_threadpool
 
-from api.crisis import AssessFirst, AssessmentDep, help_for, lead_with
+from api.crisis import AssessFirst, AssessmentDep, MessageVectorsDep, help_for, lead_with
 from api.deps import KEY_OPTIONAL, ClientLimit, MetricsDep, RoleDep, RuntimeDep, State
 from api.errors import INTERNAL_MESSAGE, ApiError
 from api.metrics import Metrics
@@ -138,6 +138,7 @@ def completions(
     role: RoleDep,
     metrics: MetricsDep,
     crisis: AssessmentDep,
+    vectors: MessageVectorsDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)] = None,
     audience: Annotated[Audience, Header(alias="X-Okienko-Audience")] = "mieszkaniec",
 ) -> CompletionResponse | StreamingResponse:
@@ -147,7 +148,9 @@ def completions(
     require_audience(audience, role)
     question = _question(body)
     if body.stream:
-        events = runtime.assistant.stream(question, audience=audience, crisis=crisis)
+        events = runtime.assistant.stream(
+            question, audience=audience, crisis=crisis, vectors=vectors
+        )
         first = next(events)  # errors before the first event become JSON errors
         return StreamingResponse(
             iterate_in_threadpool(
@@ -161,7 +164,7 @@ def completions(
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    answer = runtime.assistant.ask(question, audience=audience, crisis=crisis)
+    answer = runtime.assistant.ask(question, audience=audience, crisis=crisis, vectors=vectors)
     metrics.observe_answer(answer)
     return CompletionResponse.model_validate(
         {

@@ -36,21 +36,25 @@ def readyz(state: State, response: Response) -> ReadyOut:
     """`ready`; `degraded` (answers still come: Redis or the chat model is down, or writes are
     held until Redis answers); `not_ready`."""
     try:
-        info = state.answering.get().served.info
+        served = state.answering.get().served
     except (IndexNotReady, IndexMismatch):
-        info = None
+        served = None
     redis = state.redis.status()
     llm = state.llm.status()
     pending = len(state.outbox)
-    if info is None:
+    if served is None:
         response.status_code = 503
         return ReadyOut(
             status="not_ready", index=None, redis=redis, llm=llm, pending_writes=pending
         )
     return ReadyOut(
         status="degraded" if "down" in (redis, llm) or pending else "ready",
+        # The runtime exists only once the generation and its stored vectors are loaded.
         index=IndexOut(
-            generation=info.name, chunks=info.chunks, embedding_model=info.embedding_model
+            generation=served.info.name,
+            chunks=served.info.chunks,
+            embedding_model=served.info.embedding_model,
+            stored_vectors=len(served.vectors),
         ),
         redis=redis,
         llm=llm,

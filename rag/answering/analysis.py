@@ -126,12 +126,49 @@ class _Phrase:
     words: tuple[str, ...]  # folded; a word ending in "*" matches by prefix
     entry: LexiconEntry
 
-    def found_in(self, words: Sequence[str]) -> bool:
+    def found_at(self, words: Sequence[str], i: int) -> bool:
+        """Whether the phrase starts at `words[i]`."""
         n = len(self.words)
-        return any(
-            all(_word_matches(p, w) for p, w in zip(self.words, words[i : i + n], strict=True))
-            for i in range(len(words) - n + 1)
+        return i + n <= len(words) and all(
+            _word_matches(p, w) for p, w in zip(self.words, words[i : i + n], strict=True)
         )
+
+
+# A word's first letters find the phrases that may start with it: phrases are looked up by
+# the words of a message instead of every phrase being tried at every word.
+_KEY = 3
+
+
+class _PhraseIndex:
+    """Phrases by their first word (a prefix pattern by its first letters), in their order."""
+
+    def __init__(self, phrases: Sequence[_Phrase]) -> None:
+        self._exact: dict[str, list[tuple[int, _Phrase]]] = {}
+        self._prefixed: dict[str, list[tuple[int, _Phrase]]] = {}
+        self._short: list[tuple[int, _Phrase]] = []  # a prefix shorter than the key
+        for order, phrase in enumerate(phrases):
+            if not phrase.words:
+                continue  # a blank phrase names nothing
+            first = phrase.words[0]
+            if not first.endswith("*"):
+                self._exact.setdefault(first, []).append((order, phrase))
+            elif len(first) - 1 >= _KEY:
+                self._prefixed.setdefault(first[:_KEY], []).append((order, phrase))
+            else:
+                self._short.append((order, phrase))
+
+    def found(self, words: Sequence[str]) -> list[_Phrase]:
+        """The phrases found anywhere in `words`, in the index's order."""
+        hits: dict[int, _Phrase] = {}
+        for i, word in enumerate(words):
+            for order, phrase in (
+                *self._exact.get(word, ()),
+                *self._prefixed.get(word[:_KEY], ()),
+                *self._short,
+            ):
+                if order not in hits and phrase.found_at(words, i):
+                    hits[order] = phrase
+        return [hits[order] for order in sorted(hits)]
 
 
 def _stem(word: str) -> str:
@@ -159,6 +196,8 @@ class Lexicon:
         self._official = [
             _Phrase(tuple(_stem(fold(w)) for w in entry.term.split()), entry) for entry in entries
         ]
+        self._all_index = _PhraseIndex([*self._phrases, *self._official])
+        self._official_index = _PhraseIndex(self._official)
 
     @classmethod
     def load(cls, path: Path) -> Lexicon:
@@ -179,11 +218,10 @@ class Lexicon:
         With `official_only`, only those named in the office's own words.
         """
         words = _WORD.findall(fold(text))
-        phrases = self._official if official_only else [*self._phrases, *self._official]
+        index = self._official_index if official_only else self._all_index
         found: dict[str, LexiconEntry] = {}
-        for phrase in phrases:
-            if phrase.entry.term not in found and phrase.found_in(words):
-                found[phrase.entry.term] = phrase.entry
+        for phrase in index.found(words):
+            found.setdefault(phrase.entry.term, phrase.entry)
         return tuple(found.values())
 
 

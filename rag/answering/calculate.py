@@ -16,6 +16,7 @@ Nothing is guessed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -298,6 +299,13 @@ def _act(provision: str) -> str | None:
     return next((act for act in _ACTS if act in folded), None)
 
 
+# A fact's act, cited articles and stated numbers, by its provision and answer: each sum
+# compared them for every fact of the base (about 110 ms a calculation), the same each time.
+@functools.lru_cache(maxsize=4096)
+def _figures(provision: str, answer: str) -> tuple[str | None, frozenset[str], frozenset[str]]:
+    return _act(provision), frozenset(articles(provision)), numbers(answer)
+
+
 def supporting_facts(
     steps: Sequence[Step], facts: Sequence[SourcedFact], on: dt.date, *, limit: int = 3
 ) -> tuple[list[SourcedFact], dict[int, list[int]]]:
@@ -316,11 +324,9 @@ def supporting_facts(
     for n, fact in enumerate(facts):
         if not fact.valid_on(on) or "mieszkaniec" not in fact.document.meta.audience:
             continue
-        act = _act(fact.fact.provision)
+        act, cited, stated = _figures(fact.fact.provision, fact.fact.answer)
         if act is None:
             continue
-        stated = numbers(fact.fact.answer)
-        cited = articles(fact.fact.provision)
         for index, (step_act, step_articles, step_numbers) in wanted.items():
             if act == step_act and cited & step_articles and stated & step_numbers:
                 candidates.setdefault(n, set()).add(index)
@@ -343,11 +349,7 @@ def _supported(
     n: int, facts: Sequence[SourcedFact], wanted: dict[int, tuple[str, set[str], frozenset[str]]]
 ) -> set[int]:
     fact = facts[n]
-    act, cited, stated = (
-        _act(fact.fact.provision),
-        articles(fact.fact.provision),
-        numbers(fact.fact.answer),
-    )
+    act, cited, stated = _figures(fact.fact.provision, fact.fact.answer)
     return {
         index
         for index, (step_act, step_articles, step_numbers) in wanted.items()

@@ -23,12 +23,12 @@ not served (`load_facts` reports it), so an answer never states what its source 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import yaml
@@ -38,7 +38,10 @@ from rag.answers import QuestionType
 from rag.citations import number_of, stated_numbers
 from rag.documents import Document
 from rag.embedding import Embedder, Vectors
+from rag.knowledge_vectors import KnowledgeVectors, content_key
 from rag.lexical import PolishAnalyzer
+
+log = logging.getLogger(__name__)
 
 FACTS_SUFFIX = ".fakty.yaml"
 
@@ -257,14 +260,6 @@ def load_facts(
 # --- matching a question to facts ---------------------------------------------------------
 
 
-class VectorStore(Protocol):
-    """Where question-form vectors are kept between processes (`ingest.EmbeddingCache`)."""
-
-    def get_many(self, model: str, keys: Sequence[str]) -> dict[str, Vectors]: ...
-
-    def put_many(self, model: str, items: dict[str, Vectors]) -> None: ...
-
-
 @dataclass(frozen=True, slots=True)
 class FactMatch:
     """A fact and how closely the question matches one of its question forms."""
@@ -287,8 +282,8 @@ class FactIndex:
         embedder: the process's embedder; forms are embedded as queries (a question is matched
             to questions).
         analyzer: lemmas for the shared-word bonus.
-        store: keeps form vectors between runs (ingest warms it), so a process start embeds
-            only forms it has never seen.
+        stored: the served generation's knowledge-base vectors, where ingest stored the forms'
+            (`rag.knowledge_vectors`); a form it lacks (a fact added since) is embedded now.
     """
 
     def __init__(
@@ -297,7 +292,7 @@ class FactIndex:
         *,
         embedder: Embedder,
         analyzer: PolishAnalyzer,
-        store: VectorStore | None = None,
+        stored: KnowledgeVectors | None = None,
     ) -> None:
         self.facts = tuple(facts)
         self._embedder = embedder
@@ -305,7 +300,7 @@ class FactIndex:
         forms = [(i, q) for i, f in enumerate(self.facts) for q in f.fact.questions]
         self._owner = np.array([i for i, _ in forms], dtype=np.int64)
         self._forms = [q for _, q in forms]
-        self._matrix = _embed_forms(self._forms, embedder, store)
+        self._matrix = _embed_forms(self._forms, embedder, stored)
         self._lemmas = [frozenset(analyzer.terms(" ".join(f.fact.questions))) for f in self.facts]
 
     def __len__(self) -> int:
@@ -318,6 +313,7 @@ class FactIndex:
         audiences: Sequence[str],
         day: dt.date,
         limit: int = 3,
+        vector: Vectors | None = None,
     ) -> list[FactMatch]:
         """The best facts for a question, best first, one per fact.
 
@@ -325,10 +321,13 @@ class FactIndex:
             question: the question part of the message (see `rag.answering.analysis`).
             audiences: the documents the asker may see (`VISIBLE_TO`).
             day: facts not valid on this day are skipped.
+            vector: the question's query vector when the caller has it (not embedded again).
         """
         if not self.facts:
             return []
-        (query,) = self._embedder.embed([question], kind="query")
+        if vector is None:
+            (vector,) = self._embedder.embed([question], kind="query")
+        query = vector
         cosines = self._matrix @ np.asarray(query, dtype=np.float32)
         asked = frozenset(self._analyzer.terms(question))
         best: dict[int, tuple[float, int]] = {}
@@ -347,19 +346,24 @@ class FactIndex:
         return [FactMatch(self.facts[i], score, self._forms[row]) for i, (score, row) in ranked]
 
 
-def _embed_forms(forms: Sequence[str], embedder: Embedder, store: VectorStore | None) -> Any:
+def _embed_forms(forms: Sequence[str], embedder: Embedder, stored: KnowledgeVectors | None) -> Any:
     if not forms:
         return np.zeros((0, embedder.dimension), dtype=np.float32)
-    keys = [hashlib.sha256(f"query\0{form}".encode()).hexdigest() for form in forms]
-    known = store.get_many(embedder.model_id, keys) if store is not None else {}
+    keys = [content_key(form, "query") for form in forms]
+    known = stored.get_many(embedder.model_id, keys) if stored is not None else {}
     missing = [i for i, key in enumerate(keys) if key not in known]
+    if missing and stored is not None:
+        log.warning(
+            "%d of %d fact question forms are not stored with the index generation: embedded "
+            "now (run `okienko ingest` to store them)",
+            len(missing),
+            len(forms),
+        )
     fresh: dict[str, Vectors] = {}
     for start in range(0, len(missing), 64):
         batch = missing[start : start + 64]
         vectors = embedder.embed([forms[i] for i in batch], kind="query")
         fresh.update({keys[i]: vectors[j] for j, i in enumerate(batch)})
-    if fresh and store is not None:
-        store.put_many(embedder.model_id, fresh)
     rows = np.stack([np.asarray(known.get(k, fresh.get(k)), dtype=np.float32) for k in keys])
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
     return rows / np.maximum(norms, 1e-12)

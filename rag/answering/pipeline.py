@@ -49,6 +49,7 @@ from rag.crisis import (
     local_help,
 )
 from rag.documents import ScoredChunk
+from rag.embedding import MessageVectors
 from rag.extractive import KEEP_BESIDE, ExtractiveAnswer, basis_text, extractive_answer
 from rag.followups import standalone_question
 from rag.guards import (
@@ -232,7 +233,9 @@ class Assistant:
             self._contact,
             *(line for line in (lines.homeless_line, lines.shelters, lines.intervention) if line),
         )
-        self._similarity = SentenceSimilarity(retriever.embedder)
+        self._similarity = SentenceSimilarity(
+            retriever.embedder, stored=lambda: retriever.stored_vectors
+        )
 
     @property
     def lexicon(self) -> Lexicon | None:
@@ -246,6 +249,7 @@ class Assistant:
         audience: Audience = "mieszkaniec",
         session_id: str | None = None,
         crisis: CrisisAssessment | None = None,
+        vectors: MessageVectors | None = None,
     ) -> Answer:
         """Answer one question of a conversation.
 
@@ -255,6 +259,8 @@ class Assistant:
             session_id: continue a conversation; a new one is started when None.
             crisis: the message's assessment when the caller made it already (the API does,
                 before the rate limits); the conversation can still raise it.
+            vectors: the message's vectors the caller embedded already (the API's assessment
+                read it); a text found there is not embedded again.
 
         Returns:
             The answer, refused or not, with its citations and the session id.
@@ -263,7 +269,9 @@ class Assistant:
             InvalidSession: the session id is malformed.
             IndexNotReady / IndexMismatch: nothing usable is being served.
         """
-        for event in self.stream(question, audience=audience, session_id=session_id, crisis=crisis):
+        for event in self.stream(
+            question, audience=audience, session_id=session_id, crisis=crisis, vectors=vectors
+        ):
             if isinstance(event, Answer):
                 return event
         raise RuntimeError("the answer stream ended without an answer")  # a bug, not a state
@@ -275,6 +283,7 @@ class Assistant:
         audience: Audience = "mieszkaniec",
         session_id: str | None = None,
         crisis: CrisisAssessment | None = None,
+        vectors: MessageVectors | None = None,
     ) -> Iterator[Token | Answer]:
         """Answer as it is produced: `Token`s of text, then the final `Answer`.
 
@@ -295,9 +304,17 @@ class Assistant:
         flags: list[str] = ["pii_redacted"] if redaction.found else []
         if special.found:
             flags.append("special_categories")
+        # Each text of the message is embedded once, for every step that reads it.
+        vectors = vectors or MessageVectors(self._retriever.embedder)
         # Crisis first: the numbers go out before anything that can fail (history, retrieval,
         # the model) is touched.
-        assessed = crisis if crisis is not None else self._crisis.assess(text)
+        assessed = (
+            crisis
+            if crisis is not None
+            else self._crisis.assess(
+                text, vector=vectors(text) if self._crisis.uses_classifier else None
+            )
+        )
         led = assessed.acute
         if led:
             yield Token(f"{assessed.help_text(self._local_help)}\n\n")
@@ -333,7 +350,9 @@ class Assistant:
             if calculated is not None and (calculated.settled or calculated.follow_up):
                 draft, pending = calculated.draft, calculated.pending
             else:
-                draft = yield from self._answer(standalone, audience, history, crisis=kinds)
+                draft = yield from self._answer(
+                    standalone, audience, history, vectors, crisis=kinds
+                )
                 if calculated is not None and draft.refused:
                     # Nothing in the base answers it, but a calculator can, given one more value.
                     draft, pending = calculated.draft, calculated.pending
@@ -349,7 +368,7 @@ class Assistant:
                 # A person in distress whose question the base does not answer gets what the
                 # crisis documents say (helplines, crisis intervention), not "nothing found".
                 draft = yield from self._answer(
-                    standalone, audience, history, crisis=assessed.kinds
+                    standalone, audience, history, vectors, crisis=assessed.kinds
                 )
             if draft.fallback:
                 flags.append("llm_fallback")
@@ -513,7 +532,12 @@ class Assistant:
         return _Question(text, redact_special_categories(text).text)
 
     def _passages(
-        self, question: str, audience: Audience, *, crisis: tuple[Kind, ...] | None = None
+        self,
+        question: str,
+        audience: Audience,
+        vectors: MessageVectors,
+        *,
+        crisis: tuple[Kind, ...] | None = None,
     ) -> list[ScoredChunk]:
         visible = SearchFilter(audience=VISIBLE_TO[audience], valid_on=dt.date.today())
         hits: list[ScoredChunk] = []
@@ -524,7 +548,9 @@ class Assistant:
             # what the person asked ("czy policja może kazać mu się wyprowadzić") and what
             # their kind of crisis needs (the helplines).
             crisis_only = dataclasses.replace(visible, topics=(CRISIS_TOPIC,))
-            own = self._retriever.search(question, filter=crisis_only, limit=_CRISIS_PASSAGES)
+            own = self._retriever.search(
+                question, filter=crisis_only, limit=_CRISIS_PASSAGES, vector=vectors(question)
+            )
             helping = self._retriever.search(
                 f"{question} {_needs(crisis)}", filter=crisis_only, limit=_CRISIS_PASSAGES
             )
@@ -535,7 +561,9 @@ class Assistant:
                         merged.setdefault(hit.chunk.chunk_id, hit)
             hits = for_kinds(list(merged.values()), crisis)[:_CRISIS_PASSAGES]
         if not hits:
-            hits = self._retriever.search(question, filter=visible, limit=_CANDIDATES)
+            hits = self._retriever.search(
+                question, filter=visible, limit=_CANDIDATES, vector=vectors(question)
+            )
         if self._reranker is not None:
             hits = self._reranker.rerank(question, hits)
         return select_passages(
@@ -547,6 +575,7 @@ class Assistant:
         question: _Question,
         audience: Audience,
         history: Sequence[Turn],
+        vectors: MessageVectors,
         *,
         crisis: tuple[Kind, ...] | None = None,
     ) -> Generator[Token, None, _Draft]:
@@ -555,7 +584,7 @@ class Assistant:
         mode: Mode = "llm" if self._chat else "extractive"
         refusal = _Draft("", (), mode, CitationReport(), refused=True, reason="no_support")
         if crisis is not None:
-            passages = tuple(self._passages(focus, audience, crisis=crisis))
+            passages = tuple(self._passages(focus, audience, vectors, crisis=crisis))
             relevance = judge(focus, passages, self._analyzer, fused=self._reranker is None)
             # In a crisis the crisis documents are relevant by what they are for, whatever words
             # the person used; the numbers to call already lead the answer.
@@ -567,14 +596,14 @@ class Assistant:
             # a shared word ("Chcę się zabić. Ile wynosi zasiłek stały?" is not answered with
             # the page's sentence on fire damage).
             chooser = focus if relevance.supported else _needs(crisis)
-            extract = self._extract(chooser, passages, crisis=crisis)
+            extract = self._extract(chooser, passages, vectors, crisis=crisis)
         else:
-            reading = self.read(analysis, audience)
+            reading = self.read(analysis, audience, vectors=vectors)
             if not self._decides_to_answer(reading):
                 return refusal
             passages, extract = reading.passages, reading.extract
             # The passages answer: a curated fact of their documents says it best.
-            chosen = self._facts_for(analysis, audience, passages)
+            chosen = self._facts_for(analysis, audience, passages, vectors)
             if chosen:
                 return self._fact_draft(chosen, passages)
         if self._chat is not None:
@@ -589,24 +618,38 @@ class Assistant:
                 return dataclasses.replace(_extractive_draft(extract, passages), fallback=True)
         return _extractive_draft(extract, passages)
 
-    def read(self, analysis: MessageAnalysis, audience: Audience) -> Reading:
+    def read(
+        self,
+        analysis: MessageAnalysis,
+        audience: Audience,
+        *,
+        vectors: MessageVectors | None = None,
+    ) -> Reading:
         """Retrieve for a message and gather the evidence for answering it.
 
         The question part is read (its passages answer); when the message has a story beside it,
         the whole message is read too, for the evidence only: the refusal model weighs both.
+        `vectors`: the message's vectors so far (the texts already embedded are not again).
         """
+        vectors = vectors or MessageVectors(self._retriever.embedder)
         fused = self._reranker is None
         focus = analysis.focus
-        passages = tuple(self._passages(focus, audience))
+        passages = tuple(self._passages(focus, audience, vectors))
         relevance = judge(focus, passages, self._analyzer, fused=fused)
-        extract = self._extract(focus, passages)
+        extract = self._extract(focus, passages, vectors)
         whole_relevance, whole_support = relevance, extract.support
         if analysis.text.strip() != focus.strip():
-            whole = tuple(self._passages(analysis.text, audience))
+            whole = tuple(self._passages(analysis.text, audience, vectors))
             whole_relevance = judge(analysis.text, whole, self._analyzer, fused=fused)
-            whole_support = self._extract(analysis.text, whole).support
+            whole_support = self._extract(analysis.text, whole, vectors).support
         best = (
-            self._facts.match(focus, audiences=VISIBLE_TO[audience], day=dt.date.today(), limit=1)
+            self._facts.match(
+                focus,
+                audiences=VISIBLE_TO[audience],
+                day=dt.date.today(),
+                limit=1,
+                vector=vectors(focus),
+            )
             if self._facts is not None
             else []
         )
@@ -628,7 +671,11 @@ class Assistant:
         return self._refusal.answers(reading.evidence)
 
     def _facts_for(
-        self, analysis: MessageAnalysis, audience: Audience, passages: Sequence[ScoredChunk]
+        self,
+        analysis: MessageAnalysis,
+        audience: Audience,
+        passages: Sequence[ScoredChunk],
+        vectors: MessageVectors,
     ) -> list[FactMatch]:
         """The curated facts that answer the message, best first (at most `_FACTS_SHOWN`).
 
@@ -645,7 +692,11 @@ class Assistant:
         found: dict[str, FactMatch] = {}
         for text in dict.fromkeys((analysis.focus, analysis.text)):
             for m in self._facts.match(
-                text, audiences=VISIBLE_TO[audience], day=day, limit=_FACT_CANDIDATES
+                text,
+                audiences=VISIBLE_TO[audience],
+                day=day,
+                limit=_FACT_CANDIDATES,
+                vector=vectors(text),
             ):
                 if m.fact.document.doc_id in documents:
                     scores[m.fact.id] = scores.get(m.fact.id, 0.0) + m.score
@@ -685,14 +736,18 @@ class Assistant:
         self,
         question: str,
         passages: tuple[ScoredChunk, ...],
+        vectors: MessageVectors,
         *,
         crisis: tuple[Kind, ...] | None = None,
     ) -> ExtractiveAnswer:
+        def similarity(text: str, sentences: Sequence[str]) -> list[float]:
+            return self._similarity(text, sentences, query=vectors(text))
+
         extract = extractive_answer(
             question,
             passages,
             self._analyzer,
-            similarity=self._similarity,
+            similarity=similarity,
             keep_beside=_CRISIS_KEEP_BESIDE if crisis is not None else KEEP_BESIDE,
         )
         if crisis is not None and not extract.citations:
@@ -702,7 +757,7 @@ class Assistant:
                 f"{question} {_needs(crisis)}",
                 passages,
                 self._analyzer,
-                similarity=self._similarity,
+                similarity=similarity,
                 keep_beside=_CRISIS_KEEP_BESIDE,
             )
         return extract

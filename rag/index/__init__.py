@@ -8,6 +8,10 @@
 Both engines allow one opener per directory or collection at a time, so ingestion never writes
 into the generation being served: it builds a new generation and switches to it atomically
 once it is complete (`IndexStore.build`). Readers notice the switch (`ServedIndex.refresh`).
+
+A generation also keeps the vectors of the knowledge base's sentences and fact question forms
+(`rag.knowledge_vectors`), written with it and loaded when it is opened, so a switch brings
+its own.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, Protocol
 
 from rag.documents import Chunk, ScoredChunk
+from rag.knowledge_vectors import KnowledgeVectors
 from rag.lexical import SparseVector
 from rag.settings import Settings
 
@@ -77,6 +82,15 @@ class GenerationInfo:
     dimension: int
     created_at: str
     chunks: int = 0
+    vectors: int = 0  # knowledge-base vectors stored with it (none before issue 17)
+    vectors_digest: str = ""  # `KnowledgeVectors.digest` of those
+
+    @classmethod
+    def read(cls, data: dict[str, Any]) -> GenerationInfo:
+        """From its stored form; fields a newer version added are left out, so a rolled-back
+        service still opens a generation built after it."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 class VectorIndex(Protocol):
@@ -103,6 +117,11 @@ class ServedIndex(Protocol):
 
     @property
     def index(self) -> VectorIndex: ...
+
+    @property
+    def vectors(self) -> KnowledgeVectors:
+        """The generation's stored knowledge-base vectors, loaded when it was opened (empty,
+        after a warning, when it has none or they could not be read)."""
 
     def refresh(self) -> bool:
         """Open the newest published generation if it changed; True when it switched."""
@@ -132,8 +151,15 @@ class IndexStore(Protocol):
             IndexNotReady: nothing has been published yet.
         """
 
-    def build(self, *, embedding_model: str, dimension: int) -> AbstractContextManager[VectorIndex]:
+    def build(
+        self, *, embedding_model: str, dimension: int, vectors: KnowledgeVectors | None = None
+    ) -> AbstractContextManager[VectorIndex]:
         """A new, empty generation; published on a clean exit, discarded if the block raises.
+
+        Args:
+            embedding_model: the model id of every vector in it.
+            dimension: their size.
+            vectors: the knowledge-base vectors to store with it (`rag.knowledge_vectors`).
 
         Raises:
             IndexBusy: another build holds the lock.

@@ -31,6 +31,7 @@ from rag.index.payload import (
     ranked,
     to_payload,
 )
+from rag.knowledge_vectors import FILE_NAME, KnowledgeVectors, load_or_empty
 
 _UPSERT_BATCH = 512
 _SCROLL_PAGE = 1024
@@ -168,15 +169,15 @@ class EdgeServed:
     def __init__(self, directory: GenerationDirectory) -> None:
         self._directory = directory
         self._retired: list[EdgeIndex] = []
-        self._info, self._index = self._open()
+        self._info, self._index, self._vectors = self._open()
 
-    def _open(self) -> tuple[GenerationInfo, EdgeIndex]:
+    def _open(self) -> tuple[GenerationInfo, EdgeIndex, KnowledgeVectors]:
         info = self._directory.served()
         if info is None:
             raise IndexNotReady(str(self._directory.root))
-        path = self._directory.generations / info.name / "shard"
+        folder = self._directory.generations / info.name
         try:
-            shard = qe.EdgeShard.load(str(path))
+            shard = qe.EdgeShard.load(str(folder / "shard"))
         # The engine raises bare Exception for everything; the likely cause here is the one
         # opener per directory rule (another process serving this generation).
         except Exception as exc:
@@ -184,7 +185,10 @@ class EdgeServed:
                 str(self._directory.root),
                 f"cannot open generation {info.name} ({exc}); is another process serving it?",
             ) from exc
-        return info, EdgeIndex(shard)
+        vectors = load_or_empty(
+            folder / FILE_NAME, model_id=info.embedding_model, generation=info.name
+        )
+        return info, EdgeIndex(shard), vectors
 
     @property
     def info(self) -> GenerationInfo:
@@ -194,16 +198,20 @@ class EdgeServed:
     def index(self) -> EdgeIndex:
         return self._index
 
+    @property
+    def vectors(self) -> KnowledgeVectors:
+        return self._vectors
+
     def refresh(self) -> bool:
         if self._directory.current_name() in (None, self._info.name):
             return False
-        info, index = self._open()
+        info, index, vectors = self._open()
         # Queries already running on the old shard finish there; it is closed at the next
         # switch (or on close), long after any query that started before this one.
         for retired in self._retired:
             retired.close()
         self._retired = [self._index]
-        self._info, self._index = info, index
+        self._info, self._index, self._vectors = info, index, vectors
         return True
 
     def close(self) -> None:
@@ -235,7 +243,9 @@ class EdgeStore:
         return EdgeServed(self._directory)
 
     @contextlib.contextmanager
-    def build(self, *, embedding_model: str, dimension: int) -> Iterator[EdgeIndex]:
+    def build(
+        self, *, embedding_model: str, dimension: int, vectors: KnowledgeVectors | None = None
+    ) -> Iterator[EdgeIndex]:
         with self._directory.locked():
             self._directory.prune(self._keep)  # clears what a killed build left behind
             name = new_generation_name()
@@ -246,6 +256,8 @@ class EdgeStore:
                 yield index
                 chunks = index.finish()
                 manifest = index.hashes()
+                if vectors is not None:
+                    vectors.save(folder / FILE_NAME)
             except BaseException:
                 index.close()
                 shutil.rmtree(folder, ignore_errors=True)
@@ -258,6 +270,8 @@ class EdgeStore:
                     dimension=dimension,
                     created_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                     chunks=chunks,
+                    vectors=len(vectors) if vectors is not None else 0,
+                    vectors_digest=vectors.digest if vectors is not None else "",
                 ),
                 manifest,
             )

@@ -54,7 +54,7 @@ class GenerationDirectory:
             data = json.loads((self.generations / name / _INFO).read_text(encoding="utf-8"))
         except FileNotFoundError:
             return None
-        return GenerationInfo(**data)
+        return GenerationInfo.read(data)
 
     def served(self) -> GenerationInfo | None:
         name = self.current_name()

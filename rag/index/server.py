@@ -2,7 +2,9 @@
 
 Each generation is a collection `<alias>__<generation>`; the alias (the configured collection
 name) is switched to a finished one in a single aliases call, which Qdrant applies atomically.
-Readers query the alias, so a switch needs no reopening; `refresh` only re-reads the info.
+Readers query the alias, so a switch needs no reopening; `refresh` re-reads the info and the
+generation's knowledge-base vectors, kept in a collection of their own beside it
+(`<alias>__<generation>__vectors`, one point per content key) and deleted with it.
 In tests, `QdrantClient(":memory:")` or `QdrantClient(path=…)` (local mode) stands in for a server.
 """
 
@@ -14,6 +16,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import numpy as np
 from qdrant_client import QdrantClient, models
 
 from rag.documents import ScoredChunk
@@ -36,10 +39,12 @@ from rag.index.payload import (
     ranked,
     to_payload,
 )
+from rag.knowledge_vectors import KnowledgeVectors, loaded, unavailable
 
 _UPSERT_BATCH = 256
 _SCROLL_PAGE = 1024
 _SEPARATOR = "__"
+_VECTORS = _SEPARATOR + "vectors"  # suffix of a generation's knowledge-base vectors collection
 
 
 def _filter(spec: SearchFilter) -> models.Filter | None:
@@ -174,6 +179,7 @@ class ServerServed:
             raise IndexNotReady(store.location)
         self._info = info
         self._index = ServerIndex(store.client, store.alias)
+        self._vectors = store.stored_vectors(info)
 
     @property
     def info(self) -> GenerationInfo:
@@ -183,11 +189,18 @@ class ServerServed:
     def index(self) -> ServerIndex:
         return self._index
 
+    @property
+    def vectors(self) -> KnowledgeVectors:
+        return self._vectors
+
     def refresh(self) -> bool:
         info = self._store.served()
         if info is None or info.name == self._info.name:
             return False
-        self._info = info
+        # Read before the switch: the alias already points at the new generation, and a
+        # question asked meanwhile is answered from the old vectors, which are keyed by text.
+        vectors = self._store.stored_vectors(info)
+        self._info, self._vectors = info, vectors
         return True
 
     def close(self) -> None:
@@ -217,7 +230,7 @@ class ServerStore:
         if target is None:
             return None
         metadata = self.client.get_collection(target).config.metadata or {}
-        return GenerationInfo(**metadata["okienko"])
+        return GenerationInfo.read(metadata["okienko"])
 
     def served_hashes(self) -> dict[str, str]:
         return ServerIndex(self.client, self.alias).hashes() if self._target() else {}
@@ -228,11 +241,63 @@ class ServerStore:
     def _generations(self) -> list[str]:
         prefix = self.alias + _SEPARATOR
         return sorted(
-            c.name for c in self.client.get_collections().collections if c.name.startswith(prefix)
+            c.name
+            for c in self.client.get_collections().collections
+            if c.name.startswith(prefix) and not c.name.endswith(_VECTORS)
         )
 
+    def stored_vectors(self, info: GenerationInfo) -> KnowledgeVectors:
+        """The knowledge-base vectors stored beside a generation (empty, with a warning, when
+        there are none or they do not match it)."""
+        collection = f"{self.alias}{_SEPARATOR}{info.name}{_VECTORS}"
+        if not self.client.collection_exists(collection):
+            return unavailable(info.embedding_model, info.name, "it has none stored")
+        keys: list[str] = []
+        rows: list[list[float]] = []
+        offset: Any = None
+        while True:
+            records, offset = self.client.scroll(
+                collection, limit=_SCROLL_PAGE, offset=offset, with_payload=True, with_vectors=True
+            )
+            for record in records:
+                keys.append(str((record.payload or {})["key"]))
+                rows.append(record.vector)  # type: ignore[arg-type]
+            if offset is None:
+                break
+        if len(keys) != info.vectors:
+            reason = f"{len(keys)} of the {info.vectors} stored"
+            return unavailable(info.embedding_model, info.name, reason)
+        matrix = np.asarray(rows, dtype=np.float32).reshape(len(rows), info.dimension)
+        return loaded(KnowledgeVectors(info.embedding_model, keys, matrix), info.name)
+
+    def _store_vectors(self, collection: str, vectors: KnowledgeVectors, dimension: int) -> None:
+        target = collection + _VECTORS
+        self.client.create_collection(
+            target,
+            vectors_config=models.VectorParams(size=dimension, distance=models.Distance.COSINE),
+        )
+        for start in range(0, len(vectors), _UPSERT_BATCH):
+            keys = vectors.keys[start : start + _UPSERT_BATCH]
+            self.client.upsert(
+                target,
+                points=[
+                    models.PointStruct(id=point_id(key), vector=row.tolist(), payload={"key": key})
+                    for key, row in zip(
+                        keys, vectors.matrix[start : start + len(keys)], strict=True
+                    )
+                ],
+                wait=True,
+            )
+
+    def _drop(self, collection: str) -> None:
+        self.client.delete_collection(collection)
+        if self.client.collection_exists(collection + _VECTORS):
+            self.client.delete_collection(collection + _VECTORS)
+
     @contextlib.contextmanager
-    def build(self, *, embedding_model: str, dimension: int) -> Iterator[ServerIndex]:
+    def build(
+        self, *, embedding_model: str, dimension: int, vectors: KnowledgeVectors | None = None
+    ) -> Iterator[ServerIndex]:
         # A server offers no lock: run one ingest job at a time against a cluster.
         # A collection without our metadata is an abandoned build; pruning removes it.
         name = new_generation_name()
@@ -262,13 +327,18 @@ class ServerStore:
             index = ServerIndex(self.client, collection)
             yield index
             count = self.client.count(collection, exact=True).count
+            if vectors is not None:
+                self._store_vectors(collection, vectors, dimension)
         except BaseException:
-            self.client.delete_collection(collection)
+            self._drop(collection)
             raise
-        self.client.update_collection(
-            collection,
-            metadata={"okienko": dataclasses.asdict(dataclasses.replace(info, chunks=count))},
+        info = dataclasses.replace(
+            info,
+            chunks=count,
+            vectors=len(vectors) if vectors is not None else 0,
+            vectors_digest=vectors.digest if vectors is not None else "",
         )
+        self.client.update_collection(collection, metadata={"okienko": dataclasses.asdict(info)})
         operations: list[models.AliasOperations] = []
         if self._target() is not None:
             operations.append(
@@ -291,4 +361,11 @@ class ServerStore:
             metadata = self.client.get_collection(collection).config.metadata or {}
             (complete if "okienko" in metadata else abandoned).append(collection)
         for collection in abandoned + complete[: max(len(complete) - (self._keep - 1), 0)]:
-            self.client.delete_collection(collection)
+            self._drop(collection)
+        # Vectors whose generation is gone (a build killed between the two deletions).
+        generations = self._generations()
+        kept = {*generations, *(c + _VECTORS for c in generations)}
+        for described in self.client.get_collections().collections:
+            name = described.name
+            if name.startswith(self.alias + _SEPARATOR) and name not in kept:
+                self.client.delete_collection(name)
