@@ -21,7 +21,7 @@ from rag.chat_model import GenerationFailed, Message, OpenAIChatModel, ScriptedC
 from rag.conversation import MemoryConversationStore
 from rag.crisis import CrisisAssessor
 from rag.crisis.lexicon import Lexicon
-from rag.embedding import HashEmbedder, MessageVectors
+from rag.embedding import Embedder, HashEmbedder, MessageVectors
 from rag.index import ServedIndex
 from rag.index.edge import EdgeStore
 from rag.lexical import PolishAnalyzer
@@ -64,17 +64,20 @@ def assistant(
     conversations: MemoryConversationStore | None = None,
     structured: bool = False,
     lexicon: object | None = None,
+    embedder: Embedder = EMBEDDER,
+    facts: FactIndex | None = None,
 ) -> Assistant:
     # Scripted replies here are text ("… [1]."); the JSON protocol has its own tests.
     settings = Settings(cus_phone="+48 00 000 00 00", llm_structured_output=structured)
     return Assistant(
         settings=settings,
-        retriever=Retriever(embedder=EMBEDDER, analyzer=analyzer, served=served),
+        retriever=Retriever(embedder=embedder, analyzer=analyzer, served=served),
         analyzer=analyzer,
         conversations=conversations or MemoryConversationStore(ttl_seconds=600, max_turns=20),
         crisis=CrisisAssessor(lexicon=Lexicon.load()),
         chat_model=chat,  # type: ignore[arg-type]
         lexicon=lexicon,  # type: ignore[arg-type]
+        facts=facts,
     )
 
 
@@ -464,14 +467,8 @@ def test_each_text_of_a_message_is_embedded_once(
     # same text again (retrieval, sentence scoring and the facts read the question part and the
     # whole message).
     embedder = CountingEmbedder(64)
-    helper = Assistant(
-        settings=Settings(cus_phone="+48 00 000 00 00"),
-        retriever=Retriever(embedder=embedder, analyzer=analyzer, served=served),
-        analyzer=analyzer,
-        conversations=MemoryConversationStore(ttl_seconds=600, max_turns=20),
-        crisis=CrisisAssessor(lexicon=Lexicon.load()),
-        facts=FactIndex([], embedder=embedder, analyzer=analyzer),
-    )
+    facts = FactIndex([], embedder=embedder, analyzer=analyzer)
+    helper = assistant(served, analyzer, embedder=embedder, facts=facts)
     message = (
         "Wynajmuję kawalerkę od spółdzielni i sąsiadka mówiła mi o dopłatach. "
         "Na jak długo przyznaje się dodatek mieszkaniowy?"
@@ -489,13 +486,7 @@ def test_a_message_the_caller_embedded_is_not_embedded_again(
 ) -> None:
     # The API's crisis assessment reads the message's vector before the answer is asked for.
     embedder = CountingEmbedder(64)
-    helper = Assistant(
-        settings=Settings(cus_phone="+48 00 000 00 00"),
-        retriever=Retriever(embedder=embedder, analyzer=analyzer, served=served),
-        analyzer=analyzer,
-        conversations=MemoryConversationStore(ttl_seconds=600, max_turns=20),
-        crisis=CrisisAssessor(lexicon=Lexicon.load()),
-    )
+    helper = assistant(served, analyzer, embedder=embedder)
     vectors = MessageVectors(embedder)
     vectors(PERIOD_QUESTION)
     answer = helper.ask(PERIOD_QUESTION, vectors=vectors)
