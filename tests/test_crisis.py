@@ -253,6 +253,16 @@ def test_a_teenager_told_of_violence_at_home_gets_the_child_line_even_as_concern
     assert "116 111" in crisis_line(("violence",))
 
 
+def test_a_threat_to_kill_the_writer_leads_with_violence_not_suicide() -> None:
+    assessor = CrisisAssessor(lexicon=LEXICON)
+    threatened = assessor.assess("maz mnie dzisiaj uderzyl i grozi ze mnie zabije, boje sie")
+    assert threatened.acute
+    assert threatened.kinds[0] == "violence"
+    assert "suicide" not in threatened.kinds
+    both = assessor.assess("chce sie zabic, bo maz grozi ze mnie zabije")
+    assert {"suicide", "violence"} <= set(both.kinds)
+
+
 def test_violence_without_a_child_gets_no_child_lines() -> None:
     assessed = CrisisAssessor(lexicon=LEXICON).assess("mąż mnie bije, boję się wrócić do domu")
     assert assessed.kinds == ("violence",)

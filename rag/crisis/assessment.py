@@ -206,7 +206,21 @@ class CrisisAssessor:
         return lexicon.stronger(semantic)
 
 
+# Whom a violence rule's verb is done to ("mnie zabije"): the threat is aimed at someone.
+_OBJECTS = frozenset({"mnie", "nas", "cie", "ciebie", "was", "mame", "matke", "zone", "corke"})
+
+
+def _killing_words(hit: LexiconHit) -> set[str]:
+    return {w for w in hit.words if w.startswith(("zabi", "zamord"))}
+
+
 def _from_hits(hits: tuple[LexiconHit, ...]) -> CrisisAssessment:
+    # "grozi, że mnie zabije, boję się" fires the violence rule and, through "się" nearby, the
+    # suicide rule on the same verb: the threat is someone else's, so suicide does not lead.
+    threats = set().union(
+        *(_killing_words(h) for h in hits if h.kind == "violence" and _OBJECTS & set(h.words))
+    )
+    hits = tuple(h for h in hits if not (h.kind == "suicide" and _killing_words(h) & threats))
     if not hits:
         return NO_CRISIS
     top = max(hits, key=lambda h: rank(h.level))
