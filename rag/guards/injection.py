@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from rag.guards.matching import folded_words, phrases
+from rag.guards.matching import INVISIBLE, folded_words, phrases
 from rag.lexical import fold
 
 # What an instruction to the assistant is about (its rules, prompt, filters).
@@ -95,7 +95,7 @@ def is_injection(text: str) -> bool:
     """Whether `text` tries to override, re-role or read out the assistant's instructions."""
     return bool(
         _DAN.search(text)
-        or INJECTION_MARKERS.search(fold(text))
+        or INJECTION_MARKERS.search(fold(INVISIBLE.sub("", text)))
         or INJECTION.search(folded_words(text))
     )
 

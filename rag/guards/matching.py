@@ -8,12 +8,15 @@ to allow for punctuation or repeated spaces between words.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from rag.lexical import fold
 
 _WORD = re.compile(r"[^\W_]+")
 # "800+" is how residents write "800 plus"; the word view would drop the sign.
 _PLUS = re.compile(r"(?<=\d)\s*\+")
+# Invisible characters split a word for the eye of a rule but not of a reader ("Zig\u200bnoruj").
+INVISIBLE = re.compile(r"[\u00ad\u034f\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
 def folded_words(text: str) -> str:
@@ -24,9 +27,11 @@ def folded_words(text: str) -> str:
 
     Returns:
         The words of `text`, lower case, ASCII, joined by single spaces; a plus sign after a
-        number becomes the word "plus" ("800+" → "800 plus").
+        number becomes the word "plus" ("800+" → "800 plus"); invisible characters and
+        compatibility forms (full-width letters) do not split or hide a word.
     """
-    return " ".join(_WORD.findall(fold(_PLUS.sub(" plus", text))))
+    visible = INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
+    return " ".join(_WORD.findall(fold(_PLUS.sub(" plus", visible))))
 
 
 def phrases(*patterns: str) -> re.Pattern[str]:

@@ -114,6 +114,11 @@ def redact_person(text: str, *, identified: bool) -> tuple[str, tuple[str, ...]]
     return "".join(pieces), tuple(group[0].kind for group in found)
 
 
+def has_full_name(text: str) -> bool:
+    """Whether the text names a person in full (a listed first name with a surname)."""
+    return bool(_names(text))
+
+
 def _names(text: str) -> list[_Span]:
     words = list(_WORD.finditer(text))
     spans: list[_Span] = []

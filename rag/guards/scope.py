@@ -22,8 +22,10 @@ from typing import Literal, assert_never
 
 from rag.guards.injection import is_injection
 from rag.guards.matching import folded_words
+from rag.guards.names import has_full_name
 from rag.guards.scope_phrases import (
     ASKER_SITUATION,
+    ASKS_FOR_DATA,
     CUS_DOMAIN,
     FRAUD,
     OFF_TOPIC,
@@ -56,6 +58,14 @@ def classify_request(text: str) -> RequestKind:
     return "out_of_scope" if redirect_topic(text) else "ok"
 
 
+def _asks_data_of_named_person(text: str, words: str) -> bool:
+    """ "Podaj adres i PESEL Jana Kowalskiego": data asked for, and a full name in the message
+    (or its tag, when the name was redacted beside an address)."""
+    if not ASKS_FOR_DATA.search(words):
+        return False
+    return has_full_name(text) or "imie i nazwisko" in words
+
+
 def redirect_topic(text: str) -> RedirectTopic | None:
     """Why a question is out of the CUS assistant's scope, or None when it is not.
 
@@ -67,7 +77,7 @@ def redirect_topic(text: str) -> RedirectTopic | None:
         "off_topic", "other_office"; None for a question the assistant takes on.
     """
     words = folded_words(text)
-    if OTHERS_DATA.search(words):
+    if OTHERS_DATA.search(words) or _asks_data_of_named_person(text, words):
         return "others_data"
     if POLITICS.search(words):
         return "politics"

@@ -60,6 +60,12 @@ _RECEIVES = (
 )
 _PLACE = r"(?:blok|klatk|ulic|kamienic|osiedl|sasiad|budynk|pietr|wiezowc|dzielnic|wsi|wiosk)\w*"
 
+# Data asked for, whoever it is about (with a full name in the message: someone else's).
+# Not the office's own ("podaj adres CUS", "numer do MOPS-u").
+ASKS_FOR_DATA = phrases(
+    rf"\b{_ASK} (?:\w+ ){{0,4}}{_DATA}(?! (?:\w+ ){{0,2}}(?:cus|ops|mops|gops|pcpr|urzed|biur"
+    r"|centrum|osrodk|punkt|sko|sad|kancelari|okienk|pracownik|pracownic|asystent)\w*)"
+)
 OTHERS_DATA = phrases(
     # "podaj pesel i adres tej pani", "podaj prywatny numer komórki pani Ewy"
     rf"\b{_ASK} (?:(?!jakie |jaki |jaka |ktore |jakich )\w+ ){{0,3}}{_DATA}(?: \w+){{0,4}}"
@@ -141,6 +147,9 @@ FRAUD = phrases(
     rf"\bjak (?:\w+ ){{0,3}}(?<!sie )(?:oszukac|oszukiwac|przechytrzyc|wykiwac) (?:\w+ ){{0,2}}"
     rf"{_OFFICE}",
     r"\b(?:wyludzic|wyludzac|wyludzenia)\b",
+    # Evading a maintenance duty: "jak uniknąć płacenia alimentów", "jak nie płacić alimentów"
+    r"\bjak (?:\w+ ){0,2}(?:uniknac|(?:uchylic|uchylac|wymigac|wykrecic)(?: sie)? od|nie placic"
+    r"|nie zaplacic|przestac placic|obejsc) (?:\w+ ){0,2}aliment\w*",
     rf"\b(?:zeby|aby|by) (?:\w+ ){{0,2}}{_OFFICE} (?:sie )?nie (?:dowiedzial\w*|dowiedzieli"
     r"|zauwazyl\w*|wykryl\w*|sprawdzil\w*|odkryl\w*)",
 )
