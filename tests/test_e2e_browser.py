@@ -255,7 +255,7 @@ def test_handoff_shows_the_contact_and_records_a_callback(site: Site, outcomes: 
     assert recorded["session_id"] == result["session_id"]
 
 
-def test_a_new_conversation_erases_the_old_one(outcomes: Outcomes) -> None:
+def test_a_new_conversation_keeps_the_old_one_and_erasing_removes_it(outcomes: Outcomes) -> None:
     scenario(outcomes, "new-conversation")
 
 

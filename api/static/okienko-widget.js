@@ -1052,7 +1052,7 @@
           h('h2', { id: 'okienko-title', text: TEXT.title }),
           h('p', { class: 'subtitle', text: TEXT.subtitle })),
         h('button', {
-          type: 'button', class: 'header-button', onclick: () => this.#reset(TEXT.started),
+          type: 'button', class: 'header-button', onclick: () => this.#reset(TEXT.started, { erase: false }),
         }, icon('plus'), h('span', { text: TEXT.newChat })),
         h('button', {
           type: 'button', class: 'header-button', 'aria-label': TEXT.close, onclick: () => this.close(),
@@ -1325,8 +1325,11 @@
       }
     }
 
-    /** "Nowa rozmowa" and "Usuń rozmowę": both erase the conversation on the server and here. */
-    async #reset(message) {
+    /**
+     * "Nowa rozmowa" starts afresh here and leaves the old conversation on the server (it expires
+     * on its own, and a callback request made in it is kept); "Usuń rozmowę" erases it there too.
+     */
+    async #reset(message, { erase = true } = {}) {
       this.#abort?.abort();
       const old = this.#sessionId;
       this.#sessionId = null;
@@ -1338,7 +1341,7 @@
       this.#showChat();
       question.focus();
       let note = message;
-      if (old) {
+      if (old && erase) {
         try {
           await this.#api.request(`/v1/sessions/${encodeURIComponent(old)}`, { method: 'DELETE' });
         } catch (error) {

@@ -276,7 +276,10 @@ export async function handoff(ctx) {
   return { phone, session_id: done.session_id };
 }
 
-/** "Nowa rozmowa" and "Usuń rozmowę" erase the conversation on the server and in the browser. */
+/**
+ * "Nowa rozmowa" starts afresh in the browser and keeps the old conversation on the server (a
+ * callback request made in it must not be cancelled); "Usuń rozmowę" erases it there too.
+ */
 export async function newConversation(ctx) {
   const browser = await openDemo(ctx);
   const { page } = browser;
@@ -284,18 +287,17 @@ export async function newConversation(ctx) {
   await ui.launcher.click();
   const first = await ask(page, QUESTION);
 
-  const erased = page.waitForResponse((r) => r.request().method() === 'DELETE');
+  const deletes = [];
+  page.on('request', (r) => { if (r.method() === 'DELETE') deletes.push(r.url()); });
   await ui.button('Nowa rozmowa').click();
-  const response = await erased;
-  assert.equal(response.status(), 204);
-  assert.ok(response.url().endsWith(`/v1/sessions/${first.done.session_id}`), response.url());
+  await page.locator('okienko-chat [aria-live="polite"]', { hasText: 'Rozpoczęto nową rozmowę.' }).waitFor();
+  assert.deepEqual(deletes, [], 'a new conversation does not erase the old one');
   assert.equal(await ui.answers.count(), 0);
   assert.equal(await stored(page, 'okienko:session'), null);
   assert.equal(await stored(page, 'okienko:transcript'), null);
   assert.equal((await focused(page)).tag, 'textarea');
-  await page.locator('okienko-chat [aria-live="polite"]', { hasText: 'Rozpoczęto nową rozmowę.' }).waitFor();
-  const gone = await page.request.get(`/v1/sessions/${first.done.session_id}`);
-  assert.equal(gone.status(), 404, 'the server no longer has the old conversation');
+  const kept = await page.request.get(`/v1/sessions/${first.done.session_id}`);
+  assert.equal(kept.status(), 200, 'the server keeps the old conversation until it expires');
 
   const second = await ask(page, QUESTION);
   assert.equal(second.request.session_id, null, 'the new conversation starts without the old id');
@@ -303,9 +305,13 @@ export async function newConversation(ctx) {
 
   const deleted = page.waitForResponse((r) => r.request().method() === 'DELETE');
   await ui.button('Usuń rozmowę').click();
-  assert.equal((await deleted).status(), 204);
+  const erased = await deleted;
+  assert.equal(erased.status(), 204);
+  assert.ok(erased.url().endsWith(`/v1/sessions/${second.done.session_id}`), erased.url());
   await page.locator('okienko-chat [aria-live="polite"]', { hasText: 'Rozmowa została usunięta.' }).waitFor();
   assert.equal(await ui.answers.count(), 0);
+  const gone = await page.request.get(`/v1/sessions/${second.done.session_id}`);
+  assert.equal(gone.status(), 404, 'the server no longer has the erased conversation');
   await browser.close();
   return {};
 }
