@@ -26,6 +26,7 @@ from typing import Any
 from rag.answering.facts import SourcedFact, articles, numbers
 from rag.answering.situation import Situation, read_situation
 from rag.calculators import CALCULATORS, Calculation, InvalidInput, Step, compute
+from rag.calculators.money import zl
 from rag.lexical import fold
 
 # Which calculator a message names, by its words (folded); the first that matches wins, so the
@@ -166,6 +167,8 @@ _VERDICTS = {
     ),
     "becikowe": ("becikowe (1000 zł na dziecko) wstępnie przysługuje", "becikowe nie przysługuje"),
 }
+# The benefits that exclude zasiłek stały, named in a message.
+_EXCLUDING_BENEFIT = re.compile(r"rent\w* socjaln|swiadczen\w* pielegnac|zasil\w* dla opiekuna")
 _COMPARISON = re.compile(
     r"(?:nie )?przekracza|niższ|wyższ|mniejsz|większ|poniżej|powyżej|nie spełni|spełni|minął|"
     r"upłynął|wyklucza|przysługuje|="
@@ -185,7 +188,7 @@ def payload(name: str, s: Situation, folded: str = "") -> dict[str, Any]:
         data["sex"] = {"K": "kobieta", "M": "mezczyzna"}.get(s.sex or "")
         if s.disability:
             data["incapacity"] = f"{s.disability}_stopien"
-        if re.search(r"rent\w* socjaln|swiadczen\w* pielegnac|zasil\w* dla opiekuna", folded):
+        if _EXCLUDING_BENEFIT.search(folded):
             data["excluded_benefit"] = not re.search(
                 r"nie (?:ma|mam|dostaje|pobiera\w*) (?:\w+ )?(?:rent\w* socjaln|swiadczen)", folded
             )
@@ -330,31 +333,20 @@ def supporting_facts(
         for index, (step_act, step_articles, step_numbers) in wanted.items():
             if act == step_act and cited & step_articles and stated & step_numbers:
                 candidates.setdefault(n, set()).add(index)
-    chosen: list[int] = []
+    chosen: list[tuple[int, set[int]]] = []  # a fact, and the steps it supports
     covered: set[int] = set()
     while candidates and len(chosen) < limit:
         best = max(candidates, key=lambda n: (len(candidates[n] - covered), -n))
         if not candidates[best] - covered:
             break
-        chosen.append(best)
-        covered |= candidates.pop(best)
+        supported = candidates.pop(best)
+        chosen.append((best, supported))
+        covered |= supported
     markers: dict[int, list[int]] = {}
-    for number, n in enumerate(chosen, start=1):
-        for index in sorted(_supported(n, facts, wanted)):
+    for number, (_, supported) in enumerate(chosen, start=1):
+        for index in sorted(supported):
             markers.setdefault(index, []).append(number)
-    return [facts[n] for n in chosen], markers
-
-
-def _supported(
-    n: int, facts: Sequence[SourcedFact], wanted: dict[int, tuple[str, set[str], frozenset[str]]]
-) -> set[int]:
-    fact = facts[n]
-    act, cited, stated = _figures(fact.fact.provision, fact.fact.answer)
-    return {
-        index
-        for index, (step_act, step_articles, step_numbers) in wanted.items()
-        if act == step_act and cited & step_articles and stated & step_numbers
-    }
+    return [facts[n] for n, _ in chosen], markers
 
 
 def _asked(result: Calculation) -> str | None:
@@ -378,10 +370,11 @@ def compose(
     facts behind them, the estimate note) and its lead sentence."""
     markers = markers or {}
     named = title.lower()
+    asked = _asked(result)
     said = verdict(result, title)
     if said is not None:
         lead = f"Z tego, co piszesz: {said}"
-    elif _asked(result) is None and result.unknown_figures:
+    elif asked is None and result.unknown_figures:
         lead = (
             f"Nie policzę do końca: {named} zależy od wartości, której nie ma w moich źródłach "
             f"({'; '.join(result.unknown_figures)}). Poniżej to, co da się policzyć; resztę "
@@ -390,9 +383,7 @@ def compose(
     else:
         lead = f"Żeby policzyć: {named}, potrzebuję jeszcze jednej informacji."
     parts = [lead]
-    if result.calculator == "zasilek_staly" and not re.search(
-        r"rent\w* socjaln|swiadczen\w* pielegnac|zasil\w* dla opiekuna", fold(situation_text)
-    ):
+    if result.calculator == "zasilek_staly" and not _EXCLUDING_BENEFIT.search(fold(situation_text)):
         parts.append(ASSUMED_NO_EXCLUDING_BENEFIT)
     if result.calculator == "dodatek_mieszkaniowy":
         parts.append(ASSUMED_HOUSING)
@@ -416,7 +407,6 @@ def compose(
             + ", ".join(result.unknown_figures)
             + "."
         )
-    asked = _asked(result)
     if asked is not None:
         parts.append(question_for(result.calculator, asked))
     parts.append(ESTIMATE)
@@ -453,9 +443,9 @@ def verdict(result: Calculation, title: str) -> str | None:
         said = yes
         if result.amount is not None:
             per = " miesięcznie" if result.frequency == "monthly" else ""
-            low = _zl(result.amount)
+            low = zl(result.amount)
             if result.amount_max is not None and result.amount_max != result.amount:
-                said += f", co najmniej {low}{per} (najwyżej {_zl(result.amount_max)})"
+                said += f", co najmniej {low}{per} (najwyżej {zl(result.amount_max)})"
             else:
                 said += f", około {low}{per}"
     elif result.result == "not_eligible":
@@ -477,10 +467,3 @@ def _decisive(result: Calculation) -> str | None:
             said = (head if len(head) > 30 and tail else text).strip()
             return said[0].lower() + said[1:] if said else None
     return None
-
-
-def _zl(amount: Decimal) -> str:
-    whole = int(amount)
-    grosze = int((amount - whole) * 100)
-    text = f"{whole:,}".replace(",", " ")
-    return f"{text},{grosze:02d} zł" if grosze else f"{text} zł"
