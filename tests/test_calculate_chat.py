@@ -11,6 +11,8 @@ import pytest
 
 from ingest.loaders import discover, load_document
 from rag.answering.calculate import (
+    ASSUMED_INSTALLATIONS,
+    ASSUMED_NO_WHEELCHAIR,
     ESTIMATE,
     calculate,
     follow_up_text,
@@ -151,3 +153,20 @@ def test_the_conversation_fills_in_what_the_calculator_asked(
     # A new question leaves the calculation: it is answered on its own.
     fourth = chat.ask("gdzie złożyć wniosek o dodatek mieszkaniowy?", session_id=first.session_id)
     assert "Ile" not in (fourth.direct_answer or "")
+
+
+def test_only_the_assumptions_made_are_stated() -> None:
+    heated = calculate(
+        "dodatek_mieszkaniowy",
+        ["mieszkam sama w komunalnym 40 m2, czynsz 800 zł, zarabiam 2400. ile mieszkaniówki?"],
+        on=DAY,
+    )
+    assert ASSUMED_INSTALLATIONS in heated.text
+    assert ASSUMED_NO_WHEELCHAIR in heated.text
+    coal = calculate(
+        "dodatek_mieszkaniowy",
+        ["mam piec węglowy, 40 m2 od miasta, czynsz 800 zł, 2400 zł na rękę, mieszkam sama. ile?"],
+        on=DAY,
+    )
+    assert ASSUMED_INSTALLATIONS not in coal.text  # she said how the flat is heated
+    assert ASSUMED_NO_WHEELCHAIR in coal.text

@@ -95,9 +95,13 @@ ASSUMED_NO_EXCLUDING_BENEFIT = (
     "Przyjąłem, że nie pobierasz renty socjalnej, świadczenia pielęgnacyjnego, specjalnego "
     "zasiłku opiekuńczego ani zasiłku dla opiekuna: każde z nich wyklucza zasiłek stały."
 )
-ASSUMED_HOUSING = (
-    "Przyjąłem, że mieszkanie ma centralne ogrzewanie, ciepłą wodę i gaz z sieci i że nie "
-    "mieszka w nim osoba na wózku: jeśli jest inaczej, napisz, bo to zmienia wyliczenie."
+ASSUMED_INSTALLATIONS = (
+    "Przyjąłem, że mieszkanie ma centralne ogrzewanie, ciepłą wodę i gaz z sieci: jeśli jest "
+    "inaczej, napisz, bo to zmienia wyliczenie."
+)
+ASSUMED_NO_WHEELCHAIR = (
+    "Przyjąłem, że nie mieszka w nim osoba na wózku ani taka, która potrzebuje oddzielnego "
+    "pokoju: jeśli jest inaczej, napisz, bo to zmienia wyliczenie."
 )
 ESTIMATE = (
     "To wyliczenie szacunkowe na podstawie tego, co piszesz. O przyznaniu świadczenia i jego "
@@ -175,10 +179,12 @@ _COMPARISON = re.compile(
 )
 
 
-def payload(name: str, s: Situation, folded: str = "") -> dict[str, Any]:
-    """The calculator's input from what the message says (`folded`: its words, folded); a
-    value not said is left out."""
+def payload(name: str, s: Situation, folded: str = "") -> tuple[dict[str, Any], list[str]]:
+    """The calculator's input from what the message says (`folded`: its words, folded), and the
+    assumptions made for what it does not say, each a sentence the answer states; a value not
+    said and not assumed is left out."""
     data: dict[str, Any] = {}
+    assumed: list[str] = []
     if name in ("kryterium_dochodowe", "zasilek_okresowy", "zasilek_staly"):
         data["household_size"] = s.household
         data["household_income"] = _money(s.household_income)
@@ -193,9 +199,10 @@ def payload(name: str, s: Situation, folded: str = "") -> dict[str, Any]:
                 r"nie (?:ma|mam|dostaje|pobiera\w*) (?:\w+ )?(?:rent\w* socjaln|swiadczen)", folded
             )
         else:
-            # Said in the answer (ASSUMED_NO_EXCLUDING_BENEFIT): a resident who has renta
-            # socjalna or świadczenie pielęgnacyjne names it; asking everyone would be a quiz.
+            # A resident who has renta socjalna or świadczenie pielęgnacyjne names it; asking
+            # everyone would be a quiz.
             data["excluded_benefit"] = False
+            assumed.append(ASSUMED_NO_EXCLUDING_BENEFIT)
     if name in ("zasilek_rodzinny", "becikowe"):
         data["family_size"] = s.household
         data["family_income_monthly"] = _money(s.household_income)
@@ -217,13 +224,15 @@ def payload(name: str, s: Situation, folded: str = "") -> dict[str, Any]:
         if s.council_flat:
             data["municipal_flat"] = True
         data["tenure"] = _TENURES.get(s.tenure or "")
-        if not re.search(r"wozk|niepelnospraw|orzeczen", folded):
-            data["disabled_needing_room"] = False  # stated: ASSUMED_HOUSING
         if not re.search(
             r"\bpiec\w*|wegl\w*|kaflow\w*|bez (?:centralnego|co\b)|butl\w*|drewn", folded
         ):
-            data["central_installations"] = True  # stated: ASSUMED_HOUSING
-    return {key: value for key, value in data.items() if value is not None}
+            data["central_installations"] = True
+            assumed.append(ASSUMED_INSTALLATIONS)
+        if not re.search(r"wozk|niepelnospraw|orzeczen", folded):
+            data["disabled_needing_room"] = False
+            assumed.append(ASSUMED_NO_WHEELCHAIR)
+    return {key: value for key, value in data.items() if value is not None}, assumed
 
 
 def follow_up_text(asked: str, answer: str) -> str:
@@ -274,8 +283,9 @@ def calculate(
     joined = "\n".join(texts)
     situation = read_situation(joined, today=on)
     title = CALCULATORS[name].title
+    data, assumed = payload(name, situation, fold(joined))
     try:
-        result = compute(name, payload(name, situation, fold(joined)), on)
+        result = compute(name, data, on)
     except InvalidInput as exc:
         problems = dict(exc.errors)
         listed = " ".join(problems.values())
@@ -290,7 +300,7 @@ def calculate(
             lead=f"Nie mogę tego policzyć: {listed}",
         )
     cited, markers = supporting_facts(result.steps, facts, on)
-    text, lead = compose(result, title, situation, markers, joined)
+    text, lead = compose(result, title, situation, markers, assumed)
     return CalculatorAnswer(name, result, text, _asked(result), cited=tuple(cited), lead=lead)
 
 
@@ -364,10 +374,10 @@ def compose(
     title: str,
     situation: Situation,
     markers: dict[int, list[int]] | None = None,
-    situation_text: str = "",
+    assumed: Sequence[str] = (),
 ) -> tuple[str, str]:
-    """The answer (the result first, the working with its provisions and the numbers of the
-    facts behind them, the estimate note) and its lead sentence."""
+    """The answer (the result first, the assumptions made, the working with its provisions and
+    the numbers of the facts behind them, the estimate note) and its lead sentence."""
     markers = markers or {}
     named = title.lower()
     asked = _asked(result)
@@ -383,10 +393,7 @@ def compose(
     else:
         lead = f"Żeby policzyć: {named}, potrzebuję jeszcze jednej informacji."
     parts = [lead]
-    if result.calculator == "zasilek_staly" and not _EXCLUDING_BENEFIT.search(fold(situation_text)):
-        parts.append(ASSUMED_NO_EXCLUDING_BENEFIT)
-    if result.calculator == "dodatek_mieszkaniowy":
-        parts.append(ASSUMED_HOUSING)
+    parts.extend(assumed)
     if situation.notes:
         parts.append("Przyjąłem: " + "; ".join(situation.notes) + ".")
     if situation.gross_only:
