@@ -185,10 +185,6 @@ _EXCLUDED: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("zasiłek okresowy", re.compile(r"(?:juz|z ops|z mops\w*|z opieki) \w*\s*okresow\w*")),
     ("dodatek mieszkaniowy", re.compile(r"dodat\w* mieszkaniow\w*|mieszkaniowk\w*")),
 )
-_MAINTENANCE_PAID = re.compile(
-    r"(?:komornik \w+ (?:mi )?\w*|place|placimy|plac[ei] na|odprowadzam) (?:\w+ ){0,2}"
-    r"alimen\w*|alimen\w* (?:\w+ ){0,3}(?:place|sciaga|potraca)"
-)
 _TOTAL = re.compile(
     r"\b(?:razem|lacznie|w sumie|na cala rodzine|na rodzine|calej rodziny|dochod rodziny|"
     r"na nas \w+|na nas|wszyscy razem|domowy|gospodarstwa)\b"
