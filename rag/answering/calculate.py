@@ -129,16 +129,19 @@ def named_calculator(text: str) -> str | None:
     return next((name for name, pattern in _NAMED if pattern.search(folded)), None)
 
 
-def is_calculable(text: str, situation: Situation) -> str | None:
+def is_calculable(text: str, situation: Situation | None = None) -> str | None:
     """The calculator to run for this message, or None when it is no sum to work out.
 
     It is one when a benefit a calculator covers is named, the message asks whether the person
     qualifies or how much, and it gives a figure of their own (an income, a household, an age,
     a flat, a birth): "ile wynosi zasiłek stały?" alone is a fact's question, not a sum.
+    `situation` is what the message says, when the caller has read it already.
     """
     name = named_calculator(text)
     if name is None or not ("?" in text or _ASKS.search(fold(text))):
         return None
+    # Read only now: most messages name no benefit a calculator covers.
+    situation = situation or read_situation(text)
     own_figures = (
         situation.income_said
         or situation.gross_only

@@ -32,7 +32,6 @@ from rag.answering.calculate import (
 from rag.answering.direct import fact_citation, support_quote
 from rag.answering.facts import FactIndex, FactMatch
 from rag.answering.refusal import Evidence, RefusalModel
-from rag.answering.situation import read_situation
 from rag.answering.structured import ANSWER_SCHEMA, FORMAT_HINT, SCHEMA_NAME, render
 from rag.answers import Answer, Audience, Citation, CitationReport, Mode
 from rag.chat_model import ChatModel, GenerationFailed, Message, StructuredOutputUnsupported
@@ -441,7 +440,7 @@ class Assistant:
     def _calculation(self, text: str, history: Sequence[Turn]) -> _Calculated | None:
         """A calculator's answer when the message is a sum to work out, or answers what a
         calculator asked a moment ago; None otherwise (see `rag.answering.calculate`)."""
-        fresh = is_calculable(text, read_situation(text))
+        fresh = is_calculable(text)
         last = next((t for t in reversed(history) if t.role == "assistant"), None)
         pending = last.asked if last is not None else None
         follow_up = bool(pending) and fresh in (None, (pending or "").split(":", 1)[0])
