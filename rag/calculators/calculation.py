@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Literal
 
 from rag.calculators.errors import CalculatorError, RulesError
-from rag.calculators.money import to_grosze
+from rag.calculators.money import to_grosze, zl
 from rag.calculators.rules import Figure, Period, Rules, Value
 
 Outcome = Literal["eligible", "not_eligible", "unknown"]
@@ -81,6 +81,13 @@ class Working:
 
     def step(self, text: str, provision: str | None = None) -> None:
         self.steps.append(Step(text, provision))
+
+    def per_person(self, income: Decimal, size: int, provision: str) -> Decimal:
+        """The income per head, rounded to the grosz, written as a step under `provision`."""
+        share = to_grosze(income / size)
+        exact = "" if share * size == income else " (w zaokrągleniu do grosza)"
+        self.step(f"Dochód na osobę: {zl(income)} ÷ {size} = {zl(share)}{exact}.", provision)
+        return share
 
     def figure(self, key: str) -> Decimal:
         """A number figure's value on the calculation's date.

@@ -17,7 +17,7 @@ from pydantic import Field
 
 from rag.calculators.calculation import Working
 from rag.calculators.inputs import Amount, People
-from rag.calculators.money import monthly_from_yearly, to_grosze, zl
+from rag.calculators.money import monthly_from_yearly, zl
 
 ACT = "ustawy o świadczeniach rodzinnych"
 
@@ -82,10 +82,8 @@ def family_income(w: Working, monthly: Decimal | None, yearly: Decimal | None) -
 
 
 def per_person(w: Working, income: Decimal, size: int) -> Decimal:
-    share = to_grosze(income / size)
-    exact = "" if share * size == income else " (w zaokrągleniu do grosza)"
-    w.step(f"Dochód na osobę: {zl(income)} ÷ {size} = {zl(share)}{exact}.", f"art. 3 pkt 2 {ACT}")
-    return share
+    """The family's income per head (ustawa o świadczeniach rodzinnych), written as a step."""
+    return w.per_person(income, size, f"art. 3 pkt 2 {ACT}")
 
 
 def years(n: int) -> str:

@@ -19,7 +19,7 @@ from pydantic import Field
 from rag.calculators.calculation import Calculation, Working
 from rag.calculators.calculator import Calculator
 from rag.calculators.inputs import Amount, People, closed, not_given
-from rag.calculators.money import day, to_grosze, zl
+from rag.calculators.money import day, zl
 
 ACT = "ustawy o pomocy społecznej"
 SINGLE = "kryterium_osoby_samotnie_gospodarujacej"
@@ -69,10 +69,7 @@ def criterion(w: Working, size: int) -> Decimal:
 
 def per_person(w: Working, income: Decimal, size: int) -> Decimal:
     """The household's income per head, rounded to the grosz, written as a step."""
-    share = to_grosze(income / size)
-    exact = "" if share * size == income else " (w zaokrągleniu do grosza)"
-    w.step(f"Dochód na osobę: {zl(income)} ÷ {size} = {zl(share)}{exact}.", f"art. 6 pkt 3 {ACT}")
-    return share
+    return w.per_person(income, size, f"art. 6 pkt 3 {ACT}")
 
 
 def reason_needed(w: Working) -> None:
