@@ -37,6 +37,17 @@ export async function closeLeftovers() {
  * Playwright passes the profile as --user-data-dir itself and refuses that flag in `args`.
  * Uncaught page errors and console errors are collected; `close()` fails the scenario on them.
  */
+/** The staff console in a desktop browser that may use the clipboard, before logging in. */
+export async function openConsole(ctx) {
+  const browser = await openBrowser({
+    base: ctx.base,
+    viewport: { width: 1280, height: 900 },
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  await browser.page.goto('/console');
+  return browser;
+}
+
 export async function openBrowser(options) {
   const { base, viewport = { width: 1280, height: 800 }, ...rest } = options;
   const profile = await mkdtemp(path.join(tmpdir(), 'okienko-chromium-'));

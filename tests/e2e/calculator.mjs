@@ -9,6 +9,7 @@ import {
   axeScan,
   focused,
   openBrowser,
+  openConsole,
   tabTo,
 } from './browser.mjs';
 
@@ -194,13 +195,8 @@ export async function calculator(ctx) {
 
 /** The staff console: the same form with the application date, and "Kopiuj do notatki". */
 export async function consoleCalculator(ctx) {
-  const browser = await openBrowser({
-    base: ctx.base,
-    viewport: { width: 1280, height: 900 },
-    permissions: ['clipboard-read', 'clipboard-write'],
-  });
+  const browser = await openConsole(ctx);
   const { page } = browser;
-  await page.goto('/console');
   await page.getByLabel('Klucz API').fill(ctx.apiKey);
   await page.keyboard.press('Enter');
   const calculator = page.locator('okienko-calculator');

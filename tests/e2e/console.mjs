@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 
-import { assertNoSeriousViolations, axeScan, focused, openBrowser } from './browser.mjs';
+import { assertNoSeriousViolations, axeScan, focused, openConsole } from './browser.mjs';
 
 // The scripted chat model answers the caseworker's first question with a draft letter.
 export const CASE_QUESTION = 'Mieszkaniec pyta, na jak długo przyznaje się dodatek mieszkaniowy i kiedy zapadnie decyzja.';
@@ -18,13 +18,8 @@ async function submitQuestion(page, text) {
 }
 
 export async function staffConsole(ctx) {
-  const browser = await openBrowser({
-    base: ctx.base,
-    viewport: { width: 1280, height: 900 },
-    permissions: ['clipboard-read', 'clipboard-write'],
-  });
+  const browser = await openConsole(ctx);
   const { page } = browser;
-  await page.goto('/console');
   const keyField = page.getByLabel('Klucz API');
   await keyField.waitFor();
   assert.equal((await focused(page)).tag, 'input', 'the key field has focus');
