@@ -142,7 +142,6 @@ def test_politics_gets_a_neutral_redirect() -> None:
         ("jak przerejestrowac samochod kupiony od sasiada", "wydział komunikacji", "ZUS"),
         ("gdzie wyrobic paszport dla dziecka", "punkt paszportowy", "ZUS"),
         ("jak rozliczyc PIT za 2025 z ulga na dzieci", "urząd skarbowy", "ZUS"),
-        ("jak dostac pieniadze z funduszu alimentacyjnego", "urząd miasta lub gminy", "ZUS"),
         ("Pracodawca zalega mi z pensją, co robić?", "Państwowa Inspekcja Pracy", "ZUS"),
         ("jak napisac pozew o rozwod", "sąd", "ZUS"),
     ],

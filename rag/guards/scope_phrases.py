@@ -266,13 +266,6 @@ OFFICES = (
         circumstance=True,
     ),
     Office(
-        # The fund is paid by the municipality (wójt, burmistrz, prezydent miasta): the knowledge
-        # base has nothing on applying for it, only on counting it towards income.
-        r"\bfundusz\w* alimentacyjn",
-        "fundusz alimentacyjny – urząd miasta lub gminy, w której mieszkasz (tam wskażą, kto "
-        "przyjmuje wnioski)",
-    ),
-    Office(
         r"\bco mi jest\b|\bjaka to choroba\b|\bzdiagnozuj|\bpostaw\w* diagnoz|\bjak\w* (?:lek|leki"
         r"|lekarstw\w*|antybiotyk\w*|tabletk\w*) (?:na|brac)\b|\bdawk\w* (?:leku|lekow)|\bobjaw"
         r"|\bboli mnie\b|\bbol\w* (?:glowy|brzucha|zeba|plecow|gardla)\b|\bczy to (?:rak|nowotwor"
