@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from rag.answers import Audience, QuestionType
 from rag.lexical import fold
 
+GoldenSplit = Literal["dev", "held-out"]  # the halves of a split golden file
+
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -49,6 +51,9 @@ class Case(BaseModel):
     tags: tuple[str, ...] = ()
     # What kind of answer the question wants (v2 on): judges the message analysis.
     question_type: QuestionType | None = None
+    # The half the case belongs to, when pinned (v3 on: the halves v2 dealt, kept when a case
+    # is relabelled); cases without one are dealt by `split_cases`.
+    split: GoldenSplit | None = None
 
     @field_validator("turns")
     @classmethod
@@ -133,21 +138,24 @@ def load_cases(path: Path) -> CaseFile:
 # Golden v2 on: a fixed seed splits a file into a dev half (tune on it) and a held-out half
 # (only ever reported). Changing the seed or the rule makes the held-out figures meaningless.
 GOLDEN_SPLIT_SEED = "okienko-golden-v2-2026-12"
-GoldenSplit = Literal["dev", "held-out"]
 
 
 def split_cases(cases: Sequence[Case]) -> dict[GoldenSplit, list[Case]]:
     """Dev and held-out halves, seeded, stratified by audience and refusal.
 
-    Within each (audience, must_refuse) group, cases are ordered by a keyed hash of their id and
-    dealt alternately to the two halves: exact halves in every group. The file is frozen once
-    written (a new version is a new file), so a later insertion that shifts the dealing cannot
-    happen to a reported figure.
+    A case that names its half (`Case.split`) stays in it. The others are grouped by (audience,
+    must_refuse), ordered by a keyed hash of their id and dealt alternately to the two halves:
+    exact halves in every group. The file is frozen once written (a new version is a new file,
+    which pins the halves it inherits), so neither a later insertion nor a relabelled case can
+    move another case between halves under a reported figure.
     """
     halves: dict[GoldenSplit, list[Case]] = {"dev": [], "held-out": []}
     groups: dict[tuple[str, bool], list[Case]] = {}
     for case in cases:
-        groups.setdefault((case.audience, case.must_refuse), []).append(case)
+        if case.split is not None:
+            halves[case.split].append(case)
+        else:
+            groups.setdefault((case.audience, case.must_refuse), []).append(case)
     for _, group in sorted(groups.items()):
         ordered = sorted(group, key=lambda c: _split_key(c.id))
         for i, case in enumerate(ordered):

@@ -1,7 +1,7 @@
 """Fit the answer-or-refuse model (`rag/answering/refusal.py`) and write its weights.
 
-Trained on golden v2's dev half and on `poza-baza-v1.yaml` (in-domain questions the base does not
-cover); golden v2's held-out half and v1 are never seen, so their figures stay honest. A wrong
+Trained on golden v3's dev half (v2's, with six cases the base now answers) and on `poza-baza-v1.yaml` (in-domain questions the base does not
+cover); golden v3's held-out half and v1 are never seen, so their figures stay honest. A wrong
 answer weighs three wrong refusals; the threshold is the highest-answering one whose
 cross-validated refusal recall on the training cases reaches `MIN_REFUSAL_RECALL`.
 
@@ -41,11 +41,11 @@ class Example:
 
 
 def training_cases() -> list[Case]:
-    """Golden v2 dev (no crisis cases: they are answered from the crisis documents) and the
+    """Golden v3 dev (no crisis cases: they are answered from the crisis documents) and the
     questions the base does not cover."""
-    v2 = split_cases(load_cases(GOLDEN / "v2.yaml").cases)["dev"]
+    dev = split_cases(load_cases(GOLDEN / "v3.yaml").cases)["dev"]
     outside = load_cases(GOLDEN / "poza-baza-v1.yaml").cases
-    return [c for c in [*v2, *outside] if not c.crisis]
+    return [c for c in [*dev, *outside] if not c.crisis]
 
 
 def collect(assistant: Assistant, cases: Sequence[Case]) -> list[Example]:

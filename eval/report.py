@@ -45,7 +45,7 @@ class AnswerRun:
     mode: str
     summaries: tuple[AnswerSummary, ...]
     outcomes: tuple[CaseOutcome, ...]
-    suite: str = "golden"  # "golden" for v1, "golden-v2" for v2: gates are per case file
+    suite: str = "golden"  # "golden" for v1, "golden-vN" for vN: gates are per case file
 
 
 @dataclass(slots=True)
