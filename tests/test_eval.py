@@ -19,10 +19,12 @@ from eval.cases import (
     Case,
     CaseFile,
     CaseFileError,
+    GoldenSplit,
     copied_sequences,
     fact_found,
     load_cases,
     near_duplicates,
+    split_cases,
 )
 from eval.cli import GOLDEN_PATH, eval_command
 from eval.gates import Gate, check_gates, load_gates
@@ -595,3 +597,46 @@ def test_golden_retrieval_gates_hold_with_the_default_model(golden: CaseFile) ->
     assert all(r.status == "pass" for r in golden_retrieval), [
         (r.gate.key, r.gate.bound, r.value, r.status) for r in golden_retrieval
     ]
+
+
+# --- dev and held-out halves -------------------------------------------------------------------
+
+
+def _case(case_id: str, *, refuse: bool = False, half: GoldenSplit | None = None) -> Case:
+    sources = () if refuse else ("knowledge_base/a/b",)
+    return Case(
+        id=case_id, turns=("pytanie",), expected_sources=sources, must_refuse=refuse, split=half
+    )
+
+
+def test_unpinned_cases_are_dealt_in_exact_halves_per_group() -> None:
+    cases = [_case(f"a-{i}") for i in range(10)] + [_case(f"r-{i}", refuse=True) for i in range(6)]
+    halves = split_cases(cases)
+    assert len(halves["dev"]) == len(halves["held-out"]) == 8
+    assert sum(c.must_refuse for c in halves["dev"]) == 3
+    assert split_cases(list(reversed(cases))) == halves  # the order in the file does not matter
+
+
+def test_a_pinned_case_keeps_its_half_and_moves_no_other() -> None:
+    cases = [_case(f"a-{i}") for i in range(10)] + [_case(f"r-{i}", refuse=True) for i in range(6)]
+    pinned = [c.model_copy(update={"split": h}) for h, g in split_cases(cases).items() for c in g]
+    relabelled = [
+        c.model_copy(update={"must_refuse": False, "expected_sources": ("knowledge_base/a/c",)})
+        if c.id == "r-0"
+        else c
+        for c in pinned
+    ]
+    before = {h: {c.id for c in g} for h, g in split_cases(pinned).items()}
+    after = {h: {c.id for c in g} for h, g in split_cases(relabelled).items()}
+    assert after == before
+
+
+def test_golden_v3_keeps_every_case_in_the_half_v2_dealt_it() -> None:
+    v2 = split_cases(load_cases(GOLDEN_PATH.with_name("v2.yaml")).cases)
+    v3_cases = load_cases(GOLDEN_PATH.with_name("v3.yaml")).cases
+    assert all(c.split is not None for c in v3_cases)
+    v3 = split_cases(v3_cases)
+    assert {h: {c.id for c in g} for h, g in v3.items()} == {
+        h: {c.id for c in g} for h, g in v2.items()
+    }
+    assert sum(c.must_refuse for c in v3_cases) == 42
