@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -527,8 +528,9 @@ class LetterSlotOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, slot: Slot) -> LetterSlotOut:
-        return cls.model_validate(slot.model_dump(exclude={"min_reason", "after"}))
+    def of(cls, slot: Slot, default: str | None = None) -> LetterSlotOut:
+        out = cls.model_validate(slot.model_dump(exclude={"min_reason", "after"}))
+        return out if default is None else out.model_copy(update={"default": default})
 
 
 class LetterTemplateOut(BaseModel):
@@ -539,13 +541,17 @@ class LetterTemplateOut(BaseModel):
     slots: list[LetterSlotOut] = Field(description="Najpierw ramka pisma, potem pola wzoru.")
 
     @classmethod
-    def of(cls, template: LetterTemplate) -> LetterTemplateOut:
+    def of(
+        cls, template: LetterTemplate, defaults: Mapping[str, str] | None = None
+    ) -> LetterTemplateOut:
+        """`defaults`: the deployment's values of slots (shown as the slots' defaults)."""
+        defaults = defaults or {}
         return cls(
             id=template.id,
             title=template.title,
             description=template.description,
             legal_basis=list(template.legal_basis),
-            slots=[LetterSlotOut.of(s) for s in template.all_slots],
+            slots=[LetterSlotOut.of(s, defaults.get(s.name)) for s in template.all_slots],
         )
 
 
