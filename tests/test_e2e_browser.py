@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 import redis
 import uvicorn
@@ -73,6 +74,8 @@ LETTER = (
 # calculator scenarios get the same result whatever day they run.
 CALCULATION_DAY = dt.date(2025, 12, 1)
 # The console scenario's caseworker question (tests/e2e/console.mjs, CASE_QUESTION).
+# The sentence the letters scenario adds to the filled letter (tests/e2e/letters.mjs, LETTER_EDIT).
+LETTER_EDIT = "Dokumenty można też złożyć w punkcie obsługi przy ul. Leczkowej."
 CASE_QUESTION = (
     "Mieszkaniec pyta, na jak długo przyznaje się dodatek mieszkaniowy i kiedy zapadnie decyzja."
 )
@@ -159,6 +162,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 # The console goes first: the caseworker's letter is the first reply scripted for the model.
 SCENARIOS = (
     "console",
+    "console-letter",
     "ask-and-cite",
     "feedback",
     "handoff",
@@ -292,6 +296,24 @@ def test_the_staff_console_drafts_a_letter_with_its_sources(site: Site, outcomes
     assert "projekt odpowiedzi na pismo" in system["content"]
     assert CASE_QUESTION in user["content"]
     assert png_size(Path(result["screenshots"][0]))[0] == 1280
+
+
+def test_a_wrong_key_is_refused_at_the_console_login(outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "console")
+    assert "wrongKey" in result["axe"]  # the login with its error was scanned
+    assert (ARTIFACTS / "axe-console-wrong-key.json").is_file()
+    assert png_size(Path(result["screenshots"][1])) == (1280, 900)
+
+
+def test_a_letter_is_filled_edited_copied_and_downloaded_as_docx(outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "console-letter")
+    document = docx.Document(result["docx"])
+    paragraphs = [p.text for p in document.paragraphs]
+    # The file is the caseworker's edited letter, not the one the template gave.
+    assert LETTER_EDIT in paragraphs
+    assert "Anna Nowak" in "\n".join(paragraphs)
+    assert "1. podpisanie wniosku;" in "\n".join(paragraphs)
+    assert set(result["axe"]) == {"errors", "letter"}
 
 
 def test_the_calculator_form_works_by_keyboard_at_390_px_and_passes_axe(outcomes: Outcomes) -> None:

@@ -26,15 +26,22 @@ export async function staffConsole(ctx) {
   const login = await axeScan(page, 'console-login', ctx.artifacts);
   assertNoSeriousViolations(login, 'the console login');
 
-  // A wrong key: the first question brings the login back with the API's Polish message.
+  // A wrong key is refused at login: the login stays, with the reason in Polish.
   await keyField.fill('to-nie-jest-klucz');
+  const checked = page.waitForResponse((r) => r.url().endsWith('/v1/letters'));
   await page.keyboard.press('Enter');
-  await page.getByRole('textbox', { name: 'Pytanie' }).waitFor();
-  const refused = await submitQuestion(page, DESK_QUESTION);
+  const refused = await checked;
   assert.equal(refused.status(), 401);
-  const message = (await refused.json()).error.message;
-  await page.getByRole('alert').getByText(message).waitFor();
+  assert.equal(refused.request().headers()['x-api-key'], 'to-nie-jest-klucz');
+  await page.getByRole('alert').getByText('Nieprawidłowy klucz API').waitFor();
+  assert.equal(await page.locator('#workspace').isHidden(), true, 'the workspace stays hidden');
+  assert.equal(await page.locator('#login').isVisible(), true);
+  assert.equal((await focused(page)).tag, 'input', 'the key field has focus again');
   assert.equal(await page.evaluate(() => sessionStorage.getItem('okienko:staff-key')), null);
+  const wrongKey = path.join(ctx.artifacts, 'console-wrong-key.png');
+  await page.screenshot({ path: wrongKey });
+  const wrong = await axeScan(page, 'console-wrong-key', ctx.artifacts);
+  assertNoSeriousViolations(wrong, 'the console login with a wrong key');
 
   // The right key, kept in sessionStorage only.
   await keyField.fill(ctx.apiKey);
@@ -103,5 +110,5 @@ export async function staffConsole(ctx) {
   await keyField.waitFor();
   assert.equal(await page.evaluate(() => sessionStorage.getItem('okienko:staff-key')), null);
   await browser.close();
-  return { screenshots: [file], axe: { login, letter: shown } };
+  return { screenshots: [file, wrongKey], axe: { login, wrongKey: wrong, letter: shown } };
 }

@@ -14,10 +14,12 @@ import { parseArgs } from 'node:util';
 import { closeLeftovers } from './browser.mjs';
 import { calculator, consoleCalculator } from './calculator.mjs';
 import { staffConsole } from './console.mjs';
+import { consoleLetter } from './letters.mjs';
 import { askAndCite, axeDemo, errors, feedback, handoff, keyboard, newConversation, screenshots } from './widget.mjs';
 
 const SCENARIOS = {
   console: staffConsole,
+  'console-letter': consoleLetter,
   'ask-and-cite': askAndCite,
   feedback,
   handoff,
