@@ -13,6 +13,7 @@ skipped, except where CI is set: there they fail.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import json
@@ -33,8 +34,9 @@ import redis
 import uvicorn
 
 from api.app import create_app
+from api.asked import QuestionLog
 from api.deps import get_today
-from api.feedback import FeedbackStore
+from api.feedback import AnswerRecord, FeedbackStore
 from api.redis_link import RedisLink
 from rag.runtime import Runtime, build_runtime
 from tests.api_support import (
@@ -54,6 +56,9 @@ E2E = ROOT / "tests" / "e2e"
 ARTIFACTS = E2E / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 STAFF_KEY = "klucz-pracownika-do-testow"
+ADMIN_KEY = "klucz-administratora-do-testow"
+# Refused questions seeded for the insight page, as residents' questions of the last days.
+REFUSED = ("Jak zapisać dziecko do żłobka?", "Jak zapisać dziecko do żłobka?", "Gdzie jest MOPS?")
 RUN_TIMEOUT_SECONDS = 600
 
 # What the scripted model says. Every sentence cites the first passages, and the citation check
@@ -141,6 +146,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             llm_structured_output=False,  # the scripted server answers in the text protocol
             llm_timeout_seconds=10,
             api_key_hashes=[hashlib.sha256(STAFF_KEY.encode()).hexdigest()],
+            admin_key_hashes=[hashlib.sha256(ADMIN_KEY.encode()).hexdigest()],
             cus_name="Centrum Usług Społecznych (dane testowe)",
             cus_hours="pon.–pt. 8:00–15:00",
         )
@@ -163,6 +169,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 SCENARIOS = (
     "console",
     "console-letter",
+    "console-insight",
+    "console-insight-staff",
     "ask-and-cite",
     "feedback",
     "handoff",
@@ -183,8 +191,25 @@ class Outcomes:
     letter_request: int  # index in the model's requests of the caseworker's letter
 
 
+def seed_insight(prefix: str) -> None:
+    """Refused questions of two days ago, one rated 👎, as the API would have kept them."""
+    link = RedisLink.from_url(REDIS_URL, prefix=prefix)
+    two_days_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    log = QuestionLog(link, clock=lambda: two_days_ago)
+    feedback = FeedbackStore(link, max_entries=1000)
+    for n, question in enumerate(REFUSED):
+        answer_id, session = f"insight-{n}", f"sesja-insight-{n}"
+        log.record(
+            session, answer_id=answer_id, question=question, refused=True, reason="x", source=""
+        )
+        record = AnswerRecord(answer_id, session, question, "…", "extractive", True, "x")
+        feedback.remember(record)
+    feedback.add("insight-2", "down", "Brak adresu")
+
+
 @pytest.fixture(scope="module")
 def outcomes(site: Site) -> Outcomes:
+    seed_insight(site.prefix)
     site.llm.script(Reply(LETTER))
     asked = len(site.llm.requests)
     done = subprocess.run(
@@ -198,6 +223,8 @@ def outcomes(site: Site) -> Outcomes:
             str(ARTIFACTS),
             "--api-key",
             STAFF_KEY,
+            "--admin-key",
+            ADMIN_KEY,
         ],
         cwd=ROOT,
         capture_output=True,
@@ -314,6 +341,24 @@ def test_a_letter_is_filled_edited_copied_and_downloaded_as_docx(outcomes: Outco
     assert "Anna Nowak" in "\n".join(paragraphs)
     assert "1. podpisanie wniosku;" in "\n".join(paragraphs)
     assert set(result["axe"]) == {"errors", "letter"}
+
+
+def test_the_insight_page_shows_the_grouped_refusals_and_downloads_csv(outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "console-insight")
+    groups = {g["question"]: g for g in result["week"]["groups"]}
+    nursery = groups[REFUSED[0]]
+    assert (nursery["count"], nursery["refused"]) == (2, 2)  # the same question twice: one group
+    assert groups[REFUSED[2]]["rated_down"] == 1
+    assert result["week"]["refused"] >= len(REFUSED)
+    with open(result["csv"], encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert {r["pytanie"] for r in rows} >= set(REFUSED)
+    assert png_size(Path(result["screenshots"][0]))[0] > 0
+
+
+def test_a_staff_key_is_told_the_insight_needs_an_admin_key(outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "console-insight-staff")
+    assert result["message"].endswith("(potrzebny klucz administratora).")
 
 
 def test_the_calculator_form_works_by_keyboard_at_390_px_and_passes_axe(outcomes: Outcomes) -> None:

@@ -12,7 +12,8 @@
  * the letter templates): a wrong key keeps the login screen with the reason. "Pisma" fills a
  * template's slots through POST /v1/letters/{id}; the letter is then an editable text, copied as
  * it stands and downloaded as DOCX (POST /v1/letters/{id}/docx with the edited text). Nothing
- * typed into the letter form is cleared by a failed request.
+ * typed into the letter form is cleared by a failed request. "Wgląd dla centrum" shows GET
+ * /v1/insight for an admin key (a staff key is told, in the API's words, that it needs one).
  */
 (() => {
   'use strict';
@@ -40,6 +41,19 @@
       downloading: 'Przygotowuję plik DOCX…',
       downloaded: (name) => `Pobrano plik ${name}.`,
       empty: 'Treść pisma jest pusta.',
+    },
+    insight: {
+      working: 'Wczytuję wgląd…',
+      ready: (days) => `Wgląd z ostatnich ${days} dni.`,
+      questions: 'Pytania mieszkańców',
+      refused: 'Odmowy',
+      rate: 'Odsetek odmów',
+      ratedDown: 'Odpowiedzi ocenione negatywnie',
+      counts: (g) => `${g.count} × (odmowy: ${g.refused}, oceny negatywne: ${g.rated_down}) · temat: ${g.topic}`,
+      kind: { document: 'dokument', fact: 'fakt' },
+      noQuestions: 'Brak pytań w tym okresie.',
+      noGroups: 'Brak odmów i ocen negatywnych w tym okresie.',
+      noDue: 'Nic nie czeka na przegląd.',
     },
     mode: { llm: 'Tekst napisany przez model językowy na podstawie źródeł.', extractive: 'Tekst złożony z cytatów dokumentów (bez modelu językowego).' },
     refused: 'Asystent nie znalazł w materiałach podstawy do odpowiedzi.',
@@ -559,6 +573,16 @@
     }
   });
 
+  /** Hands a downloaded file to the browser to save under `name`. */
+  function save(blob, name) {
+    const url = URL.createObjectURL(blob);
+    const link = h('a', { href: url, download: name, hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+
   /** The letter as it stands in the text area: the caseworker's edits, no surrounding blanks. */
   const editedLetter = () => $('letter-text').value.replace(/\r\n/g, '\n').trim();
 
@@ -590,15 +614,72 @@
         method: 'POST', body: { ...letter.body, text },
       });
       const name = `${letter.template}.docx`;
-      const url = URL.createObjectURL(await response.blob());
-      const link = h('a', { href: url, download: name, hidden: true });
-      document.body.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      save(await response.blob(), name);
       status('letter-result-status', TEXT.letters.downloaded(name));
     } catch (error) {
       letterFailure(error, 'letter-result-status');
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // Insight for the centre (admin key): the page of GET /v1/insight and its CSV
+
+  const insightDays = () => document.querySelector('input[name="insight-days"]:checked').value;
+  const percent = new Intl.NumberFormat('pl-PL', { style: 'percent', maximumFractionDigits: 1 });
+
+  function showInsight(report) {
+    const summary = [
+      [TEXT.insight.questions, String(report.questions)],
+      [TEXT.insight.refused, String(report.refused)],
+      [TEXT.insight.rate, report.refusal_rate === null ? '—' : percent.format(report.refusal_rate)],
+      [TEXT.insight.ratedDown, String(report.rated_down)],
+    ];
+    $('insight-summary').replaceChildren(...summary.flatMap(([term, value]) => [h('dt', { text: term }), h('dd', { text: value })]));
+    const row = (...cells) => h('tr', {}, ...cells.map((c) => h('td', { text: c })));
+    const topics = report.topics.map((t) => row(t.topic, String(t.questions), String(t.refused)));
+    $('insight-topics').tBodies[0].replaceChildren(...(topics.length ? topics : [row(TEXT.insight.noQuestions, '', '')]));
+    const groups = report.groups.map((g) => h('li', {},
+      h('strong', { text: g.question }),
+      h('span', { class: 'counts', text: TEXT.insight.counts(g) }),
+      g.examples.length ? h('ul', {}, ...g.examples.map((e) => h('li', { text: e }))) : null));
+    $('insight-groups').replaceChildren(...(groups.length ? groups : [h('li', { text: TEXT.insight.noGroups })]));
+    const due = report.due_for_review.map((d) => row(TEXT.insight.kind[d.kind], d.title, d.source, d.problem));
+    $('insight-due').tBodies[0].replaceChildren(...(due.length ? due : [row(TEXT.insight.noDue, '', '', '')]));
+    $('insight-result').hidden = false;
+  }
+
+  $('insight-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const button = $('insight-button');
+    button.disabled = true;
+    status('insight-status', TEXT.insight.working);
+    try {
+      const response = await send(`/v1/insight?days=${insightDays()}`);
+      showInsight(await response.json());
+      status('insight-status', TEXT.insight.ready(insightDays()));
+      $('insight-summary-title').focus();
+    } catch (error) {
+      if (error.status === 401) showLogin(error.message);
+      else status('insight-status', error.message || TEXT.failed, true);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  $('insight-csv').addEventListener('click', async () => {
+    const button = $('insight-csv');
+    button.disabled = true;
+    try {
+      const days = insightDays();
+      const response = await send(`/v1/insight/export?days=${days}`);
+      const name = `okienko-wglad-${days}-dni.csv`;
+      save(await response.blob(), name);
+      status('insight-status', TEXT.letters.downloaded(name));
+    } catch (error) {
+      if (error.status === 401) showLogin(error.message);
+      else status('insight-status', error.message || TEXT.failed, true);
     } finally {
       button.disabled = false;
     }
