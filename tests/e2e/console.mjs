@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { assertNoSeriousViolations, axeScan, focused, openConsole } from './browser.mjs';
+import { fillFrame } from './letters.mjs';
 
 // The scripted chat model answers the caseworker's first question with a draft letter.
 export const CASE_QUESTION = 'Mieszkaniec pyta, na jak długo przyznaje się dodatek mieszkaniowy i kiedy zapadnie decyzja.';
@@ -11,7 +12,7 @@ const DESK_QUESTION = 'Na jak długo przyznaje się dodatek mieszkaniowy?';
 const squash = (text) => text.replace(/\s+/g, ' ').trim();
 
 async function submitQuestion(page, text) {
-  await page.getByRole('textbox', { name: /Pytanie|Treść pisma/ }).fill(text);
+  await page.getByRole('textbox', { name: /^(Pytanie|Treść pisma lub opis sprawy)$/ }).fill(text);
   const answered = page.waitForResponse((r) => r.url().endsWith('/v1/chat'));
   await page.keyboard.press('Control+Enter');
   return answered;
@@ -92,6 +93,25 @@ export async function staffConsole(ctx) {
   assert.doesNotMatch(copied, /\[\d+\]/, 'the letter is copied without footnote markers');
   assert.ok(copied.includes(`Podstawa prawna:\n– ${labels[0]}`), copied);
   assert.ok(copied.includes('[podpis pracownika]'), 'placeholders to fill in stay');
+
+  // A letter from a template, based on this answer: its direct answer explains the refusal.
+  const refusal = 'informacja-o-odmowie-i-odwolaniu';
+  await page.getByLabel('Wzór pisma').selectOption(refusal);
+  const useAnswer = page.getByRole('checkbox', { name: /Oprzyj pismo na ostatniej odpowiedzi/ });
+  assert.equal(await useAnswer.isChecked(), true);
+  await fillFrame(page);
+  await page.getByLabel('Świadczenie, którego dotyczy decyzja').fill('dodatku mieszkaniowego');
+  await page.getByLabel('Numer decyzji').fill('DM.5120.3.2025');
+  await page.getByLabel('Data decyzji').fill('2025-11-03');
+  await page.getByLabel('Organ odwoławczy').fill('Samorządowe Kolegium Odwoławcze w Gdańsku');
+  const based = page.waitForResponse((r) => r.url().endsWith(`/v1/letters/${refusal}`));
+  await page.getByRole('button', { name: 'Przygotuj pismo' }).click();
+  const filled = await based;
+  assert.equal(filled.status(), 200, await filled.text());
+  const { answer } = filled.request().postDataJSON();
+  assert.equal(answer.direct_answer, letter.direct_answer);
+  assert.deepEqual(answer.citations, letter.citations.map((c) => ({ provision: c.provision })));
+  await page.getByRole('heading', { name: 'Pismo do sprawdzenia' }).waitFor();
 
   const shown = await axeScan(page, 'console-letter', ctx.artifacts);
   assertNoSeriousViolations(shown, 'the console with a draft letter');

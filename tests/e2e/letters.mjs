@@ -8,6 +8,17 @@ import { assertNoSeriousViolations, axeScan, openConsole } from './browser.mjs';
 const CALL = 'wezwanie-do-usuniecia-brakow';
 export const LETTER_EDIT = 'Dokumenty można też złożyć w punkcie obsługi przy ul. Leczkowej.';
 
+/** The letter's frame: place, case reference, addressee, greeting, signature. */
+export async function fillFrame(page) {
+  const field = (name) => page.getByLabel(name, { exact: true });
+  await field('Miejscowość').fill('Gdańsk');
+  await field('Znak sprawy').fill('CUS.5120.14.2025');
+  await field('Adresat (imię i nazwisko)').fill('Anna Nowak');
+  await field('Adres adresata').fill('ul. Przykładowa 1\n80-001 Gdańsk');
+  await page.getByLabel('Zwrot grzecznościowy').selectOption('Szanowna Pani,');
+  await field('Podpis (imię i nazwisko, stanowisko)').fill('Maria Wiśniewska\nstarszy specjalista');
+}
+
 export async function consoleLetter(ctx) {
   const browser = await openConsole(ctx);
   const { page } = browser;
@@ -28,12 +39,7 @@ export async function consoleLetter(ctx) {
   assert.equal(await page.getByLabel('Termin na usunięcie braków (dni)').inputValue(), '7');
 
   const field = (name) => page.getByLabel(name, { exact: true });
-  await field('Miejscowość').fill('Gdańsk');
-  await field('Znak sprawy').fill('CUS.5120.14.2025');
-  await field('Adresat (imię i nazwisko)').fill('Anna Nowak');
-  await field('Adres adresata').fill('ul. Przykładowa 1\n80-001 Gdańsk');
-  await page.getByLabel('Zwrot grzecznościowy').selectOption('Szanowna Pani,');
-  await field('Podpis (imię i nazwisko, stanowisko)').fill('Maria Wiśniewska\nstarszy specjalista');
+  await fillFrame(page);
   await field('Data wniosku').fill('2025-11-20');
   await field('Przedmiot sprawy').fill('przyznania zasiłku celowego');
   await field('Termin na usunięcie braków (dni)').fill('5');
