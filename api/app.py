@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
+from api.asked import QuestionLog
 from api.body_limit import BodyLimit
 from api.callbacks import CallbackBook
 from api.errors import install_error_handlers
@@ -34,6 +35,7 @@ from api.routes import (
     handoff,
     handoffs,
     health,
+    insight,
     letters,
     sessions,
     static,
@@ -142,6 +144,7 @@ def create_app(
                 outbox=outbox,
                 retention_days=settings.handoff_retention_days,
             ),
+            asked=QuestionLog(link),
             outbox=outbox,
             keys=keys,
             metrics=metrics,
@@ -176,6 +179,7 @@ def create_app(
         handoffs,
         letters,
         admin,
+        insight,
     )
     for module in (*routers, health, static):
         app.include_router(module.router)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
+from api.asked import QuestionLog
 from api.callbacks import CallbackBook
 from api.errors import LetterTemplateBroken
 from api.feedback import FeedbackStore
@@ -55,6 +56,10 @@ async def get_callbacks(state: State) -> CallbackBook:
     return state.callbacks
 
 
+async def get_asked(state: State) -> QuestionLog:
+    return state.asked
+
+
 async def get_metrics(state: State) -> Metrics:
     return state.metrics
 
@@ -79,6 +84,11 @@ def limit_client(request: Request, state: State, role: RoleDep) -> None:
     if role is None:
         address = request.client.host if request.client else "unknown"
         state.limiter.check("client", address)
+
+
+async def get_now() -> dt.datetime:
+    """Now, in UTC: the end of the insight page's window. Tests override it."""
+    return dt.datetime.now(dt.UTC)
 
 
 async def get_today() -> dt.date:
@@ -111,9 +121,11 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
 CallbacksDep = Annotated[CallbackBook, Depends(get_callbacks)]
+AskedDep = Annotated[QuestionLog, Depends(get_asked)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 LetterTemplatesDep = Annotated[dict[str, LetterTemplate], Depends(get_letter_templates)]
 TodayDep = Annotated[dt.date, Depends(get_today)]
+NowDep = Annotated[dt.datetime, Depends(get_now)]
 # For routes where a key is optional (residents are anonymous): documents "no key" as a valid
 # alternative to `X-API-Key` (FastAPI appends it to the operation's `security` list).
 KEY_OPTIONAL: dict[str, Any] = {"security": [{}]}

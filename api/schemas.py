@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import enum
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.insight import Insight
 from rag.answering.calculate import verdict
 from rag.answers import Answer, Audience
 from rag.calculators import Calculation, Calculator, Frequency, Outcome
@@ -527,8 +531,9 @@ class LetterSlotOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, slot: Slot) -> LetterSlotOut:
-        return cls.model_validate(slot.model_dump(exclude={"min_reason", "after"}))
+    def of(cls, slot: Slot, default: str | None = None) -> LetterSlotOut:
+        out = cls.model_validate(slot.model_dump(exclude={"min_reason", "after"}))
+        return out if default is None else out.model_copy(update={"default": default})
 
 
 class LetterTemplateOut(BaseModel):
@@ -539,13 +544,17 @@ class LetterTemplateOut(BaseModel):
     slots: list[LetterSlotOut] = Field(description="Najpierw ramka pisma, potem pola wzoru.")
 
     @classmethod
-    def of(cls, template: LetterTemplate) -> LetterTemplateOut:
+    def of(
+        cls, template: LetterTemplate, defaults: Mapping[str, str] | None = None
+    ) -> LetterTemplateOut:
+        """`defaults`: the deployment's values of slots (shown as the slots' defaults)."""
+        defaults = defaults or {}
         return cls(
             id=template.id,
             title=template.title,
             description=template.description,
             legal_basis=list(template.legal_basis),
-            slots=[LetterSlotOut.of(s) for s in template.all_slots],
+            slots=[LetterSlotOut.of(s, defaults.get(s.name)) for s in template.all_slots],
         )
 
 
@@ -604,4 +613,83 @@ class LetterOut(BaseModel):
             text=letter.text,
             legal_basis=list(letter.legal_basis),
             warnings=list(letter.warnings),
+        )
+
+
+# --- Insight ---------------------------------------------------------------------------------
+
+
+class InsightDays(enum.IntEnum):
+    """The insight page's periods: the last week or the last month."""
+
+    WEEK = 7
+    MONTH = 30
+
+
+class TopicCountOut(BaseModel):
+    topic: str = Field(description="Temat pierwszego źródła odpowiedzi; „bez źródła” przy odmowie.")
+    questions: int
+    refused: int
+
+
+class QuestionGroupOut(BaseModel):
+    question: str = Field(description="Pierwsze zadane pytanie grupy (po redakcji danych).")
+    count: int = Field(description="Ile pytań grupy odrzucono albo oceniono 👎.")
+    refused: int
+    rated_down: int
+    examples: list[str] = Field(description="Inne brzmienia tego pytania (najwyżej 5).")
+    topic: str
+
+
+class DueForReviewOut(BaseModel):
+    kind: Literal["document", "fact"]
+    id: str
+    title: str
+    source: str
+    reviewed: dt.date | None
+    problem: str = Field(description="Dlaczego, po polsku.")
+
+
+class InsightOut(BaseModel):
+    days: int
+    since: dt.datetime
+    until: dt.datetime
+    questions: int = Field(description="Pytania zadane w tym czasie.")
+    refused: int
+    refusal_rate: float | None = Field(description="Odmowy ÷ pytania; null bez pytań.")
+    rated_down: int = Field(description="Odpowiedzi ocenione 👎.")
+    topics: list[TopicCountOut]
+    groups: list[QuestionGroupOut] = Field(
+        description="Pytania odrzucone lub ocenione 👎, pogrupowane według podobieństwa; "
+        "największe grupy najpierw."
+    )
+    due_for_review: list[DueForReviewOut] = Field(
+        description="Dokumenty i fakty po terminie przeglądu albo już nieobowiązujące."
+    )
+
+    @classmethod
+    def of(cls, insight: Insight) -> InsightOut:
+        return cls(
+            days=insight.days,
+            since=insight.since,
+            until=insight.until,
+            questions=insight.questions,
+            refused=insight.refused,
+            refusal_rate=insight.refusal_rate,
+            rated_down=insight.rated_down,
+            topics=[TopicCountOut.model_validate(dataclasses.asdict(t)) for t in insight.topics],
+            groups=[
+                QuestionGroupOut(
+                    question=g.question,
+                    count=g.count,
+                    refused=g.refused,
+                    rated_down=g.rated_down,
+                    examples=list(g.examples),
+                    topic=g.topic,
+                )
+                for g in insight.groups
+            ],
+            due_for_review=[
+                DueForReviewOut.model_validate(dataclasses.asdict(d)) for d in insight.due
+            ],
         )

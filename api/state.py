@@ -16,6 +16,7 @@ from typing import Literal
 
 import httpx
 
+from api.asked import QuestionLog
 from api.callbacks import CallbackBook
 from api.feedback import FeedbackStore
 from api.metrics import Metrics
@@ -183,6 +184,7 @@ class AppState:
     limiter: RateLimiter
     feedback: FeedbackStore
     callbacks: CallbackBook
+    asked: QuestionLog
     outbox: Outbox
     keys: KeyRing
     metrics: Metrics

@@ -15,6 +15,7 @@ from rag.answering.refusal import RefusalModel
 from rag.chat_model import ChatModel, OpenAIChatModel
 from rag.conversation import ConversationStore, open_conversation_store
 from rag.crisis import CrisisAssessor, build_assessor
+from rag.documents import Document
 from rag.embedding import Embedder, build_embedder
 from rag.index import ServedIndex, open_store
 from rag.knowledge_vectors import KnowledgeVectors
@@ -26,21 +27,38 @@ from rag.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def knowledge_base_facts(settings: Settings) -> tuple[list[SourcedFact], list[FactProblem]]:
-    """The knowledge base's curated facts that hold, and the problems of those that do not
-    (each logged: a fact its section does not bear out is never served)."""
+def knowledge_base_documents(settings: Settings) -> list[Document]:
+    """The knowledge base's documents that load (ingest reports those that do not)."""
     from ingest.loaders import discover, load_document
     from rag.errors import LoadError
 
     root = settings.knowledge_base_dir
     if not root.is_dir():
-        return [], []
+        return []
     documents = []
     for path in discover(root):
         try:
             documents.append(load_document(path, root=root))
         except LoadError:
             continue  # ingest reports it; a fact cannot rest on it
+    return documents
+
+
+def knowledge_base_facts(
+    settings: Settings, documents: list[Document] | None = None
+) -> tuple[list[SourcedFact], list[FactProblem]]:
+    """The knowledge base's curated facts that hold, and the problems of those that do not
+    (each logged: a fact its section does not bear out is never served).
+
+    Args:
+        settings: where the knowledge base is.
+        documents: its documents, when the caller loaded them already.
+    """
+    root = settings.knowledge_base_dir
+    if not root.is_dir():
+        return [], []
+    if documents is None:
+        documents = knowledge_base_documents(settings)
     facts, problems = load_facts(root, documents)
     for problem in problems:
         log.warning("fact not served: %s", problem)

@@ -180,6 +180,23 @@ class Settings(BaseSettings):
         description="Days a callback request (name, phone, e-mail, message) is kept for staff; "
         "Redis erases it then.",
     )
+    review_every_days: int = Field(
+        default=365,
+        ge=1,
+        le=3650,
+        description="Days after a document's review date (`reviewed`) when the insight page "
+        "lists it, and the facts resting on it, as due for review.",
+    )
+    # Set by hand, not calibrated: e5 models score even unrelated sentences of one language
+    # high (cosines of 0.7-0.8 are common), so "the same question" needs a high bar. Lower it
+    # when the page shows near-duplicates apart; raise it when it merges different questions.
+    insight_similarity: float = Field(
+        default=0.9,
+        gt=0,
+        le=1,
+        description="Cosine similarity of two questions' embeddings from which the insight page "
+        "counts them as one question.",
+    )
     max_body_bytes: int = Field(
         default=65_536,
         ge=4_096,

@@ -70,6 +70,8 @@ OPERATIONS = [
     ("POST", "/v1/letters/{template_id}"),
     ("POST", "/v1/letters/{template_id}/docx"),
     ("GET", "/v1/config"),
+    ("GET", "/v1/insight"),
+    ("GET", "/v1/insight/export"),
     ("POST", "/v1/admin/reload"),
     ("GET", "/v1/admin/documents"),
     ("GET", "/healthz"),

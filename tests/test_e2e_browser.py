@@ -13,6 +13,7 @@ skipped, except where CI is set: there they fail.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import json
@@ -27,13 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 import redis
 import uvicorn
 
 from api.app import create_app
+from api.asked import QuestionLog
 from api.deps import get_today
-from api.feedback import FeedbackStore
+from api.feedback import AnswerRecord, FeedbackStore
 from api.redis_link import RedisLink
 from rag.runtime import Runtime, build_runtime
 from tests.api_support import (
@@ -53,6 +56,9 @@ E2E = ROOT / "tests" / "e2e"
 ARTIFACTS = E2E / "artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 STAFF_KEY = "klucz-pracownika-do-testow"
+ADMIN_KEY = "klucz-administratora-do-testow"
+# Refused questions seeded for the insight page, as residents' questions of the last days.
+REFUSED = ("Jak zapisać dziecko do żłobka?", "Jak zapisać dziecko do żłobka?", "Gdzie jest MOPS?")
 RUN_TIMEOUT_SECONDS = 600
 
 # What the scripted model says. Every sentence cites the first passages, and the citation check
@@ -73,6 +79,8 @@ LETTER = (
 # calculator scenarios get the same result whatever day they run.
 CALCULATION_DAY = dt.date(2025, 12, 1)
 # The console scenario's caseworker question (tests/e2e/console.mjs, CASE_QUESTION).
+# The sentence the letters scenario adds to the filled letter (tests/e2e/letters.mjs, LETTER_EDIT).
+LETTER_EDIT = "Dokumenty można też złożyć w punkcie obsługi przy ul. Leczkowej."
 CASE_QUESTION = (
     "Mieszkaniec pyta, na jak długo przyznaje się dodatek mieszkaniowy i kiedy zapadnie decyzja."
 )
@@ -138,6 +146,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             llm_structured_output=False,  # the scripted server answers in the text protocol
             llm_timeout_seconds=10,
             api_key_hashes=[hashlib.sha256(STAFF_KEY.encode()).hexdigest()],
+            admin_key_hashes=[hashlib.sha256(ADMIN_KEY.encode()).hexdigest()],
             cus_name="Centrum Usług Społecznych (dane testowe)",
             cus_hours="pon.–pt. 8:00–15:00",
         )
@@ -159,6 +168,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 # The console goes first: the caseworker's letter is the first reply scripted for the model.
 SCENARIOS = (
     "console",
+    "console-letter",
+    "console-insight",
+    "console-insight-staff",
     "ask-and-cite",
     "feedback",
     "handoff",
@@ -179,8 +191,25 @@ class Outcomes:
     letter_request: int  # index in the model's requests of the caseworker's letter
 
 
+def seed_insight(prefix: str) -> None:
+    """Refused questions of two days ago, one rated 👎, as the API would have kept them."""
+    link = RedisLink.from_url(REDIS_URL, prefix=prefix)
+    two_days_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=2)
+    log = QuestionLog(link, clock=lambda: two_days_ago)
+    feedback = FeedbackStore(link, max_entries=1000)
+    for n, question in enumerate(REFUSED):
+        answer_id, session = f"insight-{n}", f"sesja-insight-{n}"
+        log.record(
+            session, answer_id=answer_id, question=question, refused=True, reason="x", source=""
+        )
+        record = AnswerRecord(answer_id, session, question, "…", "extractive", True, "x")
+        feedback.remember(record)
+    feedback.add("insight-2", "down", "Brak adresu")
+
+
 @pytest.fixture(scope="module")
 def outcomes(site: Site) -> Outcomes:
+    seed_insight(site.prefix)
     site.llm.script(Reply(LETTER))
     asked = len(site.llm.requests)
     done = subprocess.run(
@@ -194,6 +223,8 @@ def outcomes(site: Site) -> Outcomes:
             str(ARTIFACTS),
             "--api-key",
             STAFF_KEY,
+            "--admin-key",
+            ADMIN_KEY,
         ],
         cwd=ROOT,
         capture_output=True,
@@ -292,6 +323,42 @@ def test_the_staff_console_drafts_a_letter_with_its_sources(site: Site, outcomes
     assert "projekt odpowiedzi na pismo" in system["content"]
     assert CASE_QUESTION in user["content"]
     assert png_size(Path(result["screenshots"][0]))[0] == 1280
+
+
+def test_a_wrong_key_is_refused_at_the_console_login(outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "console")
+    assert "wrongKey" in result["axe"]  # the login with its error was scanned
+    assert (ARTIFACTS / "axe-console-wrong-key.json").is_file()
+    assert png_size(Path(result["screenshots"][1])) == (1280, 900)
+
+
+def test_a_letter_is_filled_edited_copied_and_downloaded_as_docx(outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "console-letter")
+    document = docx.Document(result["docx"])
+    paragraphs = [p.text for p in document.paragraphs]
+    # The file is the caseworker's edited letter, not the one the template gave.
+    assert LETTER_EDIT in paragraphs
+    assert "Anna Nowak" in "\n".join(paragraphs)
+    assert "1. podpisanie wniosku;" in "\n".join(paragraphs)
+    assert set(result["axe"]) == {"errors", "letter"}
+
+
+def test_the_insight_page_shows_the_grouped_refusals_and_downloads_csv(outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "console-insight")
+    groups = {g["question"]: g for g in result["week"]["groups"]}
+    nursery = groups[REFUSED[0]]
+    assert (nursery["count"], nursery["refused"]) == (2, 2)  # the same question twice: one group
+    assert groups[REFUSED[2]]["rated_down"] == 1
+    assert result["week"]["refused"] >= len(REFUSED)
+    with open(result["csv"], encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    assert {r["pytanie"] for r in rows} >= set(REFUSED)
+    assert png_size(Path(result["screenshots"][0]))[0] > 0
+
+
+def test_a_staff_key_is_told_the_insight_needs_an_admin_key(outcomes: Outcomes) -> None:
+    result = scenario(outcomes, "console-insight-staff")
+    assert result["message"].endswith("(potrzebny klucz administratora).")
 
 
 def test_the_calculator_form_works_by_keyboard_at_390_px_and_passes_axe(outcomes: Outcomes) -> None:

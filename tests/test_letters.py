@@ -280,6 +280,11 @@ def test_the_list_gives_each_template_with_its_slots(client: TestClient) -> None
     assert slots["termin_dni"]["min"] == 7
     assert slots["termin_dni"]["default"] == 7
     assert slots["adresat"]["required"] is True
+    # The sender the letter gets when left empty is shown to the form as the slot's default.
+    assert (
+        slots["nadawca"]["default"]
+        == "Centrum Usług Społecznych w Gdańsku\nul. Leczkowa 1a, 80-432 Gdańsk"
+    )
     assert {s["name"] for s in by_id[REFUSAL]["slots"] if s["from_answer"]} == {"wyjasnienie"}
 
 

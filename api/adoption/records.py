@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from api.asked import ASKED_RETENTION_DAYS
 from api.callbacks import DAY_SECONDS
 from api.feedback import ANSWER_TTL_SECONDS, FEEDBACK_LINK_TTL_SECONDS
 from api.ratelimit import COUNT_TTL_SECONDS
 from rag.settings import Settings
 
 # Keys written as one key, not one per conversation or request.
-SINGLE_KEYS = frozenset({"feedback", "handoffs", "callbacks"})
+SINGLE_KEYS = frozenset({"feedback", "handoffs", "callbacks", "asked"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,28 @@ def kept() -> tuple[Kept, ...]:
             "usunięcie próśb razem z rozmową",
             "jak najnowsza prośba tej rozmowy",
             "OKIENKO_HANDOFF_RETENTION_DAYS",
+            erase_session,
+        ),
+        Kept(
+            "asked",
+            redis,
+            "pytania mieszkańców (wgląd)",
+            "pytanie po redakcji, czy asystent odmówił i dlaczego, pierwszy cytowany dokument, "
+            "identyfikator odpowiedzi (bez identyfikatora rozmowy)",
+            "wgląd dla centrum: o co pytają mieszkańcy, na co asystent nie odpowiedział, "
+            "które dokumenty napisać",
+            duration(ASKED_RETENTION_DAYS * DAY_SECONDS),
+            None,
+            erase_session + " (wpisy tej rozmowy)",
+        ),
+        Kept(
+            "session-asked",
+            redis,
+            "pytania mieszkańców (indeks)",
+            "identyfikatory wpisów `asked` jednej rozmowy",
+            "usunięcie pytań razem z rozmową",
+            duration(ASKED_RETENTION_DAYS * DAY_SECONDS),
+            None,
             erase_session,
         ),
         Kept(

@@ -13,9 +13,11 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool
 
+from api.asked import QuestionLog
 from api.crisis import AssessFirst, AssessmentDep, MessageVectorsDep, help_for, lead_with
 from api.deps import (
     KEY_OPTIONAL,
+    AskedDep,
     ClientLimit,
     FeedbackDep,
     LimiterDep,
@@ -57,21 +59,37 @@ def admit(body: ChatRequest, role: Role | None, limiter: RateLimiter) -> None:
 
 
 def deliver(
-    answer: Answer, question: str, *, feedback: FeedbackStore, metrics: Metrics
+    answer: Answer,
+    question: str,
+    *,
+    feedback: FeedbackStore,
+    asked: QuestionLog,
+    metrics: Metrics,
 ) -> ChatResponse:
-    """Give the answer an id, remember it for feedback, count it; the wire shape."""
+    """Give the answer an id, remember it for feedback, log a resident's question for the
+    insight page, count it; the wire shape."""
     answer_id = uuid.uuid4().hex
+    redacted = redact_message(question).text
     feedback.remember(
         AnswerRecord(
             answer_id=answer_id,
             session_id=answer.session_id,
-            question=redact_message(question).text,
+            question=redacted,
             answer=answer.answer,
             mode=answer.mode,
             refused=answer.refused,
             reason=answer.reason,
         )
     )
+    if answer.audience == "mieszkaniec":  # the insight page is about residents' questions
+        asked.record(
+            answer.session_id,
+            answer_id=answer_id,
+            question=redacted,
+            refused=answer.refused,
+            reason=answer.reason or "",
+            source=answer.citations[0].source if answer.citations else "",
+        )
     metrics.observe_answer(answer)
     return ChatResponse.of(answer, answer_id)
 
@@ -89,6 +107,7 @@ def chat(
     role: RoleDep,
     limiter: LimiterDep,
     feedback: FeedbackDep,
+    asked: AskedDep,
     metrics: MetricsDep,
     crisis: AssessmentDep,
     vectors: MessageVectorsDep,
@@ -102,7 +121,7 @@ def chat(
         crisis=crisis,
         vectors=vectors,
     )
-    return deliver(answer, body.message, feedback=feedback, metrics=metrics)
+    return deliver(answer, body.message, feedback=feedback, asked=asked, metrics=metrics)
 
 
 def sse(event: str, data: Any) -> str:
@@ -121,6 +140,7 @@ def _events(
     question: str,
     *,
     feedback: FeedbackStore,
+    asked: QuestionLog,
     metrics: Metrics,
     crisis: str | None = None,
 ) -> Iterator[str]:
@@ -129,7 +149,7 @@ def _events(
             if isinstance(event, Token):
                 yield sse("token", {"text": event.text})
                 continue
-            response = deliver(event, question, feedback=feedback, metrics=metrics)
+            response = deliver(event, question, feedback=feedback, asked=asked, metrics=metrics)
             yield sse("citations", {"citations": answer_citations(event)})
             yield sse("done", response.model_dump(mode="json"))
     except (IndexNotReady, IndexMismatch) as exc:
@@ -163,6 +183,7 @@ def chat_stream(
     role: RoleDep,
     limiter: LimiterDep,
     feedback: FeedbackDep,
+    asked: AskedDep,
     metrics: MetricsDep,
     crisis: AssessmentDep,
     vectors: MessageVectorsDep,
@@ -183,6 +204,7 @@ def chat_stream(
         itertools.chain([first], events),
         body.message,
         feedback=feedback,
+        asked=asked,
         metrics=metrics,
         crisis=help_for(crisis, runtime.settings),
     )

@@ -57,6 +57,12 @@ def _template(templates: dict[str, LetterTemplate], template_id: str) -> LetterT
     return template
 
 
+def _defaults(settings: Settings) -> dict[str, str]:
+    """Slot values the deployment gives: the sender is its own name and address."""
+    sender = "\n".join(p for p in (settings.cus_name, settings.cus_address) if p)
+    return {"nadawca": sender} if sender else {}
+
+
 def _fill(
     template: LetterTemplate, request: LetterRequest, settings: Settings, today: dt.date
 ) -> Letter:
@@ -64,20 +70,20 @@ def _fill(
     if request.answer is not None:
         provisions = tuple(c.provision for c in request.answer.citations if c.provision)
         answer = AnswerBasis(request.answer.direct_answer, provisions)
-    # The sender is the deployment's own: its name and address from settings.
-    sender = "\n".join(p for p in (settings.cus_name, settings.cus_address) if p)
     try:
         return fill(
-            template, request.values, today=today, answer=answer, defaults={"nadawca": sender}
+            template, request.values, today=today, answer=answer, defaults=_defaults(settings)
         )
     except InvalidValues as exc:
         raise InvalidLetterValues(exc.errors) from exc
 
 
 @router.get("", summary="Wzory pism", response_model=LettersOut)
-def list_letters(templates: LetterTemplatesDep) -> LettersOut:
-    """Each template with its slots: the letter's frame first, then its own."""
-    return LettersOut(templates=[LetterTemplateOut.of(t) for t in templates.values()])
+def list_letters(templates: LetterTemplatesDep, settings: SettingsDep) -> LettersOut:
+    """Each template with its slots: the letter's frame first, then its own. A slot the
+    deployment fills (the sender) has that value as its default, so a form shows it."""
+    defaults = _defaults(settings)
+    return LettersOut(templates=[LetterTemplateOut.of(t, defaults) for t in templates.values()])
 
 
 @router.post(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from api.deps import KEY_OPTIONAL, CallbacksDep, ClientLimit, FeedbackDep, RuntimeDep
+from api.deps import KEY_OPTIONAL, AskedDep, CallbacksDep, ClientLimit, FeedbackDep, RuntimeDep
 from api.errors import EraseFailed, NotFound
 from api.redis_link import RedisDown
 from api.schemas import SESSION_ID_PATTERN, SessionOut, TurnOut, error_responses
@@ -54,10 +54,15 @@ def get_session(session_id: SessionPath, runtime: RuntimeDep) -> SessionOut:
     openapi_extra=KEY_OPTIONAL,
 )
 def delete_session(
-    session_id: SessionPath, runtime: RuntimeDep, feedback: FeedbackDep, callbacks: CallbacksDep
+    session_id: SessionPath,
+    runtime: RuntimeDep,
+    feedback: FeedbackDep,
+    callbacks: CallbacksDep,
+    asked: AskedDep,
 ) -> Response:
-    """Erase the conversation with its answer records, the feedback on them and the callback
-    requests made in it (the resident's name and phone go with the conversation).
+    """Erase the conversation with its answer records, the feedback on them, its questions
+    kept for the insight page and the callback requests made in it (the resident's name and
+    phone go with the conversation).
 
     204 whether or not there was one (it is gone either way); 503 while the storage does not
     answer, so that a resident is never told it is gone when it is not.
@@ -65,6 +70,7 @@ def delete_session(
     try:
         feedback.forget_session(session_id)
         callbacks.forget_session(session_id)
+        asked.forget_session(session_id)
         runtime.conversations.delete(session_id)
     except (RedisDown, HistoryUnavailable) as exc:
         log.warning("a conversation could not be erased now: %s", exc)

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 
 import { assertNoSeriousViolations, axeScan, focused, openConsole } from './browser.mjs';
+import { fillFrame } from './letters.mjs';
 
 // The scripted chat model answers the caseworker's first question with a draft letter.
 export const CASE_QUESTION = 'Mieszkaniec pyta, na jak długo przyznaje się dodatek mieszkaniowy i kiedy zapadnie decyzja.';
@@ -11,7 +12,7 @@ const DESK_QUESTION = 'Na jak długo przyznaje się dodatek mieszkaniowy?';
 const squash = (text) => text.replace(/\s+/g, ' ').trim();
 
 async function submitQuestion(page, text) {
-  await page.getByRole('textbox', { name: /Pytanie|Treść pisma/ }).fill(text);
+  await page.getByRole('textbox', { name: /^(Pytanie|Treść pisma lub opis sprawy)$/ }).fill(text);
   const answered = page.waitForResponse((r) => r.url().endsWith('/v1/chat'));
   await page.keyboard.press('Control+Enter');
   return answered;
@@ -26,15 +27,22 @@ export async function staffConsole(ctx) {
   const login = await axeScan(page, 'console-login', ctx.artifacts);
   assertNoSeriousViolations(login, 'the console login');
 
-  // A wrong key: the first question brings the login back with the API's Polish message.
+  // A wrong key is refused at login: the login stays, with the reason in Polish.
   await keyField.fill('to-nie-jest-klucz');
+  const checked = page.waitForResponse((r) => r.url().endsWith('/v1/letters'));
   await page.keyboard.press('Enter');
-  await page.getByRole('textbox', { name: 'Pytanie' }).waitFor();
-  const refused = await submitQuestion(page, DESK_QUESTION);
+  const refused = await checked;
   assert.equal(refused.status(), 401);
-  const message = (await refused.json()).error.message;
-  await page.getByRole('alert').getByText(message).waitFor();
+  assert.equal(refused.request().headers()['x-api-key'], 'to-nie-jest-klucz');
+  await page.getByRole('alert').getByText('Nieprawidłowy klucz API').waitFor();
+  assert.equal(await page.locator('#workspace').isHidden(), true, 'the workspace stays hidden');
+  assert.equal(await page.locator('#login').isVisible(), true);
+  assert.equal((await focused(page)).tag, 'input', 'the key field has focus again');
   assert.equal(await page.evaluate(() => sessionStorage.getItem('okienko:staff-key')), null);
+  const wrongKey = path.join(ctx.artifacts, 'console-wrong-key.png');
+  await page.screenshot({ path: wrongKey });
+  const wrong = await axeScan(page, 'console-wrong-key', ctx.artifacts);
+  assertNoSeriousViolations(wrong, 'the console login with a wrong key');
 
   // The right key, kept in sessionStorage only.
   await keyField.fill(ctx.apiKey);
@@ -86,6 +94,25 @@ export async function staffConsole(ctx) {
   assert.ok(copied.includes(`Podstawa prawna:\n– ${labels[0]}`), copied);
   assert.ok(copied.includes('[podpis pracownika]'), 'placeholders to fill in stay');
 
+  // A letter from a template, based on this answer: its direct answer explains the refusal.
+  const refusal = 'informacja-o-odmowie-i-odwolaniu';
+  await page.getByLabel('Wzór pisma').selectOption(refusal);
+  const useAnswer = page.getByRole('checkbox', { name: /Oprzyj pismo na ostatniej odpowiedzi/ });
+  assert.equal(await useAnswer.isChecked(), true);
+  await fillFrame(page);
+  await page.getByLabel('Świadczenie, którego dotyczy decyzja').fill('dodatku mieszkaniowego');
+  await page.getByLabel('Numer decyzji').fill('DM.5120.3.2025');
+  await page.getByLabel('Data decyzji').fill('2025-11-03');
+  await page.getByLabel('Organ odwoławczy').fill('Samorządowe Kolegium Odwoławcze w Gdańsku');
+  const based = page.waitForResponse((r) => r.url().endsWith(`/v1/letters/${refusal}`));
+  await page.getByRole('button', { name: 'Przygotuj pismo' }).click();
+  const filled = await based;
+  assert.equal(filled.status(), 200, await filled.text());
+  const { answer } = filled.request().postDataJSON();
+  assert.equal(answer.direct_answer, letter.direct_answer);
+  assert.deepEqual(answer.citations, letter.citations.map((c) => ({ provision: c.provision })));
+  await page.getByRole('heading', { name: 'Pismo do sprawdzenia' }).waitFor();
+
   const shown = await axeScan(page, 'console-letter', ctx.artifacts);
   assertNoSeriousViolations(shown, 'the console with a draft letter');
   const file = path.join(ctx.artifacts, 'console.png');
@@ -103,5 +130,5 @@ export async function staffConsole(ctx) {
   await keyField.waitFor();
   assert.equal(await page.evaluate(() => sessionStorage.getItem('okienko:staff-key')), null);
   await browser.close();
-  return { screenshots: [file], axe: { login, letter: shown } };
+  return { screenshots: [file, wrongKey], axe: { login, wrongKey: wrong, letter: shown } };
 }

@@ -1,7 +1,7 @@
 // Runs browser scenarios against a running Okienko server; tests/test_e2e_browser.py drives it.
 //
 //   node tests/e2e/run.mjs <scenario>… --base http://127.0.0.1:8000 \
-//        [--artifacts tests/e2e/artifacts] [--api-key KEY]
+//        [--artifacts tests/e2e/artifacts] [--api-key KEY] [--admin-key KEY]
 //   node tests/e2e/run.mjs --list
 //
 // The scenarios run one after another in this one process (starting node and loading
@@ -14,10 +14,15 @@ import { parseArgs } from 'node:util';
 import { closeLeftovers } from './browser.mjs';
 import { calculator, consoleCalculator } from './calculator.mjs';
 import { staffConsole } from './console.mjs';
+import { consoleInsight, consoleInsightStaff } from './insight.mjs';
+import { consoleLetter } from './letters.mjs';
 import { askAndCite, axeDemo, errors, feedback, handoff, keyboard, newConversation, screenshots } from './widget.mjs';
 
 const SCENARIOS = {
   console: staffConsole,
+  'console-letter': consoleLetter,
+  'console-insight': consoleInsight,
+  'console-insight-staff': consoleInsightStaff,
   'ask-and-cite': askAndCite,
   feedback,
   handoff,
@@ -36,6 +41,7 @@ const { values, positionals } = parseArgs({
     base: { type: 'string' },
     artifacts: { type: 'string', default: 'tests/e2e/artifacts' },
     'api-key': { type: 'string', default: '' },
+    'admin-key': { type: 'string', default: '' },
     list: { type: 'boolean', default: false },
   },
 });
@@ -46,12 +52,12 @@ if (values.list) {
 }
 const unknown = positionals.filter((name) => !SCENARIOS[name]);
 if (!positionals.length || unknown.length || !values.base) {
-  console.error(`usage: run.mjs <${Object.keys(SCENARIOS).join('|')}>… --base URL [--artifacts DIR] [--api-key KEY]`);
+  console.error(`usage: run.mjs <${Object.keys(SCENARIOS).join('|')}>… --base URL [--artifacts DIR] [--api-key KEY] [--admin-key KEY]`);
   process.exit(2);
 }
 
 await mkdir(values.artifacts, { recursive: true });
-const context = { base: values.base, artifacts: values.artifacts, apiKey: values['api-key'] };
+const context = { base: values.base, artifacts: values.artifacts, apiKey: values['api-key'], adminKey: values['admin-key'] };
 let failed = 0;
 for (const name of positionals) {
   const started = performance.now();
