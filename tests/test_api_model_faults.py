@@ -230,3 +230,27 @@ def test_a_client_that_leaves_the_stream_ends_the_model_request(
     # The connection is closed here, with the model still writing.
 
     assert openai_server.abandoned.wait(3), "the model kept answering a client that had left"
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/chat/stream", {"message": QUESTION}),
+        (
+            "/v1/chat/completions",
+            {"stream": True, "messages": [{"role": "user", "content": QUESTION}]},
+        ),
+    ],
+)
+def test_a_client_that_leaves_before_the_first_word_ends_the_model_request(
+    served_url: str, openai_server: OpenAIServer, path: str, body: dict[str, Any]
+) -> None:
+    # Ten seconds of one sentence that cites nothing: nothing of it may be streamed, so the
+    # client waits without a byte and gives up.
+    pieces = ("Wniosek", *(f" słowo{n}" for n in range(200)))
+    openai_server.script(Reply(pieces=pieces, piece_delay=0.05))
+
+    with httpx.Client(base_url=served_url, timeout=0.5) as http, pytest.raises(httpx.ReadTimeout):
+        http.post(path, json=body)
+
+    assert openai_server.abandoned.wait(3), "the model kept answering a client that had left"

@@ -9,8 +9,9 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from api.asked import QuestionLog
 from api.crisis import AssessFirst, AssessmentDep, MessageVectorsDep, help_for, lead_with
@@ -36,7 +37,7 @@ from api.schemas import (
     error_responses,
 )
 from api.security import Role, require_audience
-from api.streaming import AnswerStream
+from api.streaming import AnswerStream, first_event
 from rag.answering import Interrupted, Token
 from rag.answers import Answer
 from rag.deadline import Deadline
@@ -190,7 +191,8 @@ def _events(
     },
     openapi_extra=KEY_OPTIONAL,
 )
-def chat_stream(
+async def chat_stream(
+    request: Request,
     body: ChatRequest,
     runtime: RuntimeDep,
     role: RoleDep,
@@ -202,7 +204,7 @@ def chat_stream(
     vectors: MessageVectorsDep,
 ) -> StreamingResponse:
     """The same answer as `/v1/chat`, streamed as it is produced."""
-    admit(body, role, limiter)
+    await run_in_threadpool(admit, body, role, limiter)
     # Cancelled when the client leaves: the model is not kept answering nobody.
     deadline = Deadline.after(runtime.settings.llm_deadline_seconds)
     events = runtime.assistant.stream(
@@ -215,7 +217,7 @@ def chat_stream(
     )
     # The pipeline raises (bad session, no index) before its first event: taking that event
     # here turns those into ordinary JSON errors instead of a stream that fails at once.
-    first = next(events)
+    first = await first_event(events, receive=request.receive, deadline=deadline)
     stream = _events(
         itertools.chain([first], events),
         body.message,

@@ -17,9 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Security
+from fastapi import APIRouter, Header, Request, Security
 from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from api.crisis import AssessFirst, AssessmentDep, MessageVectorsDep, help_for, lead_with
 from api.deps import KEY_OPTIONAL, ClientLimit, MetricsDep, RoleDep, RuntimeDep, State
@@ -36,7 +37,7 @@ from api.schemas import (
     error_responses,
 )
 from api.security import require_audience
-from api.streaming import AnswerStream
+from api.streaming import AnswerStream, first_event
 from rag.answering import Interrupted, Token
 from rag.answers import Answer, Audience
 from rag.deadline import Deadline
@@ -143,7 +144,8 @@ def _openai_stream(
     },
     openapi_extra=KEY_OPTIONAL,
 )
-def completions(
+async def completions(
+    request: Request,
     body: CompletionRequest,
     runtime: RuntimeDep,
     state: State,
@@ -165,7 +167,8 @@ def completions(
         events = runtime.assistant.stream(
             question, audience=audience, crisis=crisis, vectors=vectors, deadline=deadline
         )
-        first = next(events)  # errors before the first event become JSON errors
+        # Errors before the first event become JSON errors.
+        first = await first_event(events, receive=request.receive, deadline=deadline)
         return AnswerStream(
             _openai_stream(
                 _prepend(first, events),
@@ -176,7 +179,9 @@ def completions(
             deadline=deadline,
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    answer = runtime.assistant.ask(question, audience=audience, crisis=crisis, vectors=vectors)
+    answer = await run_in_threadpool(
+        runtime.assistant.ask, question, audience=audience, crisis=crisis, vectors=vectors
+    )
     metrics.observe_answer(answer)
     return CompletionResponse.model_validate(
         {
