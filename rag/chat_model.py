@@ -107,13 +107,16 @@ class OpenAIChatModel:
         # What a server or network can throw at us; anything else is a bug and propagates. A 200
         # whose body is no chat completion (an HTML page from a proxy, JSON of another shape)
         # comes out of the client as ValueError, TypeError or KeyError ("No generation chunks
-        # were returned"): a failed generation too, answered extractively, never a 500.
+        # were returned"), and out of its structured-output parser, which is handed the body as
+        # a string, as AttributeError ("'str' object has no attribute 'choices'"): a failed
+        # generation too, answered extractively, never a 500.
         self._errors: tuple[type[Exception], ...] = (
             openai.OpenAIError,
             json.JSONDecodeError,
             ValueError,
             TypeError,
             KeyError,
+            AttributeError,
         )
         self._name = settings.llm_model
         self._base_url = settings.llm_base_url
@@ -325,7 +328,7 @@ class OpenAIChatModel:
             )
         elif isinstance(exc, json.JSONDecodeError):
             failure = GenerationFailed(f"{where} sent a reply that is not JSON", retryable=True)
-        elif isinstance(exc, ValueError | TypeError | KeyError):
+        elif isinstance(exc, ValueError | TypeError | KeyError | AttributeError):
             failure = GenerationFailed(
                 f"{where} sent a reply that is no chat completion: {_short(str(exc))}",
                 retryable=True,

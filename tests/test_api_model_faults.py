@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -55,19 +56,27 @@ def runtime(tmp_path_factory: pytest.TempPathFactory, rclient: redis.Redis) -> I
         yield built
 
 
-@pytest.fixture
-def client(runtime: Runtime, openai_server: OpenAIServer) -> Iterator[TestClient]:
+@contextmanager
+def app_over(runtime: Runtime, server: OpenAIServer, *, structured: bool) -> Iterator[TestClient]:
+    """The app answering through `server`, with half a second of model time per request."""
     settings = runtime.settings.model_copy(
         update={
-            "llm_base_url": openai_server.url,
+            "llm_base_url": server.url,
             "llm_deadline_seconds": 0.5,
             "llm_timeout_seconds": 5.0,  # the deadline, not the timeout, must end the wait
             "llm_max_retries": 2,
-            "llm_structured_output": False,
+            "llm_structured_output": structured,
         }
     )
     model = rebuild(runtime, settings=settings, chat_model=OpenAIChatModel(settings))
     with TestClient(create_app(settings, runtime=model)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def client(runtime: Runtime, openai_server: OpenAIServer) -> Iterator[TestClient]:
+    """The text protocol ("… [1]."), streamed: the one whose text can go out midway."""
+    with app_over(runtime, openai_server, structured=False) as test_client:
         yield test_client
 
 
@@ -116,6 +125,24 @@ def test_a_faulty_model_gets_the_extractive_answer(
 
     assert time.monotonic() - started < 5  # generous: half a second of model time, not minutes
     assert "6 miesięcy" in answer
+    for text in [answer, *streamed]:
+        assert not any(words in text for words in PROMPT_WORDS), text
+
+
+@pytest.mark.parametrize("route", ["chat", "stream"])
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_faulty_model_asked_for_json_gets_the_extractive_answer(
+    runtime: Runtime, openai_server: OpenAIServer, fault: Reply, route: str
+) -> None:
+    # The default protocol: the answer asked for as JSON sentences (one request, no stream).
+    openai_server.default = fault
+    with app_over(runtime, openai_server, structured=True) as structured:
+        started = time.monotonic()
+        answer, streamed = answer_of(structured, route, QUESTION)
+
+    assert time.monotonic() - started < 5
+    assert "6 miesięcy" in answer
+    assert openai_server.requests[0].get("response_format")  # JSON was asked for
     for text in [answer, *streamed]:
         assert not any(words in text for words in PROMPT_WORDS), text
 

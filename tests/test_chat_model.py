@@ -240,7 +240,11 @@ GARBAGE = [
 ]
 
 
-@pytest.mark.parametrize("call", CALLS)
+def complete_json(model: ChatModel) -> str:
+    return str(model.complete_json(QUESTION, name="odpowiedz", schema={"type": "object"}))
+
+
+@pytest.mark.parametrize("call", [*CALLS, pytest.param(complete_json, id="complete_json")])
 @pytest.mark.parametrize("raw", GARBAGE)
 def test_a_200_that_is_no_chat_completion_is_a_failure(
     openai_server: OpenAIServer, call: Call, raw: str
