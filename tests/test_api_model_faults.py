@@ -147,6 +147,18 @@ def test_a_faulty_model_asked_for_json_gets_the_extractive_answer(
         assert not any(words in text for words in PROMPT_WORDS), text
 
 
+@pytest.mark.parametrize("fault", FAULTS)
+def test_a_faulty_model_asked_for_json_costs_nobody_the_numbers(
+    runtime: Runtime, openai_server: OpenAIServer, fault: Reply
+) -> None:
+    openai_server.default = fault
+    with app_over(runtime, openai_server, structured=True) as structured:
+        answer, _ = answer_of(structured, "chat", SUICIDE)
+
+    assert has_help(answer)
+    assert answer.index("112") < 200
+
+
 @pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("fault", FAULTS)
 def test_a_faulty_model_costs_nobody_the_numbers(
