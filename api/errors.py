@@ -32,6 +32,10 @@ INVALID_SESSION_MESSAGE = (
     "Nieprawidłowy identyfikator rozmowy. Rozpocznij nową rozmowę i zadaj pytanie jeszcze raz."
 )
 NOT_FOUND_MESSAGE = "Nie ma niczego pod tym adresem: sprawdź, czy jest poprawny."
+INTERRUPTED_MESSAGE = (
+    "Odpowiedź została przerwana. Poniżej odpowiedź złożona wprost z materiałów Centrum Usług "
+    "Społecznych: zastępuje ona tekst, który pojawił się wcześniej."
+)
 INTERNAL_MESSAGE = (
     "Przepraszamy, wystąpił nieoczekiwany błąd po naszej stronie. Spróbuj ponownie za chwilę."
 )

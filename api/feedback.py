@@ -140,7 +140,12 @@ class FeedbackStore:
                     self._answers.popitem(last=False)
 
     def recall(self, answer_id: str) -> AnswerRecord | None:
-        """The record of an answer given in the last day, if there is one."""
+        """The record of an answer given in the last day, if there is one.
+
+        Raises:
+            RedisDown: the record is not held in process and the configured Redis, which may
+                hold it, does not answer (None would say there is no such answer).
+        """
         with self._lock:
             held = self._answers.get(answer_id)
             if held is not None and held[0] <= time.monotonic():
@@ -152,6 +157,8 @@ class FeedbackStore:
         try:
             raw = self._link.run("recall answer", lambda c: c.get(key))
         except RedisDown:
+            if self._link.configured:
+                raise
             return None
         if not isinstance(raw, str | bytes):
             return None
@@ -166,6 +173,7 @@ class FeedbackStore:
 
         Raises:
             UnknownAnswer: there is no record of `answer_id`.
+            RedisDown: whether there is one cannot be told now (see `recall`).
         """
         record = self.recall(answer_id)
         if record is None:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, assert_never
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, assert_never
 
+from rag.deadline import Deadline
 from rag.errors import OkienkoError
 from rag.settings import Settings
 
@@ -27,6 +29,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Role = Literal["system", "user", "assistant"]
+_T = TypeVar("_T")
+# Pause before retry n (0-based): 0.25 s, 0.5 s, 1 s … never past the request's deadline.
+_BACKOFF_SECONDS = 0.25
+_BACKOFF_MAX_SECONDS = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,23 +62,32 @@ class ChatModel(Protocol):
     def name(self) -> str:
         """The model's id, for logs and answer metadata."""
 
-    def complete(self, messages: Sequence[Message]) -> str:
-        """The whole reply. Raises `GenerationFailed`."""
+    def complete(self, messages: Sequence[Message], *, deadline: Deadline | None = None) -> str:
+        """The whole reply. Raises `GenerationFailed`, also when `deadline` passes first."""
 
     def complete_json(
-        self, messages: Sequence[Message], *, name: str, schema: dict[str, Any]
+        self,
+        messages: Sequence[Message],
+        *,
+        name: str,
+        schema: dict[str, Any],
+        deadline: Deadline | None = None,
     ) -> Any:
         """The reply as JSON that the server constrained to `schema` (OpenAI `response_format`
         json_schema, which vLLM's structured outputs implement). Raises
         `StructuredOutputUnsupported` when the server refuses it, `GenerationFailed` otherwise
         (no reply, or one that is not JSON)."""
 
-    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
-        """The reply as text deltas. Raises `GenerationFailed`, also after some deltas."""
+    def stream(
+        self, messages: Sequence[Message], *, deadline: Deadline | None = None
+    ) -> Iterator[str]:
+        """The reply as text deltas. Raises `GenerationFailed`, also after some deltas (the
+        deadline passed or was cancelled: the request to the server is closed)."""
 
 
 class OpenAIChatModel:
-    """A chat-completions server; the HTTP client retries timeouts, 408/409/429 and 5xx."""
+    """A chat-completions server. Timeouts, dropped connections, 408/409/429 and 5xx are retried
+    (`llm_max_retries`), each attempt within the caller's deadline."""
 
     def __init__(self, settings: Settings) -> None:
         """Build the client; nothing is sent until the first call.
@@ -92,13 +107,16 @@ class OpenAIChatModel:
         # What a server or network can throw at us; anything else is a bug and propagates. A 200
         # whose body is no chat completion (an HTML page from a proxy, JSON of another shape)
         # comes out of the client as ValueError, TypeError or KeyError ("No generation chunks
-        # were returned"): a failed generation too, answered extractively, never a 500.
+        # were returned"), and out of its structured-output parser, which is handed the body as
+        # a string, as AttributeError ("'str' object has no attribute 'choices'"): a failed
+        # generation too, answered extractively, never a 500.
         self._errors: tuple[type[Exception], ...] = (
             openai.OpenAIError,
             json.JSONDecodeError,
             ValueError,
             TypeError,
             KeyError,
+            AttributeError,
         )
         self._name = settings.llm_model
         self._base_url = settings.llm_base_url
@@ -109,7 +127,9 @@ class OpenAIChatModel:
             api_key=settings.llm_api_key,
             model=settings.llm_model,
             timeout=settings.llm_timeout_seconds,
-            max_retries=settings.llm_max_retries,
+            # Retries are ours (`_retrying`): the client's would give every attempt the whole
+            # timeout, whatever is left of the request's deadline.
+            max_retries=0,
             max_completion_tokens=settings.llm_max_tokens,
             temperature=settings.llm_temperature,
             stop_sequences=list(settings.llm_stop) or None,
@@ -122,23 +142,24 @@ class OpenAIChatModel:
     def name(self) -> str:
         return self._name
 
-    def complete(self, messages: Sequence[Message]) -> str:
+    def complete(self, messages: Sequence[Message], *, deadline: Deadline | None = None) -> str:
         """The whole reply, as one JSON response.
 
         Args:
             messages: the conversation, system prompt first.
+            deadline: when to give up, retries included; None: each attempt has the timeout.
 
         Returns:
             The reply's text (stop sequences already cut off by the server).
 
         Raises:
             GenerationFailed: the server failed after the allowed retries, refused the request,
-                or returned an empty reply.
+                returned an empty reply, or the deadline passed first.
         """
-        try:
-            reply = self._client.invoke(_to_langchain(messages))
-        except self._errors as exc:
-            raise self._failure(exc) from exc
+        converted = _to_langchain(messages)
+        reply = self._retrying(
+            lambda timeout: self._client.invoke(converted, timeout=timeout), deadline
+        )
         if reply.response_metadata.get("finish_reason") == "length":
             logger.warning("reply from %s cut at the token limit", self._name)
         text = reply.text
@@ -147,7 +168,12 @@ class OpenAIChatModel:
         return text
 
     def complete_json(
-        self, messages: Sequence[Message], *, name: str, schema: dict[str, Any]
+        self,
+        messages: Sequence[Message],
+        *,
+        name: str,
+        schema: dict[str, Any],
+        deadline: Deadline | None = None,
     ) -> Any:
         """The reply constrained to a JSON schema (see `ChatModel.complete_json`)."""
         import openai
@@ -156,60 +182,124 @@ class OpenAIChatModel:
             "type": "json_schema",
             "json_schema": {"name": name, "schema": schema, "strict": True},
         }
-        try:
-            reply = self._client.bind(response_format=response_format).invoke(
-                _to_langchain(messages)
-            )
-        except openai.BadRequestError as exc:
-            # A server without structured outputs says so with a 400 naming the field.
-            if "response_format" in str(exc) or "json_schema" in str(exc):
-                raise StructuredOutputUnsupported(
-                    f"{self._name} does not take a JSON schema: {_short(str(exc))}"
-                ) from exc
-            raise self._failure(exc) from exc
-        except self._errors as exc:
-            raise self._failure(exc) from exc
+        bound = self._client.bind(response_format=response_format)
+        converted = _to_langchain(messages)
+
+        def attempt(timeout: float) -> Any:
+            try:
+                return bound.invoke(converted, timeout=timeout)
+            except openai.BadRequestError as exc:
+                # A server without structured outputs says so with a 400 naming the field.
+                if "response_format" in str(exc) or "json_schema" in str(exc):
+                    raise StructuredOutputUnsupported(
+                        f"{self._name} does not take a JSON schema: {_short(str(exc))}"
+                    ) from exc
+                raise
+
+        reply = self._retrying(attempt, deadline)
         return _parse_json(reply.text, self._name)
 
-    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+    def stream(
+        self, messages: Sequence[Message], *, deadline: Deadline | None = None
+    ) -> Iterator[str]:
         """The reply as it is generated (server-sent events).
 
         Args:
             messages: the conversation, system prompt first.
+            deadline: when to give up; checked at every chunk, so a cancelled deadline closes
+                the request to the server at the next one.
 
         Yields:
             Text deltas, never empty; joined they make the reply.
 
         Raises:
-            GenerationFailed: before the first delta (as `complete`), or when the stream breaks
-                off or ends before the model finished.
+            GenerationFailed: before the first delta (as `complete`, retried the same way), or
+                when the stream breaks off, ends before the model finished, or outlives the
+                deadline; a stream that sent a delta is never asked again.
         """
-        sent = 0
-        finished = False
-        try:
-            for chunk in self._client.stream(_to_langchain(messages)):
-                if reason := chunk.response_metadata.get("finish_reason"):
-                    finished = True
-                    if reason == "length":
-                        logger.warning("reply from %s cut at the token limit", self._name)
-                if delta := chunk.text:
-                    sent += len(delta)
-                    yield delta
-        except self._errors as exc:
-            failure = self._failure(exc)
-            if sent:
-                failure = GenerationFailed(
-                    f"the stream broke off after {sent} characters: {failure.reason}",
-                    retryable=failure.retryable,
+        converted = _to_langchain(messages)
+        for attempt in range(self._attempts):
+            timeout = self._attempt_timeout(deadline)
+            sent = 0
+            finished = False
+            chunks = self._client.stream(converted, timeout=timeout)
+            try:
+                for chunk in chunks:
+                    if deadline is not None and deadline.expired:
+                        raise self._past(deadline, sent=sent)
+                    if reason := chunk.response_metadata.get("finish_reason"):
+                        finished = True
+                        if reason == "length":
+                            logger.warning("reply from %s cut at the token limit", self._name)
+                    if delta := chunk.text:
+                        sent += len(delta)
+                        yield delta
+            except self._errors as exc:
+                failure = self._failure(exc, timeout=timeout, attempts=attempt + 1)
+                if sent:
+                    raise GenerationFailed(
+                        f"the stream broke off after {sent} characters: {failure.reason}",
+                        retryable=failure.retryable,
+                    ) from exc
+                if not self._may_retry(failure, attempt, deadline):
+                    raise failure from exc
+                continue
+            finally:
+                # Closing the chunks closes the HTTP response: a request given up (the deadline,
+                # the client gone, a reader that stopped) does not stay open on the server.
+                if isinstance(chunks, Generator):
+                    chunks.close()
+            if not finished:
+                raise GenerationFailed(
+                    f"the stream ended after {sent} characters before the model finished",
+                    retryable=True,
                 )
-            raise failure from exc
-        if not finished:
-            raise GenerationFailed(
-                f"the stream ended after {sent} characters before the model finished",
-                retryable=True,
-            )
+            return
 
-    def _failure(self, exc: Exception) -> GenerationFailed:
+    def _attempt_timeout(self, deadline: Deadline | None) -> float:
+        """The next attempt's timeout: the configured one, or what is left of the deadline."""
+        if deadline is None:
+            return self._timeout
+        left = deadline.remaining()
+        if left <= 0:
+            raise self._past(deadline, sent=0)
+        return min(self._timeout, left)
+
+    def _may_retry(
+        self, failure: GenerationFailed, attempt: int, deadline: Deadline | None
+    ) -> bool:
+        """Whether another attempt follows `failure` (after the backoff pause)."""
+        if not failure.retryable or attempt + 1 >= self._attempts:
+            return False
+        pause = min(_BACKOFF_SECONDS * 2**attempt, _BACKOFF_MAX_SECONDS)
+        if deadline is None:
+            time.sleep(pause)
+            return True
+        return deadline.pause(pause)
+
+    def _retrying(self, call: Callable[[float], _T], deadline: Deadline | None) -> _T:
+        """`call(timeout)` until it succeeds, fails for good, or the deadline passes."""
+        attempt = 0
+        while True:
+            timeout = self._attempt_timeout(deadline)
+            try:
+                return call(timeout)
+            except GenerationFailed:
+                raise
+            except self._errors as exc:
+                failure = self._failure(exc, timeout=timeout, attempts=attempt + 1)
+                if not self._may_retry(failure, attempt, deadline):
+                    raise failure from exc
+            attempt += 1
+
+    def _past(self, deadline: Deadline, *, sent: int) -> GenerationFailed:
+        why = "the client went away" if deadline.cancelled else "the request's deadline passed"
+        after = f" after {sent} characters" if sent else ""
+        failure = GenerationFailed(f"{self._name} stopped{after}: {why}", retryable=False)
+        logger.warning("chat model failed: %s", failure.reason)
+        return failure
+
+    def _failure(self, exc: Exception, *, timeout: float, attempts: int) -> GenerationFailed:
         """What went wrong, in words for the logs, and whether trying again may help."""
         import openai
 
@@ -218,12 +308,12 @@ class OpenAIChatModel:
         # APITimeoutError is an APIConnectionError: test it first.
         if isinstance(exc, openai.APITimeoutError):
             failure = GenerationFailed(
-                f"{where} did not answer within {self._timeout:g} s ({self._attempts} attempt(s))",
+                f"{where} did not answer within {timeout:.2g} s ({attempts} attempt(s))",
                 retryable=True,
             )
         elif isinstance(exc, openai.APIConnectionError):
             failure = GenerationFailed(
-                f"cannot reach {where} ({self._attempts} attempt(s))", retryable=True
+                f"cannot reach {where} ({attempts} attempt(s))", retryable=True
             )
         elif isinstance(exc, openai.APIStatusError):
             status = exc.status_code
@@ -238,7 +328,7 @@ class OpenAIChatModel:
             )
         elif isinstance(exc, json.JSONDecodeError):
             failure = GenerationFailed(f"{where} sent a reply that is not JSON", retryable=True)
-        elif isinstance(exc, ValueError | TypeError | KeyError):
+        elif isinstance(exc, ValueError | TypeError | KeyError | AttributeError):
             failure = GenerationFailed(
                 f"{where} sent a reply that is no chat completion: {_short(str(exc))}",
                 retryable=True,
@@ -306,8 +396,9 @@ class ScriptedChatModel:
     def remaining(self) -> int:
         return len(self._replies)
 
-    def _next(self, messages: Sequence[Message]) -> str:
+    def _next(self, messages: Sequence[Message], deadline: Deadline | None) -> str:
         self.calls.append(tuple(messages))
+        _check(deadline, self._name)
         if not self._replies:
             raise RuntimeError(f"ScriptedChatModel: no reply left for call {len(self.calls)}")
         reply = self._replies.popleft()
@@ -315,21 +406,35 @@ class ScriptedChatModel:
             raise reply
         return reply
 
-    def complete(self, messages: Sequence[Message]) -> str:
-        return self._next(messages)
+    def complete(self, messages: Sequence[Message], *, deadline: Deadline | None = None) -> str:
+        return self._next(messages, deadline)
 
     def complete_json(
-        self, messages: Sequence[Message], *, name: str, schema: dict[str, Any]
+        self,
+        messages: Sequence[Message],
+        *,
+        name: str,
+        schema: dict[str, Any],
+        deadline: Deadline | None = None,
     ) -> Any:
         del name, schema  # the script says what comes back
-        return _parse_json(self._next(messages), self._name)
+        return _parse_json(self._next(messages, deadline), self._name)
 
-    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
+    def stream(
+        self, messages: Sequence[Message], *, deadline: Deadline | None = None
+    ) -> Iterator[str]:
         # Like the real model, nothing happens until the first delta is asked for.
-        reply = self._next(messages)
+        reply = self._next(messages, deadline)
         end = 0
         for match in _PIECE.finditer(reply):
             end = match.end()
             yield match.group()
+            _check(deadline, self._name)  # a clock moved by the test stops it, as time would
         if end < len(reply):
             yield reply[end:]
+
+
+def _check(deadline: Deadline | None, name: str) -> None:
+    if deadline is not None and deadline.expired:
+        why = "the client went away" if deadline.cancelled else "the request's deadline passed"
+        raise GenerationFailed(f"{name} stopped: {why}", retryable=False)

@@ -38,7 +38,8 @@ _UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 
 
 class HistoryUnavailable(OkienkoError):
-    """The conversation store did not answer when asked to erase a session."""
+    """The conversation store did not answer when asked to erase a session, or to read one
+    whose absence must mean it is not there (`history(..., strict=True)`)."""
 
     def __init__(self, operation: str, reason: str) -> None:
         super().__init__(f"conversation store unavailable for {operation}: {reason}")
@@ -75,8 +76,19 @@ class ConversationStore(Protocol):
     `valid_session_id` refuses, before touching storage.
     """
 
-    def history(self, session_id: str) -> list[Turn]:
-        """The session's live turns, oldest first; `[]` for an unknown or expired session."""
+    def history(self, session_id: str, *, strict: bool = False) -> list[Turn]:
+        """The session's live turns, oldest first; `[]` for an unknown or expired session.
+
+        Args:
+            session_id: the conversation.
+            strict: `[]` must mean there is none (a resident reading back their conversation);
+                without it, `ResilientConversationStore` answers `[]` while its storage is down
+                (answering goes on without history).
+
+        Raises:
+            HistoryUnavailable: `ResilientConversationStore` only, with `strict`, when its
+                storage does not answer.
+        """
         ...
 
     def append(self, session_id: str, *turns: Turn) -> None:
@@ -160,7 +172,8 @@ class RedisConversationStore:
         """The Redis key holding a session's turns."""
         return self._prefix + _checked(session_id)
 
-    def history(self, session_id: str) -> list[Turn]:
+    def history(self, session_id: str, *, strict: bool = False) -> list[Turn]:
+        del strict  # an outage raises redis-py's own error either way
         raw = self._client.lrange(self.key(session_id), 0, -1)
         return [turn for item in raw if (turn := _decode(item)) is not None]
 
@@ -217,7 +230,8 @@ class MemoryConversationStore:
             return None
         return session
 
-    def history(self, session_id: str) -> list[Turn]:
+    def history(self, session_id: str, *, strict: bool = False) -> list[Turn]:
+        del strict  # in process: it always answers
         with self._lock:
             session = self._live(session_id, self._clock())
             return list(session.turns) if session else []
@@ -256,7 +270,7 @@ class ResilientConversationStore:
     down costs one socket timeout per interval instead of one per request; the warning is logged
     at most once per `warn_every_seconds`, with a count of the ones held back. Erasing is the
     exception: it is always tried, and an outage raises `HistoryUnavailable` instead of looking
-    like "nothing to erase".
+    like "nothing to erase"; so is a strict read, which must not look like "no conversation".
     """
 
     def __init__(
@@ -277,14 +291,19 @@ class ResilientConversationStore:
         self._last_warning = -float("inf")
         self._held_back = 0
 
-    def _guarded(self, operation: str, call: Callable[[], _T], fallback: _T) -> _T:
+    def _guarded(
+        self, operation: str, call: Callable[[], _T], fallback: _T, *, strict: bool = False
+    ) -> _T:
+        strict = strict or operation == "delete"
         if operation not in ("ping", "delete") and self._clock() < self._retry_at:
+            if strict:
+                raise HistoryUnavailable(operation, "failed recently")
             return fallback
         try:
             result = call()
         except _UNREACHABLE as error:
             self._failed(operation, error)
-            if operation == "delete":
+            if strict:
                 raise HistoryUnavailable(operation, str(error)) from error
             return fallback
         if self._down:
@@ -310,9 +329,9 @@ class ResilientConversationStore:
             held_back,
         )
 
-    def history(self, session_id: str) -> list[Turn]:
+    def history(self, session_id: str, *, strict: bool = False) -> list[Turn]:
         _checked(session_id)
-        return self._guarded("history", lambda: self._store.history(session_id), [])
+        return self._guarded("history", lambda: self._store.history(session_id), [], strict=strict)
 
     def append(self, session_id: str, *turns: Turn) -> None:
         _checked(session_id)

@@ -7,6 +7,8 @@ numbered passages and to citing them as [1], [2].
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 
 from rag.answers import Audience
@@ -56,3 +58,27 @@ def user_prompt(question: str, passages: Sequence[tuple[int, ScoredChunk]]) -> s
 REWRITE_PROMPT = """Przeredaguj ostatnie pytanie użytkownika tak, aby było zrozumiałe bez
 wcześniejszej rozmowy: uzupełnij, o jakie świadczenie lub sprawę chodzi. Nie odpowiadaj na pytanie.
 Zwróć wyłącznie jedno pytanie, bez komentarza."""
+
+
+# Words in a row that a reply must repeat from its instructions to count as an echo. Eight: the
+# prompts' shortest lines that could leak ("Jesteś asystentem Centrum Usług Społecznych (CUS) i
+# odpowiadasz mieszkańcom") are longer, and the refusal the rules ask for ("w materiałach CUS nie
+# ma tej informacji") is shorter.
+_ECHO_WORDS = 8
+_ECHO_WORD = re.compile(r"\w+")
+
+
+def echoes(reply: str, prompt: str) -> bool:
+    """Whether a reply repeats its instructions (a model that echoes its prompt, or was talked
+    into revealing it): `_ECHO_WORDS` words in a row of `prompt`, case and punctuation aside."""
+    said = _ECHO_WORD.findall(reply.lower())
+    if len(said) < _ECHO_WORDS:
+        return False
+    told = _shingles(prompt)
+    return any(tuple(said[i : i + _ECHO_WORDS]) in told for i in range(len(said) - _ECHO_WORDS + 1))
+
+
+@functools.cache
+def _shingles(prompt: str) -> frozenset[tuple[str, ...]]:
+    words = _ECHO_WORD.findall(prompt.lower())
+    return frozenset(tuple(words[i : i + _ECHO_WORDS]) for i in range(len(words) - _ECHO_WORDS + 1))

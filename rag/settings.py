@@ -118,6 +118,13 @@ class Settings(BaseSettings):
     )
     llm_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     llm_max_retries: int = Field(default=1, ge=0, le=5)
+    llm_deadline_seconds: float = Field(
+        default=12.0,
+        gt=0,
+        le=600,
+        description="All the chat model may take for one request: the follow-up rewrite, the "
+        "answer and their retries share it; past it the answer is extractive.",
+    )
     llm_max_tokens: int = Field(
         default=700, ge=16, le=8192, description="The longest answer the chat model may write."
     )

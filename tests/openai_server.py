@@ -3,13 +3,15 @@
 It speaks what vLLM speaks on the wire: `POST /v1/chat/completions` answers JSON, or, with
 `"stream": true`, server-sent events in a chunked body ending with `data: [DONE]`; `GET
 /v1/models` lists the served model. Each test scripts the replies (text, an HTTP error, a delay,
-a connection dropped midway) and reads back every request body the client sent.
+a connection dropped midway, 200 garbage, the prompt echoed back) and reads back every request
+body the client sent, and whether a client left a stream before its end (`abandoned`).
 
 Use the `openai_server` fixture, or `with OpenAIServer() as server:` outside pytest (benchmarks).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import sys
@@ -46,6 +48,7 @@ class Reply:
     drop: bool = False
     finish_reason: str | None = "stop"  # None: a stream ends (cleanly) without finishing
     raw: str | None = None  # a 200 whose body is this text as it is (HTML, broken JSON …)
+    echo: bool = False  # the reply is the request's messages, as a broken model repeats them
 
     @classmethod
     def error(cls, status: int, message: str = "scripted failure") -> Reply:
@@ -67,6 +70,7 @@ class OpenAIServer:
         self.headers: list[dict[str, str]] = []  # their headers, lower-cased names
         self.default: Reply | None = None  # answers when the script is used up
         self.errors: list[BaseException] = []  # unexpected failures inside the server
+        self.abandoned = threading.Event()  # a client closed a stream before it ended
         self._script: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._closing = threading.Event()
@@ -182,8 +186,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(reply.status, _error_body(reply.status, reply.text))
         elif reply.raw is not None:
             self._send_raw(reply.raw)
-        elif body.get("stream"):
-            self._stream(body, reply)
+        elif reply.echo:
+            said = "\n\n".join(str(m.get("content", "")) for m in body["messages"])
+            self._reply(body, dataclasses.replace(reply, text=said, echo=False))
+        else:
+            self._reply(body, reply)
+
+    def _reply(self, body: dict[str, Any], reply: Reply) -> None:
+        if body.get("stream"):
+            try:
+                self._stream(body, reply)
+            except (BrokenPipeError, ConnectionResetError):
+                self.server.owner.abandoned.set()
         elif reply.drop:
             self.close_connection = True  # the client sees a connection closed without a reply
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -14,13 +15,14 @@ from api.cli import app
 from ingest.chunking import Chunker
 from ingest.embedding_cache import EmbeddingCache
 from ingest.pipeline import Ingestor, Source, load_sources
-from rag.answering import CRISIS_TOPIC, Assistant, InvalidSession, Token
+from rag.answering import CRISIS_TOPIC, Assistant, Interrupted, InvalidSession, Token
 from rag.answering.facts import FactIndex
 from rag.answers import Answer
 from rag.chat_model import GenerationFailed, Message, OpenAIChatModel, ScriptedChatModel
 from rag.conversation import MemoryConversationStore
 from rag.crisis import CrisisAssessor
 from rag.crisis.lexicon import Lexicon
+from rag.deadline import Clock, Deadline
 from rag.embedding import Embedder, HashEmbedder, MessageVectors
 from rag.index import ServedIndex
 from rag.index.edge import EdgeStore
@@ -66,6 +68,7 @@ def assistant(
     lexicon: object | None = None,
     embedder: Embedder = EMBEDDER,
     facts: FactIndex | None = None,
+    clock: Clock | None = None,
 ) -> Assistant:
     # Scripted replies here are text ("… [1]."); the JSON protocol has its own tests.
     settings = Settings(cus_phone="+48 00 000 00 00", llm_structured_output=structured)
@@ -78,6 +81,7 @@ def assistant(
         chat_model=chat,  # type: ignore[arg-type]
         lexicon=lexicon,  # type: ignore[arg-type]
         facts=facts,
+        clock=clock or time.monotonic,
     )
 
 
@@ -369,8 +373,10 @@ def test_stream_of_an_extractive_refusal(served: ServedIndex, analyzer: PolishAn
 class _CharacterChat(ScriptedChatModel):
     """Streams its reply a character at a time, as a served model may split "[1]"."""
 
-    def stream(self, messages: Sequence[Message]) -> Iterator[str]:
-        yield from self.complete(messages)
+    def stream(
+        self, messages: Sequence[Message], *, deadline: Deadline | None = None
+    ) -> Iterator[str]:
+        yield from self.complete(messages, deadline=deadline)
 
 
 def test_a_sentence_waits_for_its_marker_in_a_stream(
@@ -492,3 +498,149 @@ def test_a_message_the_caller_embedded_is_not_embedded_again(
     answer = helper.ask(PERIOD_QUESTION, vectors=vectors)
     assert not answer.refused, answer.answer
     assert embedder.calls == [("query", [PERIOD_QUESTION])]
+
+
+# --- model faults: the deadline, a stream broken off, a model repeating its prompt ---------
+
+VALID_PERIOD = "Dodatek mieszkaniowy przyznaje się na 6 miesięcy [1]."
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _SlowRewrite(ScriptedChatModel):
+    """Its follow-up rewrite takes the whole deadline (the clock is moved, nobody sleeps)."""
+
+    def __init__(self, replies: Sequence[str], clock: _Clock) -> None:
+        super().__init__(replies)
+        self._clock = clock
+
+    def complete(self, messages: Sequence[Message], *, deadline: Deadline | None = None) -> str:
+        reply = super().complete(messages, deadline=deadline)
+        if messages[0].content.startswith("Przeredaguj"):
+            self._clock.now += 13  # past the default 12 s
+        return reply
+
+
+def test_a_rewrite_that_takes_the_deadline_leaves_the_extractive_answer(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    clock = _Clock()
+    chat = _SlowRewrite(
+        [VALID_PERIOD, "Na jak długo przyznaje się dodatek mieszkaniowy?", VALID_PERIOD], clock
+    )
+    bot = assistant(served, analyzer, chat=chat, clock=clock)
+    first = bot.ask("Kto może dostać dodatek mieszkaniowy?")
+    assert first.mode == "llm"
+
+    second = bot.ask("a na jak dlugo sie go przyznaje?", session_id=first.session_id)
+
+    assert len(chat.calls) == 2  # the rewrite was asked, the answer was not
+    assert chat.remaining == 1
+    assert second.mode == "extractive"
+    assert "llm_fallback" in second.flags
+    assert not second.refused
+    assert re.search(r"6 miesi|sześ", second.answer)
+
+
+def test_the_deadline_is_the_requests_not_each_calls(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    clock = _Clock()
+    chat = ScriptedChatModel([VALID_PERIOD])
+    deadline = Deadline.after(0.5, clock=clock)
+    clock.now += 1  # the request spent its time before the model was asked
+
+    answer = assistant(served, analyzer, chat=chat, clock=clock).ask(
+        PERIOD_QUESTION, deadline=deadline
+    )
+
+    assert chat.calls == []
+    assert (answer.mode, answer.flags) == ("extractive", ("llm_fallback",))
+
+
+class _BreaksOff(ScriptedChatModel):
+    """Streams its reply, then fails the way a dropped connection does."""
+
+    def stream(
+        self, messages: Sequence[Message], *, deadline: Deadline | None = None
+    ) -> Iterator[str]:
+        yield from super().stream(messages, deadline=deadline)
+        raise GenerationFailed("the stream broke off after 60 characters", retryable=True)
+
+
+def test_a_stream_broken_off_is_withdrawn_once_and_replaced(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    chat = _BreaksOff([f"{VALID_PERIOD} Wniosek składa się"])
+    events = list(assistant(served, analyzer, chat=chat).stream(PERIOD_QUESTION))
+
+    kinds = [type(e).__name__ for e in events]
+    assert kinds[-2:] == ["Interrupted", "Answer"]  # nothing after the notice but the answer
+    assert kinds.count("Interrupted") == 1
+    assert all(isinstance(e, Token) for e in events[:-2])
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
+    assert streamed.strip() == "Dodatek mieszkaniowy przyznaje się na 6 miesięcy [1]."
+    final = events[-1]
+    assert isinstance(final, Answer)
+    assert final.mode == "extractive"
+    assert "llm_fallback" in final.flags
+    assert "Wniosek składa się" not in final.answer
+    interrupted = events[-2]
+    assert isinstance(interrupted, Interrupted)
+    assert "broke off" in interrupted.reason
+
+
+def test_a_stream_failing_before_any_text_needs_no_notice(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    chat = _BreaksOff(["Wniosek składa się"])  # nothing checked went out before the failure
+    events = list(assistant(served, analyzer, chat=chat).stream(PERIOD_QUESTION))
+
+    assert not any(isinstance(e, Interrupted) for e in events)
+    *tokens, final = events
+    assert isinstance(final, Answer)
+    assert final.mode == "extractive"
+    assert "".join(t.text for t in tokens if isinstance(t, Token)).strip() == final.answer
+
+
+@pytest.mark.parametrize("structured", [False, True])
+def test_a_model_repeating_its_prompt_shows_none_of_it(
+    served: ServedIndex, analyzer: PolishAnalyzer, structured: bool
+) -> None:
+    # The prompt the model would be sent, repeated back with its [n] passages.
+    probe = ScriptedChatModel([VALID_PERIOD])
+    assistant(served, analyzer, chat=probe).ask(PERIOD_QUESTION)
+    echo = "\n\n".join(m.content for m in probe.calls[0])
+    if structured:
+        echo = json.dumps({"sentences": [{"text": echo, "sources": [1]}]})
+    bot = assistant(served, analyzer, chat=ScriptedChatModel([echo]), structured=structured)
+
+    events = list(bot.stream(PERIOD_QUESTION))
+
+    final = events[-1]
+    assert isinstance(final, Answer)
+    assert final.mode == "extractive"
+    assert "llm_fallback" in final.flags
+    shown = "".join(e.text for e in events if isinstance(e, Token)) + final.answer
+    for line in ("Jesteś asystentem", "Zasady", "<zrodla>", "Pytanie:", "przestrzegasz"):
+        assert line not in shown
+
+
+def test_a_lead_in_waits_for_a_supported_sentence(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    chat = ScriptedChatModel(["Oto, co wiem:\n\nUrząd zawsze się zgodzi, bez wyjątków."])
+    events = list(assistant(served, analyzer, chat=chat).stream(PERIOD_QUESTION))
+
+    final = events[-1]
+    assert isinstance(final, Answer)
+    assert final.refused
+    streamed = "".join(e.text for e in events if isinstance(e, Token))
+    assert "Oto, co wiem" not in streamed  # it cited nothing: none of its text was streamed
+    assert streamed.strip() == final.answer

@@ -218,7 +218,7 @@ def test_stream_rejects_a_bad_request_before_streaming(client: TestClient) -> No
 class BrokenStore:
     """A conversation store whose writes fail (a full disk, say): an unexpected error."""
 
-    def history(self, session_id: str) -> list[Turn]:  # noqa: ARG002
+    def history(self, session_id: str, *, strict: bool = False) -> list[Turn]:  # noqa: ARG002
         return []
 
     def append(self, session_id: str, *turns: Turn) -> None:

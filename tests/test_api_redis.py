@@ -261,6 +261,47 @@ def test_held_writes_reach_redis_once_it_answers_again(
         back.close()
 
 
+def test_with_redis_gone_what_it_holds_is_503_not_404_and_answers_go_on(
+    runtime: Runtime, late_redis: LateRedis
+) -> None:
+    url, prefix = late_redis.url, new_prefix()
+    back = late_redis.start()
+    with TestClient(deployment(runtime, redis_url=url, redis_prefix=prefix)) as client:
+        answer = client.post("/v1/chat", json={"message": QUESTION}).json()
+        session = answer["session_id"]
+        assert client.get(f"/v1/sessions/{session}").status_code == 200
+        assert back.exists(f"{prefix}answer:{answer['answer_id']}") == 1
+        back.close()
+        assert late_redis.process is not None
+        late_redis.process.terminate()
+        late_redis.process.wait(timeout=10)
+
+        # The conversation and the answer's record are in a Redis that does not answer: they
+        # may well exist, so "not found" would be a lie.
+        for response in (
+            client.get(f"/v1/sessions/{session}"),
+            client.post("/v1/feedback", json={"answer_id": answer["answer_id"], "rating": "up"}),
+            client.delete(f"/v1/sessions/{session}"),
+        ):
+            assert response.status_code == 503, response.text
+            assert int(response.headers["retry-after"]) > 0
+        # An answer never given is still unknown only "for now".
+        unknown = client.post("/v1/feedback", json={"answer_id": "b" * 32, "rating": "up"})
+        assert unknown.status_code == 503
+
+        # Answering does not need Redis; a person in danger gets the numbers first.
+        again = client.post("/v1/chat", json={"message": QUESTION, "session_id": session})
+        assert again.status_code == 200
+        crisis = client.post("/v1/chat", json={"message": "nie mam juz sily, chce sie zabic"})
+        assert crisis.status_code == 200
+        assert crisis.json()["answer"].index("112") < 200
+        # And feedback on an answer given while Redis was gone is kept (its record is here).
+        rated = client.post(
+            "/v1/feedback", json={"answer_id": again.json()["answer_id"], "rating": "up"}
+        )
+        assert rated.status_code == 202
+
+
 @pytest.mark.parametrize("bad", ["", "okienko*", "dwa slowa:", "ą:", "x" * 65])
 def test_a_prefix_that_is_not_plain_stops_start_up(bad: str) -> None:
     # Glob characters would make a prefix match other deployments' keys in SCAN patterns.

@@ -107,8 +107,11 @@ def test_without_redis_answers_still_come_and_readiness_says_degraded(
         assert follow_up.status_code == 200
         events = client.post("/v1/chat/stream", json={"message": QUESTION}).text
         assert "event: done" in events
-        # No history without Redis: the conversation cannot be read back.
-        assert client.get(f"/v1/sessions/{session}").status_code == 404
+        # No history without Redis: whether the conversation exists cannot be told now.
+        history = client.get(f"/v1/sessions/{session}")
+        assert history.status_code == 503
+        assert history.json()["error"]["code"] == "storage_unavailable"
+        assert int(history.headers["retry-after"]) > 0
 
         ready = client.get("/readyz")
         assert ready.status_code == 200
@@ -213,8 +216,9 @@ def test_metrics_count_requests_by_route_template_and_refusals(runtime: Runtime)
         requests = "okienko_http_requests_total"
         assert metric(text, requests, route="/v1/chat", method="POST", status="200") == 2
         assert metric(text, requests, route="/v1/chat", method="POST", status="422") == 1
+        # This runtime's conversations live in a Redis that is not there: 503, not 404.
         assert (
-            metric(text, requests, route="/v1/sessions/{session_id}", method="GET", status="404")
+            metric(text, requests, route="/v1/sessions/{session_id}", method="GET", status="503")
             == 1
         )
         assert metric(text, requests, route="unmatched", method="GET", status="404") == 1

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any
 
 import httpx
 import pytest
 
 from rag.chat_model import ChatModel, GenerationFailed, Message, OpenAIChatModel, ScriptedChatModel
+from rag.deadline import Deadline
 from rag.settings import Settings
 from tests.openai_server import OpenAIServer, Reply
 
@@ -119,6 +120,140 @@ def test_a_slow_server_times_out_after_bounded_retries(
     assert "did not answer within 0.3 s" in caught.value.reason
     assert len(openai_server.requests) == 1 + retries
     assert time.perf_counter() - started < 1.8  # gave up well before the server answered
+
+
+# --- one deadline for all the calls and retries of a request ---------------------------------
+
+
+class FakeClock:
+    """Time the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _ask_json(model: ChatModel, deadline: Deadline) -> object:
+    return model.complete_json(QUESTION, name="odpowiedz", schema={}, deadline=deadline)
+
+
+DEADLINE_CALLS = [
+    pytest.param(lambda m, d: m.complete(QUESTION, deadline=d), id="complete"),
+    pytest.param(_ask_json, id="complete_json"),
+    pytest.param(lambda m, d: "".join(m.stream(QUESTION, deadline=d)), id="stream"),
+]
+
+
+@pytest.mark.parametrize("call", DEADLINE_CALLS)
+def test_retries_stop_at_the_deadline(
+    openai_server: OpenAIServer, call: Callable[[ChatModel, Deadline], object]
+) -> None:
+    openai_server.default = Reply("Za późno.", delay=5.0)
+    # Alone, four attempts of 5 s each: about 20 s. The deadline leaves half a second.
+    model = make_model(openai_server, llm_timeout_seconds=5.0, llm_max_retries=3)
+    deadline = Deadline.after(0.5)
+
+    started = time.perf_counter()
+    with pytest.raises(GenerationFailed) as caught:
+        call(model, deadline)
+
+    assert time.perf_counter() - started < 3.0  # generous: the point is not 20 s
+    assert len(openai_server.requests) == 1  # no time was left for a retry
+    assert "did not answer within 0.5 s (1 attempt(s))" in caught.value.reason
+
+
+def test_a_passed_deadline_sends_nothing(openai_server: OpenAIServer) -> None:
+    clock = FakeClock()
+    deadline = Deadline.after(12, clock=clock)
+    clock.now += 12
+
+    with pytest.raises(GenerationFailed, match="deadline passed") as caught:
+        make_model(openai_server).complete(QUESTION, deadline=deadline)
+
+    assert not caught.value.retryable
+    assert openai_server.requests == []
+
+
+def test_each_attempt_gets_what_is_left_of_the_deadline(openai_server: OpenAIServer) -> None:
+    openai_server.script(Reply.error(503), Reply("Druga próba.", delay=0.1))
+    deadline = Deadline.after(3.0)
+
+    reply = make_model(openai_server, llm_timeout_seconds=5.0).complete(QUESTION, deadline=deadline)
+
+    assert reply == "Druga próba."
+    assert len(openai_server.requests) == 2
+
+
+def test_a_deadline_passing_midway_closes_the_stream(openai_server: OpenAIServer) -> None:
+    words = tuple(f" słowo{n}" for n in range(200))
+    openai_server.script(Reply(pieces=words, piece_delay=0.02))
+    clock = FakeClock()
+    deadline = Deadline.after(12, clock=clock)
+    deltas = make_model(openai_server, llm_timeout_seconds=5.0).stream(QUESTION, deadline=deadline)
+
+    assert next(deltas) == " słowo0"
+    clock.now += 12
+    with pytest.raises(GenerationFailed, match="after 7 characters: the request's deadline passed"):
+        list(deltas)
+    assert openai_server.abandoned.wait(5), "the server kept streaming to nobody"
+
+
+def test_a_cancelled_deadline_closes_the_stream_at_its_next_chunk(
+    openai_server: OpenAIServer,
+) -> None:
+    words = tuple(f" słowo{n}" for n in range(200))
+    openai_server.script(Reply(pieces=words, piece_delay=0.02))
+    deadline = Deadline.after(30)
+    deltas = make_model(openai_server, llm_timeout_seconds=5.0).stream(QUESTION, deadline=deadline)
+    next(deltas)
+
+    deadline.cancel()
+
+    with pytest.raises(GenerationFailed, match="the client went away"):
+        list(deltas)
+    assert openai_server.abandoned.wait(5), "the server kept streaming to nobody"
+
+
+def test_a_reader_that_stops_closes_the_request(openai_server: OpenAIServer) -> None:
+    words = tuple(f" słowo{n}" for n in range(200))
+    openai_server.script(Reply(pieces=words, piece_delay=0.02))
+    deltas = make_model(openai_server, llm_timeout_seconds=5.0).stream(QUESTION)
+    assert isinstance(deltas, Generator)
+    next(deltas)
+
+    deltas.close()
+
+    assert openai_server.abandoned.wait(5), "the server kept streaming to nobody"
+
+
+# --- a 200 that is no chat completion ------------------------------------------------------
+
+GARBAGE = [
+    pytest.param("<html><body>502 Bad Gateway</body></html>", id="html"),
+    pytest.param('{"choices": 7}', id="wrong-json"),
+    pytest.param('{"id": "x", "object": "chat.completion"}', id="no-choices"),
+    pytest.param('{"choices": [{"index": 0}]', id="cut-json"),
+    pytest.param("", id="empty"),
+    pytest.param("data: {nie json}\n\n", id="broken-event"),
+]
+
+
+def complete_json(model: ChatModel) -> str:
+    return str(model.complete_json(QUESTION, name="odpowiedz", schema={"type": "object"}))
+
+
+@pytest.mark.parametrize("call", [*CALLS, pytest.param(complete_json, id="complete_json")])
+@pytest.mark.parametrize("raw", GARBAGE)
+def test_a_200_that_is_no_chat_completion_is_a_failure(
+    openai_server: OpenAIServer, call: Call, raw: str
+) -> None:
+    openai_server.default = Reply(raw=raw)
+
+    with pytest.raises(GenerationFailed):
+        call(make_model(openai_server, llm_max_retries=1))
+    assert len(openai_server.requests) <= 2
 
 
 @pytest.mark.parametrize(

@@ -289,9 +289,9 @@ class FlakyStore:
         if self.failure is not None:
             raise self.failure
 
-    def history(self, session_id: str) -> list[Turn]:
+    def history(self, session_id: str, *, strict: bool = False) -> list[Turn]:
         self._maybe_fail()
-        return self.inner.history(session_id)
+        return self.inner.history(session_id, strict=strict)
 
     def append(self, session_id: str, *turns: Turn) -> None:
         self._maybe_fail()
@@ -344,6 +344,22 @@ def test_erasing_is_tried_even_while_backing_off() -> None:
     flaky.failure = None
     assert store.delete(SESSION) is True  # at once, no waiting out the back-off
     assert flaky.inner.history(SESSION) == []
+
+
+def test_a_strict_read_says_when_it_cannot_tell() -> None:
+    clock, flaky = FakeClock(), FlakyStore()
+    store = ResilientConversationStore(flaky, retry_after_seconds=5, clock=clock)
+    store.append(SESSION, user("zapisane"))
+    flaky.failure = RedisConnectionError("Connection refused")
+    with pytest.raises(HistoryUnavailable) as raised:
+        store.history(SESSION, strict=True)
+    assert raised.value.operation == "history"
+    assert store.history(SESSION) == []  # answering goes on without history
+    with pytest.raises(HistoryUnavailable, match="failed recently"):
+        store.history(SESSION, strict=True)  # backing off: not asked, still not "none"
+    flaky.failure = None
+    clock.advance(6)
+    assert [turn.text for turn in store.history(SESSION, strict=True)] == ["zapisane"]
 
 
 def test_a_successful_ping_ends_the_back_off() -> None:

@@ -9,9 +9,9 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import iterate_in_threadpool
+from starlette.concurrency import run_in_threadpool
 
 from api.asked import QuestionLog
 from api.crisis import AssessFirst, AssessmentDep, MessageVectorsDep, help_for, lead_with
@@ -25,7 +25,7 @@ from api.deps import (
     RoleDep,
     RuntimeDep,
 )
-from api.errors import INDEX_NOT_READY_MESSAGE, INTERNAL_MESSAGE
+from api.errors import INDEX_NOT_READY_MESSAGE, INTERNAL_MESSAGE, INTERRUPTED_MESSAGE
 from api.feedback import AnswerRecord, FeedbackStore
 from api.metrics import Metrics
 from api.ratelimit import RateLimiter
@@ -37,8 +37,10 @@ from api.schemas import (
     error_responses,
 )
 from api.security import Role, require_audience
-from rag.answering import Token
+from api.streaming import AnswerStream, first_event
+from rag.answering import Interrupted, Token
 from rag.answers import Answer
+from rag.deadline import Deadline
 from rag.errors import IndexMismatch, IndexNotReady
 from rag.guards import redact_message
 
@@ -136,7 +138,7 @@ def _error(code: str, message: str, crisis: str | None) -> str:
 
 
 def _events(
-    events: Iterator[Token | Answer],
+    events: Iterator[Token | Interrupted | Answer],
     question: str,
     *,
     feedback: FeedbackStore,
@@ -144,13 +146,22 @@ def _events(
     metrics: Metrics,
     crisis: str | None = None,
 ) -> Iterator[str]:
+    interrupted = False
     try:
         for event in events:
+            if isinstance(event, Interrupted):
+                # The model broke off after some of its text went out: say so once, then only
+                # the extractive answer's `done`, which replaces everything streamed.
+                interrupted = True
+                yield _error("generation_interrupted", INTERRUPTED_MESSAGE, crisis)
+                continue
             if isinstance(event, Token):
-                yield sse("token", {"text": event.text})
+                if not interrupted:
+                    yield sse("token", {"text": event.text})
                 continue
             response = deliver(event, question, feedback=feedback, asked=asked, metrics=metrics)
-            yield sse("citations", {"citations": answer_citations(event)})
+            if not interrupted:
+                yield sse("citations", {"citations": answer_citations(event)})
             yield sse("done", response.model_dump(mode="json"))
     except (IndexNotReady, IndexMismatch) as exc:
         log.warning("stream stopped: %s", exc)
@@ -169,7 +180,10 @@ def _events(
         200: {
             "description": (
                 "Zdarzenia `token` ({text}), potem `citations` ({citations}) i `done` (pełna "
-                "odpowiedź jak z /v1/chat, rozstrzygająca); przy błędzie `error` ({code, message})."
+                "odpowiedź jak z /v1/chat, rozstrzygająca); przy błędzie `error` ({code, "
+                "message}). Gdy model przerwie odpowiedź w połowie: jedno `error` "
+                "(`generation_interrupted`), po nim już tylko `done` z odpowiedzią z materiałów, "
+                "która zastępuje to, co przyszło wcześniej."
             ),
             "content": {"text/event-stream": {"schema": CHAT_STREAM_EVENT}},
         },
@@ -177,7 +191,8 @@ def _events(
     },
     openapi_extra=KEY_OPTIONAL,
 )
-def chat_stream(
+async def chat_stream(
+    request: Request,
     body: ChatRequest,
     runtime: RuntimeDep,
     role: RoleDep,
@@ -189,17 +204,20 @@ def chat_stream(
     vectors: MessageVectorsDep,
 ) -> StreamingResponse:
     """The same answer as `/v1/chat`, streamed as it is produced."""
-    admit(body, role, limiter)
+    await run_in_threadpool(admit, body, role, limiter)
+    # Cancelled when the client leaves: the model is not kept answering nobody.
+    deadline = Deadline.after(runtime.settings.llm_deadline_seconds)
     events = runtime.assistant.stream(
         body.message,
         audience=body.audience,
         session_id=body.session_id,
         crisis=crisis,
         vectors=vectors,
+        deadline=deadline,
     )
     # The pipeline raises (bad session, no index) before its first event: taking that event
     # here turns those into ordinary JSON errors instead of a stream that fails at once.
-    first = next(events)
+    first = await first_event(events, receive=request.receive, deadline=deadline)
     stream = _events(
         itertools.chain([first], events),
         body.message,
@@ -208,6 +226,4 @@ def chat_stream(
         metrics=metrics,
         crisis=help_for(crisis, runtime.settings),
     )
-    return StreamingResponse(
-        iterate_in_threadpool(stream), media_type="text/event-stream", headers=_SSE_HEADERS
-    )
+    return AnswerStream(stream, deadline=deadline, headers=_SSE_HEADERS)

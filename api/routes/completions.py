@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Security
+from fastapi import APIRouter, Header, Request, Security
 from fastapi.responses import StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.concurrency import iterate_in_threadpool
+from starlette.concurrency import run_in_threadpool
 
 from api.crisis import AssessFirst, AssessmentDep, MessageVectorsDep, help_for, lead_with
 from api.deps import KEY_OPTIONAL, ClientLimit, MetricsDep, RoleDep, RuntimeDep, State
@@ -37,8 +37,10 @@ from api.schemas import (
     error_responses,
 )
 from api.security import require_audience
-from rag.answering import Token
+from api.streaming import AnswerStream, first_event
+from rag.answering import Interrupted, Token
 from rag.answers import Answer, Audience
+from rag.deadline import Deadline
 
 log = logging.getLogger(__name__)
 
@@ -92,22 +94,33 @@ class _Chunks:
 
 
 def _openai_stream(
-    events: Iterator[Token | Answer], *, model: str, metrics: Metrics, crisis: str | None = None
+    events: Iterator[Token | Interrupted | Answer],
+    *,
+    model: str,
+    metrics: Metrics,
+    crisis: str | None = None,
 ) -> Iterator[str]:
     chunks = _Chunks(model)
     yield chunks.chunk({"role": "assistant", "content": ""})
     streamed = ""
+    interrupted = False
     try:
         for event in events:
+            if isinstance(event, Interrupted):
+                # Deltas cannot be withdrawn: none follow, and the last chunk's `answer` holds
+                # the extractive answer that replaces them.
+                interrupted = True
+                continue
             if isinstance(event, Token):
-                streamed += event.text
-                yield chunks.chunk({"content": event.text})
+                if not interrupted:
+                    streamed += event.text
+                    yield chunks.chunk({"content": event.text})
                 continue
             metrics.observe_answer(event)
             # The final text is authoritative. Deltas only append: what it adds to the stream
             # goes out as one more delta, and the last chunk carries it whole (`answer`), for
             # the case the model failed midway and the extractive answer replaced its text.
-            if event.answer.startswith(streamed) and event.answer != streamed:
+            if not interrupted and event.answer.startswith(streamed) and event.answer != streamed:
                 yield chunks.chunk({"content": event.answer[len(streamed) :]})
             yield chunks.chunk(
                 {}, finish="stop", citations=answer_citations(event), answer=event.answer
@@ -131,7 +144,8 @@ def _openai_stream(
     },
     openapi_extra=KEY_OPTIONAL,
 )
-def completions(
+async def completions(
+    request: Request,
     body: CompletionRequest,
     runtime: RuntimeDep,
     state: State,
@@ -148,23 +162,26 @@ def completions(
     require_audience(audience, role)
     question = _question(body)
     if body.stream:
+        # Cancelled when the client leaves: the model is not kept answering nobody.
+        deadline = Deadline.after(runtime.settings.llm_deadline_seconds)
         events = runtime.assistant.stream(
-            question, audience=audience, crisis=crisis, vectors=vectors
+            question, audience=audience, crisis=crisis, vectors=vectors, deadline=deadline
         )
-        first = next(events)  # errors before the first event become JSON errors
-        return StreamingResponse(
-            iterate_in_threadpool(
-                _openai_stream(
-                    _prepend(first, events),
-                    model=body.model,
-                    metrics=metrics,
-                    crisis=help_for(crisis, runtime.settings),
-                )
+        # Errors before the first event become JSON errors.
+        first = await first_event(events, receive=request.receive, deadline=deadline)
+        return AnswerStream(
+            _openai_stream(
+                _prepend(first, events),
+                model=body.model,
+                metrics=metrics,
+                crisis=help_for(crisis, runtime.settings),
             ),
-            media_type="text/event-stream",
+            deadline=deadline,
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
-    answer = runtime.assistant.ask(question, audience=audience, crisis=crisis, vectors=vectors)
+    answer = await run_in_threadpool(
+        runtime.assistant.ask, question, audience=audience, crisis=crisis, vectors=vectors
+    )
     metrics.observe_answer(answer)
     return CompletionResponse.model_validate(
         {
@@ -177,6 +194,8 @@ def completions(
     )
 
 
-def _prepend(first: Token | Answer, rest: Iterator[Token | Answer]) -> Iterator[Token | Answer]:
+def _prepend(
+    first: Token | Interrupted | Answer, rest: Iterator[Token | Interrupted | Answer]
+) -> Iterator[Token | Interrupted | Answer]:
     yield first
     yield from rest

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter
 
 from api.deps import KEY_OPTIONAL, ClientLimit, FeedbackDep
+from api.errors import StorageUnavailable
+from api.redis_link import RedisDown
 from api.schemas import FeedbackRequest, StatusOut, error_responses
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/v1", tags=["opinie"], dependencies=[ClientLimit])
 
@@ -15,10 +21,15 @@ router = APIRouter(prefix="/v1", tags=["opinie"], dependencies=[ClientLimit])
     summary="Oceń odpowiedź",
     status_code=202,
     response_model=StatusOut,
-    responses=error_responses(404, 422, 429),
+    responses=error_responses(404, 422, 429, 503),
     openapi_extra=KEY_OPTIONAL,
 )
 def give_feedback(body: FeedbackRequest, feedback: FeedbackDep) -> StatusOut:
-    """Keep the rating with the question and answer it refers to (personal data redacted)."""
-    feedback.add(body.answer_id, body.rating, body.comment)
+    """Keep the rating with the question and answer it refers to (personal data redacted);
+    503 while the storage holding the answer's record does not answer."""
+    try:
+        feedback.add(body.answer_id, body.rating, body.comment)
+    except RedisDown as exc:
+        log.warning("feedback could not be matched to its answer now: %s", exc)
+        raise StorageUnavailable from exc
     return StatusOut()

@@ -1189,7 +1189,12 @@
             result = payload; // authoritative: it replaces whatever was streamed
             break;
           } else if (event === 'error') {
-            throw new ApiError(payload.message || TEXT.failed, { code: payload.code });
+            const failure = new ApiError(payload.message || TEXT.failed, { code: payload.code });
+            // The model broke off midway: its text is withdrawn and `done` brings the answer
+            // taken from the materials, which replaces it. Any other error ends the stream.
+            if (payload.code !== 'generation_interrupted') throw failure;
+            streamed = '';
+            view.body.textContent = failure.message;
           }
           // `citations` arrive again, complete, in `done`; nothing to do before it.
         }

@@ -47,6 +47,7 @@ from rag.crisis import (
     PastTurn,
     local_help,
 )
+from rag.deadline import Clock, Deadline
 from rag.documents import ScoredChunk
 from rag.embedding import MessageVectors
 from rag.extractive import KEEP_BESIDE, ExtractiveAnswer, basis_text, extractive_answer
@@ -62,7 +63,7 @@ from rag.guards import (
 )
 from rag.index import SearchFilter
 from rag.lexical import PolishAnalyzer
-from rag.prompts import REWRITE_PROMPT, system_prompt, user_prompt
+from rag.prompts import REWRITE_PROMPT, echoes, system_prompt, user_prompt
 from rag.relevance import MIN_SENTENCE_SUPPORT, judge
 from rag.reranking import Reranker
 from rag.retrieval import Retriever, select_passages
@@ -122,6 +123,14 @@ class Token:
     """A piece of answer text as it is produced (see `Assistant.stream`)."""
 
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Interrupted:
+    """The model's streamed answer broke off after some of it was sent (see `Assistant.stream`):
+    what was sent is withdrawn, and the final `Answer` (extractive) replaces it."""
+
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +194,7 @@ class _Draft:
     fallback: bool = False
     passages: tuple[ScoredChunk, ...] = ()
     streamed: bool = False  # its text already went out as tokens
+    interrupted: bool = False  # an `Interrupted` went out: no more text, the final answer only
     direct: str | None = None  # the direct answer, without the basis
     topic_names: tuple[str, ...] = ()  # topics of what it cites (a fact's document)
 
@@ -211,8 +221,10 @@ class Assistant:
         facts: FactIndex | None = None,
         lexicon: Lexicon | None = None,
         refusal: RefusalModel | None = None,
+        clock: Clock = time.monotonic,
     ) -> None:
         self._settings = settings
+        self._clock = clock  # the model's deadline is read on it
         self._facts = facts
         self._lexicon = lexicon
         self._refusal = refusal
@@ -249,6 +261,7 @@ class Assistant:
         session_id: str | None = None,
         crisis: CrisisAssessment | None = None,
         vectors: MessageVectors | None = None,
+        deadline: Deadline | None = None,
     ) -> Answer:
         """Answer one question of a conversation.
 
@@ -260,6 +273,8 @@ class Assistant:
                 before the rate limits); the conversation can still raise it.
             vectors: the message's vectors the caller embedded already (the API's assessment
                 read it); a text found there is not embedded again.
+            deadline: when the chat model must have answered (its calls and retries share
+                it); None: `llm_deadline_seconds` from now. Past it, the answer is extractive.
 
         Returns:
             The answer, refused or not, with its citations and the session id.
@@ -269,7 +284,12 @@ class Assistant:
             IndexNotReady / IndexMismatch: nothing usable is being served.
         """
         for event in self.stream(
-            question, audience=audience, session_id=session_id, crisis=crisis, vectors=vectors
+            question,
+            audience=audience,
+            session_id=session_id,
+            crisis=crisis,
+            vectors=vectors,
+            deadline=deadline,
         ):
             if isinstance(event, Answer):
                 return event
@@ -283,17 +303,22 @@ class Assistant:
         session_id: str | None = None,
         crisis: CrisisAssessment | None = None,
         vectors: MessageVectors | None = None,
-    ) -> Iterator[Token | Answer]:
+        deadline: Deadline | None = None,
+    ) -> Iterator[Token | Interrupted | Answer]:
         """Answer as it is produced: `Token`s of text, then the final `Answer`.
 
-        Text is streamed a sentence at a time, each only after its citations were checked, so
-        nothing unsupported is ever shown. The final `Answer` is authoritative: when it differs
-        from what was streamed (the model failed midway and the extractive answer replaced it),
-        clients show the final text. Raises as `ask` does, before the first event.
+        The model's text is streamed a sentence at a time, each only after its citations were
+        checked, and none before one of its sentences was found supported, so nothing
+        unsupported is ever shown. When the model's stream breaks off after some text went out,
+        one `Interrupted` follows and no more tokens: the final `Answer` (extractive) replaces
+        what was streamed. The final `Answer` is authoritative. Raises as `ask` does, before
+        the first event.
         """
         if session_id is not None and not valid_session_id(session_id):
             raise InvalidSession(session_id)
         session = session_id or new_session_id()
+        if deadline is None:
+            deadline = Deadline.after(self._settings.llm_deadline_seconds, clock=self._clock)
         redaction = redact_pii(question.strip())
         text = redaction.text
         # Answering (the crisis assessment, the guards, retrieval) reads `text`; what leaves
@@ -342,7 +367,7 @@ class Assistant:
         standalone = asked
         pending: str | None = None  # what a calculator asked for, remembered for the reply
         if kind == "ok":
-            standalone = self._standalone(asked, history)
+            standalone = self._standalone(asked, history, deadline)
             # Acute: the answer comes from the crisis documents for these kinds.
             kinds = assessed.kinds if assessed.acute else None
             calculated = None if assessed.acute else self._calculation(text, history)
@@ -350,7 +375,7 @@ class Assistant:
                 draft, pending = calculated.draft, calculated.pending
             else:
                 draft = yield from self._answer(
-                    standalone, audience, history, vectors, crisis=kinds
+                    standalone, audience, history, vectors, deadline, crisis=kinds
                 )
                 if calculated is not None and draft.refused:
                     # Nothing in the base answers it, but a calculator can, given one more value.
@@ -359,7 +384,7 @@ class Assistant:
                     # "Czy przy 42 metrach się łapię?" is answered from the base; the sum is
                     # offered, and the reply to its question continues it.
                     offer = f"Mogę to też policzyć dla Ciebie. {calculated.question}"
-                    if draft.streamed:
+                    if draft.streamed and not draft.interrupted:
                         yield Token("\n\n" + offer)
                     draft = dataclasses.replace(draft, text=f"{draft.text}\n\n{offer}")
                     pending = calculated.pending
@@ -367,7 +392,7 @@ class Assistant:
                 # A person in distress whose question the base does not answer gets what the
                 # crisis documents say (helplines, crisis intervention), not "nothing found".
                 draft = yield from self._answer(
-                    standalone, audience, history, vectors, crisis=assessed.kinds
+                    standalone, audience, history, vectors, deadline, crisis=assessed.kinds
                 )
             if draft.fallback:
                 flags.append("llm_fallback")
@@ -384,7 +409,7 @@ class Assistant:
         if draft.refused and draft.reason in ("no_support", "no_valid_citation"):
             # After the emergency numbers, "nothing found" would read as a dismissal.
             body = self._contact if assessed.acute else _refusal(self._contact)
-        if not draft.streamed:
+        if not (draft.streamed or draft.interrupted):
             yield Token(self._redact(body))
         help_text = assessed.help_text(self._local_help)
         parts = [help_text] if assessed.acute and help_text else []
@@ -504,10 +529,12 @@ class Assistant:
         """Never echo personal data back; what we add ourselves is not personal data."""
         return redact_pii(text, keep=self._keep).text
 
-    def _standalone(self, question: _Question, history: Sequence[Turn]) -> _Question:
+    def _standalone(
+        self, question: _Question, history: Sequence[Turn], deadline: Deadline
+    ) -> _Question:
         if not history:
             return question
-        if self._chat is not None:
+        if self._chat is not None and not deadline.expired:
             recent = [t for t in history if t.role == "user"][-3:]
             context = "\n".join(f"- {t.standalone or t.text}" for t in recent)
             try:
@@ -518,12 +545,13 @@ class Assistant:
                             "user",
                             f"Wcześniejsze pytania:\n{context}\n\nOstatnie: {question.outgoing}",
                         ),
-                    ]
+                    ],
+                    deadline=deadline,
                 ).strip()
             except GenerationFailed as exc:
                 log.warning("rewrite failed, using the rule: %s", exc.reason)
             else:
-                if 0 < len(rewritten) <= 400:
+                if 0 < len(rewritten) <= 400 and not echoes(rewritten, REWRITE_PROMPT):
                     # Read as it comes back: the model only ever saw the outgoing forms.
                     said = redact_special_categories(redact_pii(rewritten).text).text
                     return _Question(said, said)
@@ -575,9 +603,10 @@ class Assistant:
         audience: Audience,
         history: Sequence[Turn],
         vectors: MessageVectors,
+        deadline: Deadline,
         *,
         crisis: tuple[Kind, ...] | None = None,
-    ) -> Generator[Token, None, _Draft]:
+    ) -> Generator[Token | Interrupted, None, _Draft]:
         analysis = analyse(question.text, self._lexicon)
         focus = analysis.focus
         mode: Mode = "llm" if self._chat else "extractive"
@@ -606,15 +635,22 @@ class Assistant:
             if chosen:
                 return self._fact_draft(chosen, passages)
         if self._chat is not None:
+            if deadline.expired:
+                log.warning("no time left for the chat model, answering extractively")
+                return dataclasses.replace(_extractive_draft(extract, passages), fallback=True)
             try:
                 return (
                     yield from self._generate(
-                        self._chat, question.outgoing, audience, passages, history
+                        self._chat, question.outgoing, audience, passages, history, deadline
                     )
                 )
             except GenerationFailed as exc:
                 log.warning("chat model failed, answering extractively: %s", exc.reason)
-                return dataclasses.replace(_extractive_draft(extract, passages), fallback=True)
+                fallback = dataclasses.replace(_extractive_draft(extract, passages), fallback=True)
+                if isinstance(exc, _BrokenOff):
+                    yield Interrupted(exc.reason)
+                    return dataclasses.replace(fallback, interrupted=True)
+                return fallback
         return _extractive_draft(extract, passages)
 
     def read(
@@ -762,10 +798,16 @@ class Assistant:
         return extract
 
     def _checked(
-        self, reply: str, passages: tuple[ScoredChunk, ...]
+        self, reply: str, passages: tuple[ScoredChunk, ...], prompt: str
     ) -> Generator[Token, None, _Draft]:
         """A whole reply through the citation check: the shown text is built from the
-        sentences that hold, each sent as a token."""
+        sentences that hold, each sent as a token.
+
+        Raises:
+            GenerationFailed: the reply repeats the system prompt.
+        """
+        if echoes(reply, prompt):
+            raise GenerationFailed("the model repeated its instructions", retryable=False)
         checked = check_citations(reply, passages, self._analyzer)
         shown = shown_text(checked)
         if not checked.valid or not shown:
@@ -788,9 +830,17 @@ class Assistant:
         audience: Audience,
         passages: tuple[ScoredChunk, ...],
         history: Sequence[Turn],
+        deadline: Deadline,
     ) -> Generator[Token, None, _Draft]:
+        """The model's answer, checked sentence by sentence as it streams.
+
+        Raises:
+            GenerationFailed: the model failed or repeated its instructions before any text went
+                out; `_BrokenOff` when it failed after some did.
+        """
         numbered = [(n, _neutralised(p)) for n, p in enumerate(passages, start=1)]
-        messages = [Message("system", system_prompt(audience))]
+        system = system_prompt(audience)
+        messages = [Message("system", system)]
         messages.extend(Message(turn.role, turn.text) for turn in history[-4:])
         messages.append(Message("user", user_prompt(question, numbered)))
         if self._settings.llm_structured_output and not self._structured_refused:
@@ -799,53 +849,64 @@ class Assistant:
                     [*messages, Message("user", FORMAT_HINT)],
                     name=SCHEMA_NAME,
                     schema=ANSWER_SCHEMA,
+                    deadline=deadline,
                 )
             except StructuredOutputUnsupported as exc:
                 # Said once: this server has no structured outputs; the text protocol follows.
                 log.warning("structured output refused, using the text protocol: %s", exc.reason)
                 self._structured_refused = True
             else:
-                return (yield from self._checked(render(data), passages))
+                return (yield from self._checked(render(data), passages, system))
         reply = ""
-        shown_upto = 0  # sentences of the reply already streamed
+        shown_upto = 0  # sentences of the reply already checked
         streamed = False
-        for delta in chat.stream(messages):
-            reply += delta
-            pieces = split_sentences(reply)
-            done = pieces[:-1]  # the last one may still grow
-            if (
-                done
-                and not MARKER.search(done[-1])
-                and not _LETTER.search(MARKER.sub("", pieces[-1]))
-            ):
-                # "…6 miesięcy. [1" — its marker is still arriving: checked now, the sentence
-                # would look uncited and be dropped from the stream but not from the answer.
-                done = done[:-1]
-            for sentence in done[shown_upto:]:
-                checked = check_citations(sentence, passages, self._analyzer)
-                piece = shown_text(checked)
-                if piece:
+        # Sentences that hold but cite nothing (a heading, a lead-in "Wniosek składasz:") wait
+        # until one sentence is found supported: a reply that cites nothing (an echo of the
+        # prompt, an off-topic story) shows none of its text.
+        held: list[str] = []
+
+        def release(sentence: str) -> Iterator[Token]:
+            nonlocal streamed
+            if echoes(reply, system):
+                raise GenerationFailed("the model repeated its instructions", retryable=False)
+            checked = check_citations(sentence, passages, self._analyzer)
+            if piece := shown_text(checked):
+                held.append(piece)
+            if held and (streamed or checked.valid):
+                for piece in held:
                     yield Token(self._redact(piece) + " ")
-                    streamed = True
-            shown_upto = max(shown_upto, len(done))
-        tail = split_sentences(reply)[shown_upto:]
-        for sentence in tail:
-            piece = shown_text(check_citations(sentence, passages, self._analyzer))
-            if piece:
-                yield Token(self._redact(piece))
+                held.clear()
                 streamed = True
+
+        try:
+            for delta in chat.stream(messages, deadline=deadline):
+                reply += delta
+                pieces = split_sentences(reply)
+                done = pieces[:-1]  # the last one may still grow
+                if (
+                    done
+                    and not MARKER.search(done[-1])
+                    and not _LETTER.search(MARKER.sub("", pieces[-1]))
+                ):
+                    # "…6 miesięcy. [1" — its marker is still arriving: checked now, the sentence
+                    # would look uncited and be dropped from the stream but not from the answer.
+                    done = done[:-1]
+                for sentence in done[shown_upto:]:
+                    yield from release(sentence)
+                shown_upto = max(shown_upto, len(done))
+            for sentence in split_sentences(reply)[shown_upto:]:
+                yield from release(sentence)
+        except GenerationFailed as exc:
+            if streamed:
+                raise _BrokenOff(exc.reason) from exc
+            raise
         checked = check_citations(reply, passages, self._analyzer)
         shown = shown_text(checked)  # no claim without a citation that holds
         if not checked.valid or not shown:
-            return _Draft(
-                "",
-                (),
-                "llm",
-                checked.report,
-                refused=True,
-                reason="no_valid_citation",
-                streamed=False,
-            )
+            if streamed:
+                # Sentence by sentence it held, as a whole it does not: what went out is withdrawn.
+                raise _BrokenOff("the streamed answer failed the citation check as a whole")
+            return _Draft("", (), "llm", checked.report, refused=True, reason="no_valid_citation")
         # The model was asked for a short answer that leads with what was asked: all of it is
         # the direct answer (its citations are checked sentence by sentence above).
         return _Draft(
@@ -857,6 +918,13 @@ class Assistant:
             streamed=streamed,
             direct=shown,
         )
+
+
+class _BrokenOff(GenerationFailed):
+    """The model failed after some of its answer was streamed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, retryable=False)
 
 
 def _past_turn(turn: Turn) -> PastTurn:

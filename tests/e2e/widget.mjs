@@ -499,6 +499,26 @@ export async function errors(ctx) {
     await page.locator('okienko-chat [aria-live="polite"]', { hasText: shown }).waitFor();
   }
 
+  // The model broke off midway: one `error` (generation_interrupted), then `done` with the
+  // answer from the materials, which replaces what was streamed; no error bubble stays.
+  const extractive = {
+    answer: 'Dodatek mieszkaniowy przyznaje się na 6 miesięcy [1].', refused: false, reason: null, mode: 'extractive',
+    session_id: 'abcdefgh12', answer_id: 'x2',
+    citations: [{ n: 1, title: 'Dodatek mieszkaniowy', label: 'Art. 7', source: null, quote: 'na okres 6 miesięcy', valid_from: null }],
+  };
+  await page.unroute('**/v1/chat/stream');
+  await page.route('**/v1/chat/stream', (route) => route.fulfill({
+    status: 200,
+    contentType: 'text/event-stream',
+    body: sse(['token', { text: 'Model zaczął pisać ' }], ['error', { code: 'generation_interrupted', message: 'Odpowiedź została przerwana.' }], ['done', extractive]),
+  }));
+  await ui.question.fill(QUESTION);
+  await ui.question.press('Enter');
+  const replaced = ui.answers.last();
+  await replaced.getByText('przyznaje się na 6 miesięcy', { exact: false }).waitFor();
+  assert.equal(await replaced.getByText('Model zaczął pisać', { exact: false }).count(), 0);
+  assert.equal(await replaced.evaluate((node) => node.classList.contains('error')), false);
+
   // Server text is text: markup in an answer or a citation is shown, never run.
   const hostile = '<img src=x onerror="window.pwned=1"> Odpowiedź [1]';
   const done = {
