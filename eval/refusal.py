@@ -99,7 +99,7 @@ def fit(examples: Sequence[Example], *, embedding_model: str) -> RefusalModel:
         bias=round(bias, 5),
         threshold=best[0],
         trained_on=(
-            f"golden v2 dev + poza-baza-v1: {int(y.sum())} answerable, "
+            f"golden v3 dev + poza-baza-v1: {int(y.sum())} answerable, "
             f"{int(len(y) - y.sum())} to refuse"
         ),
         measured={"cv_answered": round(best[1], 3), "cv_refusal_recall": round(best[2], 3)},
