@@ -190,7 +190,7 @@ class CrisisAssessor:
         try:
             if vector is None:
                 (vector,) = self._embedder.embed([text], kind="query")
-            (prediction,) = self._classifier.predict(vector)
+            (prediction,) = self._classifier.predict(vector, [text])
         except Exception:
             # Whatever broke (the model, its runtime, memory), the lexicon still answers.
             log.exception("crisis classifier failed; assessing with the lexicon alone")
@@ -236,7 +236,10 @@ def _from_hits(hits: tuple[LexiconHit, ...]) -> CrisisAssessment:
 
 def _from_prediction(prediction: Prediction, thresholds: Thresholds) -> CrisisAssessment:
     level: Level = "none"
-    if prediction.acute >= thresholds.acute:
+    sentence = prediction.sentence_acute
+    if prediction.acute >= thresholds.acute or (
+        sentence is not None and sentence >= thresholds.sentence
+    ):
         level = "acute"
     elif prediction.crisis >= thresholds.concern:
         level = "concern"

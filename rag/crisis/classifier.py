@@ -9,12 +9,15 @@ English or Russian alike, with or without diacritics and typos. Two small classi
   were acute or in crisis.
 
 Their scores are averaged (30 % linear, 70 % neighbours: on held-out folds the neighbours caught
-more acute messages at the same rate of false alarms, and the mix more than either). Both are
+more acute messages at the same rate of false alarms, and the mix more than either). A third
+reader looks at the words of each sentence rather than the vector of the whole message
+(`rag.crisis.sentence_reader`): a message is acute when the vector says so or when one of its
+sentences does. Both are
 trained with numpy from the labelled messages (`rag/crisis/messages.py`, train and dev splits,
 every Polish message also without diacritics), deterministically, when the embedding model is
 built, and cached beside it keyed by the model, the data and this code's version. Prediction is
-two small matrix products on the question vector the retriever computes anyway: no second
-embedding.
+two small matrix products on the question vector the retriever computes anyway, and a sparse
+dot product per sentence: no second embedding.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ import numpy.typing as npt
 
 from rag.crisis.levels import KINDS, LEVELS, Kind
 from rag.crisis.messages import LabelledMessage, conversation_text, load_messages, split
+from rag.crisis.sentence_reader import SENTENCE_FALSE_ALARMS, SentenceReader, sentences_of
+from rag.crisis.sentence_reader import C as SENTENCE_C
 from rag.embedding import Embedder
 from rag.lexical import fold
 from rag.sentences import split_sentences
@@ -39,7 +44,7 @@ log = logging.getLogger(__name__)
 
 Matrix = npt.NDArray[np.float64]
 # Bump when training changes in a way that must not reuse a cached classifier.
-TRAINING_VERSION = "5"
+TRAINING_VERSION = "6"
 _NEIGHBOURS = 40
 _CLOSENESS = 30.0  # softmax temperature over cosines (e5's cosines sit in a narrow band)
 _LINEAR_SHARE = 0.3
@@ -55,16 +60,19 @@ class Thresholds:
 
     acute: float
     concern: float
+    sentence: float = float("inf")  # on the sentence reader's score; inf: never fires
 
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
-    """What the vector says: how acute, how much in crisis (concern or acute), which kind."""
+    """What the vector says: how acute, how much in crisis (concern or acute), which kind; and
+    how acute the most acute sentence reads (None when the text was not given)."""
 
     acute: float
     crisis: float
     kind: Kind
     kind_probability: float
+    sentence_acute: float | None = None
 
 
 def _softmax(logits: Matrix) -> Matrix:
@@ -192,21 +200,25 @@ class _Heads:
         )
 
 
-def calibrate(messages: Sequence[LabelledMessage], held_out: Matrix) -> Thresholds:
+def calibrate(
+    messages: Sequence[LabelledMessage], held_out: Matrix, sentence: npt.NDArray[np.float64]
+) -> Thresholds:
     """Thresholds set by how often they would fire on ordinary and hard-negative messages.
 
     The acute threshold lets `ACUTE_FALSE_ALARMS` of the held-out non-crisis messages through,
-    the concern threshold `CONCERN_FALSE_ALARMS` (on the crisis score). Recall was the first aim
-    and could not be had at once with this model: thresholds that caught every held-out acute
-    message gave a third of ordinary questions the emergency block. On held-out folds of train +
-    dev (lexicon included), acute at 2 % / 3 % / 4 % caught 0.87 / 0.91 / 0.93 of acute
-    messages; concern at 15 % rather than 10 % gave 0.99 instead of 0.98 of acute messages at
-    least the helpline line, for one line more on about 5 % of ordinary messages. The lexicon
-    and the conversation rules catch part of what the classifier lets through.
+    the concern threshold `CONCERN_FALSE_ALARMS` (on the crisis score), the sentence reader's
+    `SENTENCE_FALSE_ALARMS` (it adds to the vector's acute, so it gets a small share). Recall
+    was the first aim and could not be had at once with this model: thresholds that caught every
+    held-out acute message gave a third of ordinary questions the emergency block. On held-out
+    folds of train + dev (lexicon included), acute at 2 % / 3 % / 4 % caught 0.87 / 0.91 / 0.93
+    of acute messages; concern at 15 % rather than 10 % gave 0.99 instead of 0.98 of acute
+    messages at least the helpline line, for one line more on about 5 % of ordinary messages.
+    The lexicon and the conversation rules catch part of what the classifier lets through.
 
     Args:
         messages: the labelled messages, in the order of `held_out`'s rows.
         held_out: each message's acute and crisis scores from a model that did not see it.
+        sentence: each message's sentence-reader score from a reader that did not see it.
 
     Returns:
         The thresholds.
@@ -216,14 +228,44 @@ def calibrate(messages: Sequence[LabelledMessage], held_out: Matrix) -> Threshol
         return Thresholds(acute=0.5, concern=0.5)
     acute_cut = np.quantile(held_out[negatives, 0], 1 - ACUTE_FALSE_ALARMS)
     concern_cut = np.quantile(held_out[negatives, 1], 1 - CONCERN_FALSE_ALARMS)
-    return Thresholds(acute=float(acute_cut), concern=float(min(concern_cut, acute_cut)))
+    sentence_cut = np.quantile(sentence[negatives], 1 - SENTENCE_FALSE_ALARMS)
+    return Thresholds(
+        acute=float(acute_cut),
+        concern=float(min(concern_cut, acute_cut)),
+        sentence=float(sentence_cut),
+    )
+
+
+def _fit_sentences(messages: Sequence[LabelledMessage]) -> SentenceReader | None:
+    """The sentence reader, learned from each message and, as negatives of their own, the
+    sentences of ordinary ones (as the reader splits them). None without both acute and other
+    messages to learn from."""
+    texts: list[str] = []
+    acute: list[bool] = []
+    for message in messages:
+        text = conversation_text(message)
+        parts = sentences_of(text) if not message.crisis else []
+        for unit in (text, *(parts if len(parts) > 1 else [])):
+            texts.append(unit)
+            acute.append(message.level == "acute")
+    if all(acute) or not any(acute):
+        return None
+    return SentenceReader.fit(texts, acute)
 
 
 class CrisisClassifier:
     """The two readings of the message vector, combined (see the module's docstring)."""
 
-    def __init__(self, heads: _Heads, *, model_id: str, thresholds: Thresholds) -> None:
+    def __init__(
+        self,
+        heads: _Heads,
+        *,
+        model_id: str,
+        thresholds: Thresholds,
+        sentences: SentenceReader | None = None,
+    ) -> None:
         self._heads = heads
+        self._sentences = sentences
         self.model_id = model_id
         self.thresholds = thresholds
 
@@ -243,6 +285,8 @@ class CrisisClassifier:
         owners = np.array([index for _, index in pairs])
         folds = np.array([_fold(m.id) for m in messages])[owners]
         held_out = np.zeros((len(messages), 2))  # acute and crisis scores
+        sentence = np.zeros(len(messages))
+        message_folds = np.array([_fold(m.id) for m in messages])
         for part in range(_FOLDS):
             inside = folds != part
             if inside.all() or not inside.any():
@@ -255,12 +299,28 @@ class CrisisClassifier:
                 first = int(np.flatnonzero(owners == index)[0])
                 acute, crisis, _ = model.scores(vectors[first : first + 1])
                 held_out[index] = (acute[0], crisis[0])
+            reader = _fit_sentences(
+                [m for m, f in zip(messages, message_folds, strict=True) if f != part]
+            )
+            for index in np.flatnonzero(message_folds == part):
+                text = conversation_text(messages[int(index)])
+                sentence[index] = reader.score(text) if reader is not None else 0.0
         heads = _Heads.fit(vectors, [messages[index] for _, index in pairs])
-        return cls(heads, model_id=embedder.model_id, thresholds=calibrate(messages, held_out))
+        return cls(
+            heads,
+            model_id=embedder.model_id,
+            thresholds=calibrate(messages, held_out, sentence),
+            sentences=_fit_sentences(messages),
+        )
 
-    def predict(self, vectors: npt.NDArray[np.floating]) -> list[Prediction]:
-        """Predictions for message vectors (rows, as the embedder returns them)."""
+    def predict(
+        self, vectors: npt.NDArray[np.floating], texts: Sequence[str] | None = None
+    ) -> list[Prediction]:
+        """Predictions for message vectors (rows, as the embedder returns them) and, when
+        given, the messages' texts for the sentence reader (one per row)."""
         acute, crisis, kinds = self._heads.scores(np.atleast_2d(vectors).astype(np.float64))
+        if texts is not None and len(texts) != len(acute):
+            raise ValueError(f"{len(texts)} texts for {len(acute)} vectors")
         best = kinds.argmax(axis=1)
         return [
             Prediction(
@@ -268,6 +328,11 @@ class CrisisClassifier:
                 crisis=float(crisis[i]),
                 kind=KINDS[int(best[i])],
                 kind_probability=float(kinds[i, best[i]]),
+                sentence_acute=(
+                    self._sentences.score(texts[i])
+                    if texts is not None and self._sentences is not None
+                    else None
+                ),
             )
             for i in range(len(acute))
         ]
@@ -276,19 +341,24 @@ class CrisisClassifier:
         """Write the classifier (atomically: a reader never sees half a file)."""
         buffer = io.BytesIO()
         h = self._heads
-        np.savez(
-            buffer,
-            mean=h.mean,
-            scale=h.scale,
-            level_weights=h.level_w,
-            level_bias=h.level_b,
-            kind_weights=h.kind_w,
-            kind_bias=h.kind_b,
-            memory=h.memory.astype(np.float32),
-            memory_levels=h.memory_levels,
-            model_id=np.array(self.model_id),
-            thresholds=np.array([self.thresholds.acute, self.thresholds.concern]),
-        )
+        arrays: dict[str, npt.NDArray[np.generic]] = {
+            "mean": h.mean,
+            "scale": h.scale,
+            "level_weights": h.level_w,
+            "level_bias": h.level_b,
+            "kind_weights": h.kind_w,
+            "kind_bias": h.kind_b,
+            "memory": h.memory.astype(np.float32),
+            "memory_levels": h.memory_levels,
+            "model_id": np.array(self.model_id),
+            "thresholds": np.array(
+                [self.thresholds.acute, self.thresholds.concern, self.thresholds.sentence]
+            ),
+        }
+        if self._sentences is not None:
+            arrays["sentence_weights"] = self._sentences.weights
+            arrays["sentence_bias"] = np.array(self._sentences.bias)
+        np.savez(buffer, allow_pickle=False, **arrays)
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(".partial")
         partial.write_bytes(buffer.getvalue())
@@ -308,7 +378,17 @@ class CrisisClassifier:
                 memory_levels=data["memory_levels"],
             )
             thresholds = Thresholds(*(float(t) for t in data["thresholds"]))
-            return cls(heads, model_id=str(data["model_id"]), thresholds=thresholds)
+            sentences = (
+                SentenceReader(data["sentence_weights"], float(data["sentence_bias"]))
+                if "sentence_weights" in data
+                else None
+            )
+            return cls(
+                heads,
+                model_id=str(data["model_id"]),
+                thresholds=thresholds,
+                sentences=sentences,
+            )
 
 
 def fingerprint(model_id: str, messages: Sequence[LabelledMessage]) -> str:
@@ -327,6 +407,8 @@ def fingerprint(model_id: str, messages: Sequence[LabelledMessage]) -> str:
         _FOLDS,
         ACUTE_FALSE_ALARMS,
         CONCERN_FALSE_ALARMS,
+        SENTENCE_FALSE_ALARMS,
+        SENTENCE_C,
     )
     digest.update(f"{knobs}\0{model_id}\0".encode())
     for message in messages:

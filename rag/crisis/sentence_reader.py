@@ -1,0 +1,97 @@
+"""The crisis classifier's third reading: the wording of each sentence, in character n-grams.
+
+The message vector reads a long message as a whole: "nie mam za co żyć, myślę żeby ze sobą
+skończyć, jaki zasiłek mi przysługuje?" is mostly a benefits question to it. Embedding every
+sentence would find the one that matters, at the cost of a second embedding on every request.
+This reader finds it for almost nothing: a logistic regression over hashed character n-grams
+(3 to 5 letters inside words, on the text without diacritics, so typos and missing Polish letters
+still share most n-grams) scores the whole message and each sentence, and the most acute of them
+counts. Learned from the same labelled messages as the heads, with the sentences of ordinary
+messages as negatives of their own; its threshold lets only `SENTENCE_FALSE_ALARMS` of held-out
+non-crisis messages through, because it adds to the other readings rather than replacing them.
+
+Measured on the dev split with the rest trained on the train split only (2 904 messages):
+acute → acute 151 → 154 of 160 with the reader (1 % held-out false alarms on its own; 0.5 %
+gave 153), crisis recall 0.971 → 0.976, false acute on the dev non-crisis messages 0.040 →
+0.048 and on ordinary golden v1 questions unchanged (0.016).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from rag.lexical import fold
+
+FEATURES: Final = 2**18
+NGRAMS: Final = (3, 5)
+C: Final = 16.0  # inverse L2 strength: the n-grams are many and each is rare
+MIN_SENTENCE_WORDS: Final = 3
+SENTENCE_FALSE_ALARMS: Final = 0.01
+
+
+def _vectorizer() -> Any:
+    from sklearn.feature_extraction.text import (  # type: ignore[import-untyped]
+        HashingVectorizer,
+    )
+
+    # Stateless: the same text gives the same features in every process, nothing to store.
+    return HashingVectorizer(
+        analyzer="char_wb",
+        ngram_range=NGRAMS,
+        n_features=FEATURES,
+        alternate_sign=False,
+        norm="l2",
+        lowercase=False,
+    )
+
+
+# Residents often write in lower case, so a sentence ends at the punctuation, whatever follows.
+_SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\n+")
+
+
+def sentences_of(text: str) -> list[str]:
+    """The folded sentences of a text with at least `MIN_SENTENCE_WORDS` words."""
+    parts = (part.strip() for part in _SENTENCE_END.split(fold(text)))
+    return [part for part in parts if len(part.split()) >= MIN_SENTENCE_WORDS]
+
+
+def units(text: str) -> list[str]:
+    """What is scored: the whole (folded) text, then each of its sentences when it has several."""
+    parts = sentences_of(text)
+    return [fold(text), *parts] if len(parts) > 1 else [fold(text)]
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceReader:
+    """Acute-or-not weights over hashed n-grams."""
+
+    weights: npt.NDArray[np.float32]
+    bias: float
+
+    @classmethod
+    def fit(cls, texts: Sequence[str], acute: Sequence[bool]) -> SentenceReader:
+        """Learn from texts (messages, sentences) labelled acute or not.
+
+        Deterministic: lbfgs from zero, no sampling.
+        """
+        from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
+
+        x = _vectorizer().transform([fold(t) for t in texts])
+        y = np.array(acute, dtype=bool)
+        if y.all() or not y.any():
+            raise ValueError("the sentence reader needs acute and other texts")
+        model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+        model.fit(x, y)
+        return cls(model.coef_[0].astype(np.float32), float(model.intercept_[0]))
+
+    def score(self, text: str) -> float:
+        """The most acute of the text and its sentences, as a probability (0–1)."""
+        x = _vectorizer().transform(units(text))
+        logits = x @ self.weights.astype(np.float64) + self.bias
+        return float(1.0 / (1.0 + np.exp(-np.max(logits))))
