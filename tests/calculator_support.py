@@ -8,8 +8,9 @@ from decimal import Decimal
 from rag.calculators import Rules, load_rules
 from rag.calculators.rules import Period
 
-# Not the real average wage: no source gives it (the shipped rules say "unknown"). Any value
-# exercises the housing allowance's threshold and minimum; this one is round to check by hand:
+# Not a real average wage: the shipped rules give GUS figures only from 8 August 2025 to
+# 30 April 2026, and the tests' usual date has none ("unknown"). Any value exercises the housing
+# allowance's threshold and minimum on any date; this one is round to check by hand:
 # thresholds 3 200 zł (40%) and 2 400 zł (30%), the smallest allowance 40 zł (0,5%).
 TEST_WAGE = Decimal("8000")
 

@@ -154,7 +154,8 @@ def test_an_unknown_result_names_what_is_missing_by_its_polish_title(client: Tes
 
 
 def test_a_figure_the_sources_lack_is_named_and_nothing_is_guessed(client: TestClient) -> None:
-    # The rules leave the GUS average wage empty until CUS gives it (rules/dodatek_mieszkaniowy).
+    # The rules have no GUS average wage for the API's test date, 1 March 2025
+    # (rules/dodatek_mieszkaniowy.yaml).
     flat = {
         "household_size": 2,
         "household_income_monthly": 3000,

@@ -483,6 +483,64 @@ def test_housing_allowance_refuses_a_too_large_flat_without_the_average_wage() -
     assert calc.result == "not_eligible"
 
 
+# The GUS average wage of each announcement in the rules and the thresholds in złoty that follow:
+# 40 % (one person) and 30 % (more) of it, down to the grosz (rules/dodatek_mieszkaniowy.yaml).
+# Written out by hand, so a wrong wage, date or rounding fails here.
+HOUSING_SINGLE = {**HOUSING_EXAMPLE, "household_size": 1, "flat_area": 35, "monthly_expenses": 1000}
+
+
+@pytest.mark.parametrize(
+    ("on", "wage", "single", "multi"),
+    [
+        (dt.date(2025, 8, 8), "8 748,63 zł", "3 499,45 zł", "2 624,58 zł"),  # II kw. 2025
+        (dt.date(2025, 11, 6), "8 748,63 zł", "3 499,45 zł", "2 624,58 zł"),
+        (dt.date(2025, 11, 7), "8 771,70 zł", "3 508,68 zł", "2 631,51 zł"),  # III kw. 2025
+        (dt.date(2026, 2, 8), "8 771,70 zł", "3 508,68 zł", "2 631,51 zł"),
+        (dt.date(2026, 2, 9), "9 197,79 zł", "3 679,11 zł", "2 759,33 zł"),  # IV kw. 2025
+        (dt.date(2026, 4, 30), "9 197,79 zł", "3 679,11 zł", "2 759,33 zł"),
+    ],
+)
+def test_the_housing_thresholds_in_zloty_follow_the_gus_announcement_in_force(
+    on: dt.date, wage: str, single: str, multi: str
+) -> None:
+    alone = run("dodatek_mieszkaniowy", HOUSING_SINGLE, on)
+    family = run("dodatek_mieszkaniowy", HOUSING_EXAMPLE, on)
+    assert (alone.result, family.result) == ("eligible", "eligible")
+    assert f"Próg dochodowy: 40% × {wage} = {single} na osobę." in texts(alone)
+    assert f"Próg dochodowy: 30% × {wage} = {multi} na osobę." in texts(family)
+    assert f"): {wage}." in texts(family)  # the wage used is shown with its date
+
+
+@pytest.mark.parametrize(
+    ("income", "excess"), [("3679.11", None), ("3679.12", "0,01 zł"), ("3700", "20,89 zł")]
+)
+def test_one_person_at_the_threshold_of_the_fourth_quarter_of_2025(
+    income: str, excess: str | None
+) -> None:
+    # 40 % × 9 197,79 zł = 3 679,116 zł: 3 679,11 zł is not above it, 3 679,12 zł is
+    payload = {**HOUSING_SINGLE, "household_income_monthly": income}
+    calc = run("dodatek_mieszkaniowy", payload, dt.date(2026, 3, 1))
+    assert calc.result == "eligible"
+    if excess is None:
+        assert "Dochód na osobę nie przekracza progu 3 679,11 zł." in texts(calc)
+    else:
+        assert f"Dochód na osobę przekracza próg o {excess}" in texts(calc)
+
+
+@pytest.mark.parametrize(
+    "on", [dt.date(2025, 8, 7), dt.date(2026, 5, 1), dt.date(2026, 12, 6), dt.date(2030, 1, 1)]
+)
+def test_housing_allowance_cannot_tell_where_no_announcement_in_the_rules_covers_the_date(
+    on: dt.date,
+) -> None:
+    # Before the first announcement the rules hold, and after the last one: the I–III quarter 2026
+    # announcements are not in the sources, so today's answer names the wage instead of guessing.
+    calc = run("dodatek_mieszkaniowy", HOUSING_EXAMPLE, on)
+    assert (calc.result, calc.amount) == ("unknown", None)
+    assert calc.unknown_figures[0].startswith("przeciętne wynagrodzenie w gospodarce narodowej")
+    assert "Próg dochodowy" not in texts(calc)
+
+
 # --- the figures by date -----------------------------------------------------------------------
 
 

@@ -6,8 +6,10 @@ allowed excess (art. 5); the expenses on the normative area less the household's
 income, capped at a share of those expenses (art. 6 ust. 1, 9, 10); the income threshold, a
 percentage of the average wage, where a small excess lowers the allowance instead of refusing it
 (art. 3 ust. 1, art. 6 ust. 8); and the smallest amount paid (art. 7 ust. 6). The average wage is
-not in the sources, so with the shipped rules the answer stops there as "unknown"; what comes
-before it (a flat too large, costs below the own share) still answers "not eligible".
+the quarterly GUS figure last announced before the application (art. 3 ust. 2); the rules hold the
+announcements the sources give, each from its announcement to the day before the next. For a date
+no announcement in the rules covers, the answer stops there as "unknown"; what comes before it (a
+flat too large, costs below the own share) still answers "not eligible".
 """
 
 from __future__ import annotations
@@ -23,7 +25,16 @@ from rag.calculators.calculation import Calculation, Working
 from rag.calculators.calculator import Calculator
 from rag.calculators.errors import RulesError
 from rag.calculators.inputs import Amount, Area, Flag, People, closed, not_given, one_of
-from rag.calculators.money import m2, pct, percent_of, to_grosze, to_grosze_down, to_grosze_up, zl
+from rag.calculators.money import (
+    day,
+    m2,
+    pct,
+    percent_of,
+    to_grosze,
+    to_grosze_down,
+    to_grosze_up,
+    zl,
+)
 from rag.calculators.rules import lookup
 
 ACT = "ustawy o dodatkach mieszkaniowych"
@@ -302,11 +313,16 @@ def _threshold_and_minimum(
     wage = w.figure(WAGE)
     key = "dm_prog_jednoosobowe" if size == 1 else "dm_prog_wieloosobowe"
     rate = w.figure(key)
+    # Down to the grosz: an income in grosze is "not above" 40 % of the wage exactly when it is
+    # not above the rounded-down amount (9 197,79 zł: 3 679,116 zł, so up to 3 679,11 zł fits).
     threshold = to_grosze_down(percent_of(rate, wage))
     w.step(
-        f"Próg dochodowy: {pct(rate)} × {zl(wage)} (przeciętne wynagrodzenie obowiązujące w dniu "
-        f"wniosku) = {zl(threshold)} na osobę.",
-        w.provision(key),
+        f"Przeciętne wynagrodzenie ogłoszone ostatnio przed dniem wniosku (przez Prezesa GUS, "
+        f"stosowane od {day(w.since(WAGE))}): {zl(wage)}.",
+        w.provision(WAGE),
+    )
+    w.step(
+        f"Próg dochodowy: {pct(rate)} × {zl(wage)} = {zl(threshold)} na osobę.", w.provision(key)
     )
     share = to_grosze(income / size)
     w.step(f"Dochód na osobę: {zl(income)} ÷ {size} = {zl(share)}.", f"art. 3 ust. 1 {ACT}")
