@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 Matrix = npt.NDArray[np.float64]
 # Bump when training changes in a way that must not reuse a cached classifier.
-TRAINING_VERSION = "6"
+TRAINING_VERSION = "7"
 _NEIGHBOURS = 40
 _CLOSENESS = 30.0  # softmax temperature over cosines (e5's cosines sit in a narrow band)
 _LINEAR_SHARE = 0.3

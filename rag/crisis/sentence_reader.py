@@ -18,10 +18,13 @@ gave 153), crisis recall 0.971 → 0.976, false acute on the dev non-crisis mess
 
 from __future__ import annotations
 
+import math
 import re
+import zlib
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from dataclasses import dataclass, field
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -35,20 +38,28 @@ MIN_SENTENCE_WORDS: Final = 3
 SENTENCE_FALSE_ALARMS: Final = 0.01
 
 
-def _vectorizer() -> Any:
-    from sklearn.feature_extraction.text import (  # type: ignore[import-untyped]
-        HashingVectorizer,
-    )
+def word_grams(word: str) -> list[int]:
+    """The hashed n-grams of one word, padded with a space each side ("zyc" → " zy", "zyc",
+    "yc ", " zyc", …). Hashed with CRC-32: the same buckets in every process and machine."""
+    padded = f" {word} "
+    return [
+        zlib.crc32(padded[i : i + n].encode()) & (FEATURES - 1)
+        for n in range(NGRAMS[0], NGRAMS[1] + 1)
+        for i in range(len(padded) - n + 1)
+    ]
 
-    # Stateless: the same text gives the same features in every process, nothing to store.
-    return HashingVectorizer(
-        analyzer="char_wb",
-        ngram_range=NGRAMS,
-        n_features=FEATURES,
-        alternate_sign=False,
-        norm="l2",
-        lowercase=False,
-    )
+
+def features(text: str) -> dict[int, float]:
+    """A (folded) text's n-gram counts over the square root of its number of n-grams.
+
+    The n-grams never cross a word, so a text's features are the sum of its words': the
+    scorer adds cached per-word sums instead of hashing every text again.
+    """
+    counts: Counter[int] = Counter()
+    for word in text.split():
+        counts.update(word_grams(word))
+    total = sum(counts.values())
+    return {bucket: count / math.sqrt(total) for bucket, count in counts.items()} if total else {}
 
 
 # Residents often write in lower case, so a sentence ends at the punctuation, whatever follows.
@@ -67,12 +78,18 @@ def units(text: str) -> list[str]:
     return [fold(text), *parts] if len(parts) > 1 else [fold(text)]
 
 
+_WORDS_KEPT: Final = 50_000
+
+
 @dataclass(frozen=True, slots=True)
 class SentenceReader:
     """Acute-or-not weights over hashed n-grams."""
 
     weights: npt.NDArray[np.float32]
     bias: float
+    _words: dict[str, tuple[float, int]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def fit(cls, texts: Sequence[str], acute: Sequence[bool]) -> SentenceReader:
@@ -80,9 +97,18 @@ class SentenceReader:
 
         Deterministic: lbfgs from zero, no sampling.
         """
+        from scipy.sparse import csr_matrix  # type: ignore[import-untyped]
         from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
-        x = _vectorizer().transform([fold(t) for t in texts])
+        rows = [features(fold(t)) for t in texts]
+        x = csr_matrix(
+            (
+                [v for row in rows for v in row.values()],
+                [b for row in rows for b in row],
+                np.cumsum([0, *(len(row) for row in rows)]),
+            ),
+            shape=(len(rows), FEATURES),
+        )
         y = np.array(acute, dtype=bool)
         if y.all() or not y.any():
             raise ValueError("the sentence reader needs acute and other texts")
@@ -92,6 +118,24 @@ class SentenceReader:
 
     def score(self, text: str) -> float:
         """The most acute of the text and its sentences, as a probability (0–1)."""
-        x = _vectorizer().transform(units(text))
-        logits = x @ self.weights.astype(np.float64) + self.bias
-        return float(1.0 / (1.0 + np.exp(-np.max(logits))))
+        best = -math.inf
+        for unit in units(text):
+            dot, grams = 0.0, 0
+            for word in unit.split():
+                word_dot, word_grams_count = self._word(word)
+                dot += word_dot
+                grams += word_grams_count
+            best = max(best, dot / math.sqrt(grams) if grams else 0.0)
+        logit = best + self.bias
+        return 1.0 / (1.0 + math.exp(-logit)) if logit > -700 else 0.0
+
+    def _word(self, word: str) -> tuple[float, int]:
+        """A word's weight sum and n-gram count, kept (words recur across messages)."""
+        known = self._words.get(word)
+        if known is None:
+            buckets = word_grams(word)
+            known = (float(self.weights[buckets].sum()), len(buckets))
+            if len(self._words) >= _WORDS_KEPT:
+                self._words.clear()
+            self._words[word] = known
+        return known
