@@ -331,7 +331,7 @@ def ask_command(
         raise typer.BadParameter("pytanie może mieć najwyżej 2000 znaków", param_hint="QUESTION")
     _choices([audience], AUDIENCES, "--audience")
     settings = _settings()
-    from rag.answering import InvalidSession
+    from rag.conversation import InvalidSessionId
     from rag.crisis import CrisisAssessor, build_assessor, local_help
     from rag.crisis.lexicon import Lexicon
     from rag.embedding import build_embedder
@@ -358,7 +358,7 @@ def ask_command(
                 session_id=session,
                 crisis=crisis,
             )
-        except InvalidSession as exc:
+        except InvalidSessionId as exc:
             raise typer.BadParameter(
                 "identyfikator sesji może mieć 8–64 znaki: litery, cyfry, '-' i '_'",
                 param_hint="--session",

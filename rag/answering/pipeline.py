@@ -36,7 +36,13 @@ from rag.answering.structured import ANSWER_SCHEMA, FORMAT_HINT, SCHEMA_NAME, re
 from rag.answers import Answer, Audience, Citation, CitationReport, Mode
 from rag.chat_model import ChatModel, GenerationFailed, Message, StructuredOutputUnsupported
 from rag.citations import MARKER, check_citations, shown_text
-from rag.conversation import ConversationStore, Turn, new_session_id, valid_session_id
+from rag.conversation import (
+    ConversationStore,
+    InvalidSessionId,
+    Turn,
+    new_session_id,
+    valid_session_id,
+)
 from rag.crisis import (
     KINDS,
     LEVELS,
@@ -161,10 +167,6 @@ class _Calculated:
     question: str | None  # the question it asks, when it asks one
 
 
-class InvalidSession(ValueError):
-    """A session id that is not ours (wrong characters or length)."""
-
-
 def contact_sentence(settings: Settings) -> str:
     """Where a resident gets a person: only what the deployment configured, nothing invented."""
     details = [
@@ -280,7 +282,7 @@ class Assistant:
             The answer, refused or not, with its citations and the session id.
 
         Raises:
-            InvalidSession: the session id is malformed.
+            InvalidSessionId: the session id is malformed.
             IndexNotReady / IndexMismatch: nothing usable is being served.
         """
         for event in self.stream(
@@ -315,7 +317,7 @@ class Assistant:
         the first event.
         """
         if session_id is not None and not valid_session_id(session_id):
-            raise InvalidSession(session_id)
+            raise InvalidSessionId(session_id)
         session = session_id or new_session_id()
         if deadline is None:
             deadline = Deadline.after(self._settings.llm_deadline_seconds, clock=self._clock)
