@@ -412,6 +412,7 @@ def serve_command() -> None:
     _announce_onnx_export(settings)
     import uvicorn
 
+    from api.access_log import hash_session_ids
     from api.app import create_app
 
     try:
@@ -421,6 +422,7 @@ def serve_command() -> None:
         raise typer.Exit(2) from exc
     for name in ("api", "rag"):
         logging.getLogger(name).setLevel(logging.INFO)
+    hash_session_ids(logging.getLogger("uvicorn.access"))  # kept by uvicorn's log config
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"Okienko: strona demonstracyjna [bold]{base}/demo[/]", highlight=False)
     console.print(f"         konsola pracownika {base}/console · API {base}/docs", highlight=False)

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -28,6 +29,7 @@ from api.feedback import FeedbackStore, export
 from api.redis_link import RedisLink
 from rag.conversation import Turn
 from rag.runtime import Runtime
+from rag.sessions import logged
 from tests.api_support import (
     EMBEDDER,
     QUESTION,
@@ -106,7 +108,7 @@ def test_chat_answers_with_citations_and_an_answer_id(client: TestClient) -> Non
         assert f"[{citation['n']}]" in body["answer"]
         dt.date.fromisoformat(citation["valid_from"])
     assert re.fullmatch(r"[0-9a-f]{32}", body["answer_id"])
-    assert re.fullmatch(r"[0-9a-f]{32}", body["session_id"])
+    assert re.fullmatch(r"[0-9a-f]{64}", body["session_id"])
     again = client.post("/v1/chat", json={"message": QUESTION}).json()
     assert again["answer_id"] != body["answer_id"]
     assert again["session_id"] != body["session_id"]
@@ -176,6 +178,38 @@ def test_a_conversation_can_be_read_back_and_erased(client: TestClient) -> None:
     assert erased.content == b""
     assert_error(client.get(f"/v1/sessions/{session}"), 404, "session_not_found")
     assert client.delete(f"/v1/sessions/{session}").status_code == 204  # gone either way
+
+
+def test_only_ids_the_server_issued_continue_a_conversation(
+    client: TestClient, runtime: Runtime
+) -> None:
+    chosen = "moja-wlasna-sesja-1234"
+    first = client.post("/v1/chat", json={"message": QUESTION, "session_id": chosen}).json()
+    issued = first["session_id"]  # a new session: the response names the id to use
+    assert issued != chosen
+    assert runtime.conversations.history(chosen) == []
+    assert_error(client.get(f"/v1/sessions/{chosen}"), 404, "session_not_found")
+    # Nor does the issued shape with a made-up signature, sent to the stream.
+    forged = issued[:32] + "0" * 32
+    events = parse_sse(
+        client.post("/v1/chat/stream", json={"message": QUESTION, "session_id": forged}).text
+    )
+    assert events[-1].data["session_id"] not in (forged, issued)
+    assert_error(client.get(f"/v1/sessions/{forged}"), 404, "session_not_found")
+    follow_up = {"message": "A jakie dokumenty trzeba dołączyć?", "session_id": issued}
+    assert client.post("/v1/chat", json=follow_up).json()["session_id"] == issued
+    assert len(client.get(f"/v1/sessions/{issued}").json()["turns"]) == 4
+
+
+def test_logs_name_a_conversation_by_its_hash(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        session = client.post("/v1/chat", json={"message": QUESTION}).json()["session_id"]
+        client.post("/v1/chat", json={"message": "A od kiedy?", "session_id": session})
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"session=#{logged(session)}" in text
+    assert session not in text
 
 
 def test_session_ids_are_checked(client: TestClient) -> None:

@@ -40,7 +40,6 @@ from rag.conversation import (
     ConversationStore,
     InvalidSessionId,
     Turn,
-    new_session_id,
     valid_session_id,
 )
 from rag.crisis import (
@@ -75,6 +74,7 @@ from rag.reranking import Reranker
 from rag.retrieval import Retriever, select_passages
 from rag.sentence_vectors import SentenceSimilarity
 from rag.sentences import split_sentences
+from rag.sessions import SessionIds, logged
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -223,9 +223,11 @@ class Assistant:
         facts: FactIndex | None = None,
         lexicon: Lexicon | None = None,
         refusal: RefusalModel | None = None,
+        sessions: SessionIds | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
         self._settings = settings
+        self.sessions = sessions if sessions is not None else SessionIds.of(settings)
         self._clock = clock  # the model's deadline is read on it
         self._facts = facts
         self._lexicon = lexicon
@@ -318,7 +320,8 @@ class Assistant:
         """
         if session_id is not None and not valid_session_id(session_id):
             raise InvalidSessionId(session_id)
-        session = session_id or new_session_id()
+        # An id this server did not issue starts a new session (the answer names it).
+        session = self.sessions.continued(session_id)
         if deadline is None:
             deadline = Deadline.after(self._settings.llm_deadline_seconds, clock=self._clock)
         redaction = redact_pii(question.strip())
@@ -437,9 +440,9 @@ class Assistant:
             Turn(role="assistant", text=final, at=now, topics=draft.topics(), asked=pending),
         )
         log.info(
-            "answered session=%s audience=%s mode=%s refused=%s reason=%s citations=%d "
+            "answered session=#%s audience=%s mode=%s refused=%s reason=%s citations=%d "
             "removed=%d unsupported=%d flags=%s",
-            session,
+            logged(session),
             audience,
             draft.mode,
             draft.refused,
