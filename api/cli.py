@@ -118,12 +118,8 @@ def ingest_command(
 ) -> None:
     """Load, chunk and embed documents into a new index generation, then switch to it."""
     settings = _settings()
-    from ingest.chunking import Chunker
     from ingest.embedding_cache import EmbeddingCache
-    from ingest.pipeline import Ingestor, Source
-    from rag.embedding import build_embedder
-    from rag.index import open_store
-    from rag.lexical import PolishAnalyzer
+    from ingest.pipeline import Source, build_ingestor
 
     kb = settings.knowledge_base_dir.resolve()
     sources = [
@@ -138,22 +134,8 @@ def ingest_command(
         facts = knowledge_base_facts(settings)
     questions = [q for sourced in facts[0] for q in sourced.fact.questions] if facts else []
     with _friendly_errors():
-        embedder = build_embedder(settings)
         cache = EmbeddingCache(settings.embedding_cache_path)
-        analyzer = PolishAnalyzer(
-            k1=settings.bm25_k1, b=settings.bm25_b, avg_len=settings.bm25_avg_len
-        )
-        ingestor = Ingestor(
-            store=open_store(settings),
-            embedder=embedder,
-            analyzer=analyzer,
-            chunker=Chunker(
-                embedder.count_tokens,
-                target_tokens=settings.chunk_target_tokens,
-                max_tokens=settings.chunk_max_tokens,
-            ),
-            cache=cache,
-        )
+        ingestor = build_ingestor(settings, cache=cache)
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),

@@ -151,7 +151,7 @@ def build_runtime(
     """
     embedder = embedder if embedder is not None else build_embedder(settings)
     crisis = crisis if crisis is not None else build_assessor(settings, embedder)
-    analyzer = PolishAnalyzer(k1=settings.bm25_k1, b=settings.bm25_b, avg_len=settings.bm25_avg_len)
+    analyzer = PolishAnalyzer.of(settings)
     served = open_store(settings).open_served()
     try:
         retriever = Retriever(
