@@ -118,12 +118,8 @@ def ingest_command(
 ) -> None:
     """Load, chunk and embed documents into a new index generation, then switch to it."""
     settings = _settings()
-    from ingest.chunking import Chunker
     from ingest.embedding_cache import EmbeddingCache
-    from ingest.pipeline import Ingestor, Source
-    from rag.embedding import build_embedder
-    from rag.index import open_store
-    from rag.lexical import PolishAnalyzer
+    from ingest.pipeline import Source, build_ingestor
 
     kb = settings.knowledge_base_dir.resolve()
     sources = [
@@ -138,22 +134,8 @@ def ingest_command(
         facts = knowledge_base_facts(settings)
     questions = [q for sourced in facts[0] for q in sourced.fact.questions] if facts else []
     with _friendly_errors():
-        embedder = build_embedder(settings)
         cache = EmbeddingCache(settings.embedding_cache_path)
-        analyzer = PolishAnalyzer(
-            k1=settings.bm25_k1, b=settings.bm25_b, avg_len=settings.bm25_avg_len
-        )
-        ingestor = Ingestor(
-            store=open_store(settings),
-            embedder=embedder,
-            analyzer=analyzer,
-            chunker=Chunker(
-                embedder.count_tokens,
-                target_tokens=settings.chunk_target_tokens,
-                max_tokens=settings.chunk_max_tokens,
-            ),
-            cache=cache,
-        )
+        ingestor = build_ingestor(settings, cache=cache)
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),
@@ -331,7 +313,7 @@ def ask_command(
         raise typer.BadParameter("pytanie może mieć najwyżej 2000 znaków", param_hint="QUESTION")
     _choices([audience], AUDIENCES, "--audience")
     settings = _settings()
-    from rag.answering import InvalidSession
+    from rag.conversation import InvalidSessionId
     from rag.crisis import CrisisAssessor, build_assessor, local_help
     from rag.crisis.lexicon import Lexicon
     from rag.embedding import build_embedder
@@ -358,7 +340,7 @@ def ask_command(
                 session_id=session,
                 crisis=crisis,
             )
-        except InvalidSession as exc:
+        except InvalidSessionId as exc:
             raise typer.BadParameter(
                 "identyfikator sesji może mieć 8–64 znaki: litery, cyfry, '-' i '_'",
                 param_hint="--session",
@@ -412,6 +394,7 @@ def serve_command() -> None:
     _announce_onnx_export(settings)
     import uvicorn
 
+    from api.access_log import hash_session_ids
     from api.app import create_app
 
     try:
@@ -421,6 +404,7 @@ def serve_command() -> None:
         raise typer.Exit(2) from exc
     for name in ("api", "rag"):
         logging.getLogger(name).setLevel(logging.INFO)
+    hash_session_ids(logging.getLogger("uvicorn.access"))  # kept by uvicorn's log config
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"Okienko: strona demonstracyjna [bold]{base}/demo[/]", highlight=False)
     console.print(f"         konsola pracownika {base}/console · API {base}/docs", highlight=False)

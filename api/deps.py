@@ -23,6 +23,7 @@ from api.security import API_KEY_HEADER, Role, require_admin, require_staff
 from api.state import AppState
 from rag.letters import TEMPLATES_DIR, LetterTemplate, TemplateError, load_templates
 from rag.runtime import Runtime
+from rag.sessions import SessionIds
 from rag.settings import Settings
 
 api_key_header = APIKeyHeader(
@@ -62,6 +63,10 @@ async def get_asked(state: State) -> QuestionLog:
 
 async def get_metrics(state: State) -> Metrics:
     return state.metrics
+
+
+async def get_sessions(state: State) -> SessionIds:
+    return state.answering.sessions
 
 
 def get_runtime(state: State) -> Runtime:
@@ -118,6 +123,7 @@ async def require_staff_key(role: RoleDep) -> None:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+SessionsDep = Annotated[SessionIds, Depends(get_sessions)]
 LimiterDep = Annotated[RateLimiter, Depends(get_limiter)]
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
 CallbacksDep = Annotated[CallbackBook, Depends(get_callbacks)]

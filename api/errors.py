@@ -17,7 +17,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.crisis import assessed, with_help
 from api.feedback import UnknownAnswer
-from rag.answering import InvalidSession
 from rag.conversation import InvalidSessionId
 from rag.errors import EmbeddingModelError, IndexMismatch, IndexNotReady
 
@@ -29,7 +28,8 @@ INDEX_NOT_READY_MESSAGE = (
     "kilka minut."
 )
 INVALID_SESSION_MESSAGE = (
-    "Nieprawidłowy identyfikator rozmowy. Rozpocznij nową rozmowę i zadaj pytanie jeszcze raz."
+    "Nieprawidłowy identyfikator rozmowy (8–64 znaki: litery, cyfry, „-” i „_”). Rozpocznij "
+    "nową rozmowę i zadaj pytanie jeszcze raz."
 )
 NOT_FOUND_MESSAGE = "Nie ma niczego pod tym adresem: sprawdź, czy jest poprawny."
 INTERRUPTED_MESSAGE = (
@@ -233,6 +233,15 @@ def _problem(error: Mapping[str, Any]) -> str:
     return f"pole „{name}” ma nieprawidłową wartość" if name else "nieprawidłowe dane"
 
 
+def _malformed_session_id(error: Mapping[str, Any]) -> bool:
+    location: Sequence[Any] = error.get("loc", ())
+    return (
+        error.get("type") == "string_pattern_mismatch"
+        and bool(location)
+        and location[-1] == "session_id"
+    )
+
+
 def validation_message(errors: Sequence[Mapping[str, Any]]) -> str:
     """A Polish sentence naming what is wrong with a request (at most three problems)."""
     problems = list(dict.fromkeys(_problem(error) for error in errors))[:3]
@@ -266,11 +275,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _response(request, 422, "invalid_request", validation_message(exc.errors()))
+        errors = exc.errors()
+        if errors and all(_malformed_session_id(error) for error in errors):
+            # The same answer whether the schema or the core caught it.
+            return _response(request, 422, "invalid_session", INVALID_SESSION_MESSAGE)
+        return _response(request, 422, "invalid_request", validation_message(errors))
 
-    @app.exception_handler(InvalidSession)
     @app.exception_handler(InvalidSessionId)
-    async def invalid_session(request: Request, __: Exception) -> JSONResponse:
+    async def invalid_session(request: Request, __: InvalidSessionId) -> JSONResponse:
         return _response(request, 422, "invalid_session", INVALID_SESSION_MESSAGE)
 
     @app.exception_handler(IndexNotReady)

@@ -61,7 +61,9 @@ class FieldErrorResponse(BaseModel):
 class ChatRequest(BaseModel):
     message: Question = Field(description="Pytanie (1–2000 znaków po obcięciu spacji).")
     session_id: SessionId | None = Field(
-        default=None, description="Kontynuuj rozmowę; brak = nowa rozmowa."
+        default=None,
+        description="Kontynuuj rozmowę: `session_id` z poprzedniej odpowiedzi. Brak albo "
+        "identyfikator, którego nie wydał serwer = nowa rozmowa.",
     )
     audience: Audience = Field(
         default="mieszkaniec", description="pracownik i urzednik wymagają klucza X-API-Key."
@@ -105,7 +107,10 @@ class ChatResponse(BaseModel):
     refused: bool
     reason: str | None
     mode: Literal["llm", "extractive"]
-    session_id: str
+    session_id: str = Field(
+        description="Identyfikator rozmowy wydany przez serwer: odeślij go z następnym pytaniem "
+        "(może być nowy, gdy zapytanie niosło identyfikator, którego serwer nie wydał)."
+    )
     crisis: CrisisOut
     answer_id: str = Field(description="Identyfikator odpowiedzi, do oceny (POST /v1/feedback).")
 

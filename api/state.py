@@ -30,6 +30,7 @@ from rag.embedding import Embedder, MessageVectors, build_embedder
 from rag.errors import IndexMismatch, IndexNotReady
 from rag.index import IndexStore
 from rag.runtime import Runtime, build_runtime
+from rag.sessions import SessionIds
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,6 +53,9 @@ class AnsweringSlot:
         self._runtime = runtime
         self._owned = runtime is None  # a runtime handed in is closed by whoever built it
         self._embedder: Embedder | None = runtime.embedder if runtime else None
+        # Session ids are checked (a hand-off, a conversation read back) with or without an
+        # index; the runtime built later issues them with the same secret.
+        self.sessions = runtime.assistant.sessions if runtime else SessionIds.of(settings)
         # Crisis help must not wait for the model or an index: until `start` builds the full
         # assessor, the lexicon alone assesses.
         self.crisis: CrisisAssessor = (
@@ -126,7 +130,7 @@ class AnsweringSlot:
             self._embedder = build_embedder(self._settings)
         try:
             self._runtime = build_runtime(
-                self._settings, embedder=self._embedder, crisis=self.crisis
+                self._settings, embedder=self._embedder, crisis=self.crisis, sessions=self.sessions
             )
         except (IndexNotReady, IndexMismatch) as exc:
             if self._reason != str(exc):

@@ -358,12 +358,7 @@ def server(
 def build_index(args: argparse.Namespace) -> None:
     """The index process: the whole knowledge base, the default model on the variant's backend,
     the curated facts' question forms stored with it."""
-    from ingest.chunking import Chunker
-    from ingest.embedding_cache import EmbeddingCache
-    from ingest.pipeline import Ingestor, Source
-    from rag.embedding import build_embedder
-    from rag.index import open_store
-    from rag.lexical import PolishAnalyzer
+    from ingest.pipeline import Source, build_ingestor
     from rag.runtime import knowledge_base_facts
     from rag.settings import Settings
 
@@ -373,15 +368,8 @@ def build_index(args: argparse.Namespace) -> None:
         knowledge_base_dir=ROOT / "knowledge_base",
         embedding_backend=variant.backend,  # type: ignore[arg-type]
     )
-    embedder = build_embedder(settings)
     facts, _ = knowledge_base_facts(settings)
-    report = Ingestor(
-        store=open_store(settings),
-        embedder=embedder,
-        analyzer=PolishAnalyzer(),
-        chunker=Chunker(embedder.count_tokens),
-        cache=EmbeddingCache(settings.embedding_cache_path),
-    ).run(
+    report = build_ingestor(settings).run(
         [Source(settings.knowledge_base_dir, strict=True)],
         questions=[q for sourced in facts for q in sourced.fact.questions],
         batch_size=settings.embedding_batch_size,

@@ -20,12 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the scripted server lives with the tests
 
-from ingest.chunking import Chunker  # noqa: E402
 from ingest.embedding_cache import EmbeddingCache  # noqa: E402
-from ingest.pipeline import Ingestor, Source  # noqa: E402
+from ingest.pipeline import Source, build_ingestor  # noqa: E402
 from rag.embedding import build_embedder  # noqa: E402
-from rag.index.edge import EdgeStore  # noqa: E402
-from rag.lexical import PolishAnalyzer  # noqa: E402
 from rag.runtime import build_runtime  # noqa: E402
 from rag.settings import Settings  # noqa: E402
 from tests.openai_server import OpenAIServer, Reply  # noqa: E402
@@ -76,13 +73,9 @@ def main() -> int:
     embedder = build_embedder(base)
     cache = EmbeddingCache(ROOT / "bench" / "results" / "embeddings.sqlite")
     started = time.perf_counter()
-    Ingestor(
-        store=EdgeStore(base.index_dir),
-        embedder=embedder,
-        analyzer=PolishAnalyzer(),
-        chunker=Chunker(embedder.count_tokens),
-        cache=cache,
-    ).run([Source(ROOT / "knowledge_base", strict=True)])
+    build_ingestor(base, embedder=embedder, cache=cache).run(
+        [Source(ROOT / "knowledge_base", strict=True)]
+    )
     print(f"knowledge base ingested in {time.perf_counter() - started:.1f} s ({embedder.model_id})")
 
     runtime = build_runtime(base, embedder=embedder)

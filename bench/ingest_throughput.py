@@ -33,12 +33,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.chunking import Chunker
 from ingest.embedding_cache import EmbeddingCache
-from ingest.pipeline import Ingestor, Source, load_sources
+from ingest.pipeline import Source, build_ingestor, load_sources
 from rag.embedding import Embedder, Kind, SentenceTransformerEmbedder, Vectors
 from rag.index.edge import EdgeStore
-from rag.lexical import PolishAnalyzer
 from rag.onnx_embedding import OnnxEmbedder
 from rag.settings import Settings
 
@@ -112,16 +110,17 @@ class Run:
         return self.chunks / (rest + self.embed_cpu_seconds / threads)
 
 
-def ingest_once(embedder: Embedder, sources: list[Source], batch_size: int) -> Run:
+def ingest_once(
+    settings: Settings, embedder: Embedder, sources: list[Source], batch_size: int
+) -> Run:
     """One cold ingest into a fresh index and an empty embedding cache."""
     work = Path(tempfile.mkdtemp(prefix="okienko-ingest-bench-"))
     timed = Timed(embedder)
     try:
-        ingestor = Ingestor(
-            store=EdgeStore(work / "index"),
+        ingestor = build_ingestor(
+            settings,
             embedder=timed,
-            analyzer=PolishAnalyzer(),
-            chunker=Chunker(embedder.count_tokens),
+            store=EdgeStore(work / "index"),
             cache=EmbeddingCache(work / "embeddings.sqlite"),
         )
         started = time.perf_counter()
@@ -193,7 +192,7 @@ def main() -> int:
         names = args.backends if round_ % 2 == 0 else list(reversed(args.backends))
         for name in names:
             run = ingest_once(
-                embedders[name], sources, known[name].pipeline_batch or args.batch_size
+                settings, embedders[name], sources, known[name].pipeline_batch or args.batch_size
             )
             rate = run.chunks / run.seconds
             best[name] = max(best.get(name, 0.0), rate)

@@ -16,10 +16,9 @@ from pathlib import Path
 
 from eval.cases import Case
 from eval.metrics import DEPTH, QueryResult, dedupe
-from ingest.chunking import Chunker
 from ingest.embedding_cache import EmbeddingCache
-from ingest.pipeline import Ingestor, Source
 from ingest.pipeline import Progress as IngestProgress
+from ingest.pipeline import Source, build_ingestor
 from rag.documents import ScoredChunk
 from rag.embedding import Embedder
 from rag.index import HybridQuery, Retriever, SearchFilter, ServedIndex, VectorIndex
@@ -174,16 +173,8 @@ def build_knowledge_base_index(
         EvalSetupError: a knowledge-base file failed to load.
     """
     store = EdgeStore(workdir / "index")
-    ingestor = Ingestor(
-        store=store,
-        embedder=embedder,
-        analyzer=analyzer,
-        chunker=Chunker(
-            embedder.count_tokens,
-            target_tokens=settings.chunk_target_tokens,
-            max_tokens=settings.chunk_max_tokens,
-        ),
-        cache=cache,
+    ingestor = build_ingestor(
+        settings, embedder=embedder, store=store, cache=cache, analyzer=analyzer
     )
     report = ingestor.run(
         [Source(knowledge_base, strict=True)], questions=questions, progress=progress

@@ -74,9 +74,7 @@ def run_suites(request: Request, settings: Settings, progress: ProgressFactory) 
         settings=settings,
         embedder=build_embedder(settings),
         reranker=reranker,
-        analyzer=PolishAnalyzer(
-            k1=settings.bm25_k1, b=settings.bm25_b, avg_len=settings.bm25_avg_len
-        ),
+        analyzer=PolishAnalyzer.of(settings),
         cache=EmbeddingCache(settings.embedding_cache_path),
     )
     run = EvalRun(

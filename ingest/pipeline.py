@@ -21,13 +21,14 @@ from ingest.chunking import Chunker, embedding_text
 from ingest.embedding_cache import EmbeddingCache, text_key
 from ingest.loaders import discover, load_document
 from rag.documents import Chunk, Document, ScoredChunk
-from rag.embedding import Embedder, Kind, Vectors
+from rag.embedding import Embedder, Kind, Vectors, build_embedder
 from rag.errors import LoadError
 from rag.extractive import quotable_texts
-from rag.index import IndexPoint, IndexStore
+from rag.index import IndexPoint, IndexStore, open_store
 from rag.knowledge_vectors import KnowledgeVectors, content_key, keys_digest
 from rag.lexical import PolishAnalyzer
 from rag.retrieval import join_neighbours
+from rag.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -253,6 +254,42 @@ class Ingestor:
         return KnowledgeVectors.of(
             model, {key: known[key] for key in keys}, dimension=self._embedder.dimension
         )
+
+
+def build_ingestor(
+    settings: Settings,
+    *,
+    embedder: Embedder | None = None,
+    store: IndexStore | None = None,
+    cache: EmbeddingCache | None = None,
+    analyzer: PolishAnalyzer | None = None,
+) -> Ingestor:
+    """The parts an ingest run needs, built from settings as `rag.runtime.build_runtime`
+    builds the answering ones (the same analyzer, so lemma vectors match at query time).
+
+    Args:
+        settings: the one settings object (chunk sizes, BM25 parameters, where things are).
+        embedder: the embedding model, when the caller loaded it already (or wraps it).
+        store: where the generation goes; by default the configured one (`open_store`).
+        cache: the embedding cache; by default the one at `settings.embedding_cache_path`.
+        analyzer: the analyzer, when the caller holds one built from the same settings (it
+            loads a dictionary: build it once).
+
+    Raises:
+        EmbeddingModelError: the embedding model cannot be loaded.
+    """
+    embedder = embedder if embedder is not None else build_embedder(settings)
+    return Ingestor(
+        store=store if store is not None else open_store(settings),
+        embedder=embedder,
+        analyzer=analyzer if analyzer is not None else PolishAnalyzer.of(settings),
+        chunker=Chunker(
+            embedder.count_tokens,
+            target_tokens=settings.chunk_target_tokens,
+            max_tokens=settings.chunk_max_tokens,
+        ),
+        cache=cache if cache is not None else EmbeddingCache(settings.embedding_cache_path),
+    )
 
 
 def _knowledge_texts(chunks: Sequence[Chunk], questions: Sequence[str]) -> list[tuple[Kind, str]]:

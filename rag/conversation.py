@@ -12,7 +12,6 @@ import logging
 import re
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -109,13 +108,9 @@ class ConversationStore(Protocol):
         ...
 
 
-def new_session_id() -> str:
-    """A fresh random session id (32 hex characters)."""
-    return uuid.uuid4().hex
-
-
 def valid_session_id(value: str) -> bool:
-    """Whether `value` may be used as a session id (8–64 of `[A-Za-z0-9_-]`)."""
+    """Whether `value` is shaped as a session id (8–64 of `[A-Za-z0-9_-]`); which ids the server
+    issued is `rag.sessions.SessionIds`' business."""
     return _SESSION_ID.fullmatch(value) is not None
 
 

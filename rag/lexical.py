@@ -16,6 +16,10 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rag.settings import Settings
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -95,6 +99,12 @@ class PolishAnalyzer:
         self._avg_len = avg_len
         self._lemmatise = _morfeusz_lemmatiser() or _simplemma_lemmatiser()
         self._terms_of = lru_cache(maxsize=200_000)(self._word_terms)
+
+    @classmethod
+    def of(cls, settings: Settings) -> PolishAnalyzer:
+        """As configured (`bm25_*`): ingest and answering must build it alike, or the lemma
+        vectors of passages and questions are weighted differently."""
+        return cls(k1=settings.bm25_k1, b=settings.bm25_b, avg_len=settings.bm25_avg_len)
 
     def _word_terms(self, word: str) -> tuple[str, ...]:
         if word.isdigit():

@@ -22,6 +22,7 @@ from rag.knowledge_vectors import KnowledgeVectors
 from rag.lexical import PolishAnalyzer
 from rag.reranking import CrossEncoderReranker, Reranker
 from rag.retrieval import Retriever
+from rag.sessions import SessionIds
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ def build_runtime(
     *,
     embedder: Embedder | None = None,
     crisis: CrisisAssessor | None = None,
+    sessions: SessionIds | None = None,
 ) -> Runtime:
     """Open the served index and build the assistant around it.
 
@@ -139,6 +141,8 @@ def build_runtime(
         embedder: the embedding model, when the caller loaded it already.
         crisis: the crisis assessor, when the caller built it already (the API builds it
             before any index exists: crisis help must not wait for one).
+        sessions: what issues and checks session ids, when the caller has one (the API's
+            routes check ids without an index); by default `SessionIds.of(settings)`.
 
     Raises:
         IndexNotReady: nothing has been ingested yet.
@@ -147,7 +151,7 @@ def build_runtime(
     """
     embedder = embedder if embedder is not None else build_embedder(settings)
     crisis = crisis if crisis is not None else build_assessor(settings, embedder)
-    analyzer = PolishAnalyzer(k1=settings.bm25_k1, b=settings.bm25_b, avg_len=settings.bm25_avg_len)
+    analyzer = PolishAnalyzer.of(settings)
     served = open_store(settings).open_served()
     try:
         retriever = Retriever(
@@ -179,6 +183,7 @@ def build_runtime(
         facts=facts,
         lexicon=build_lexicon(settings),
         refusal=build_refusal(embedder),
+        sessions=sessions,
     )
     return Runtime(
         settings=settings,

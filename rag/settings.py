@@ -215,6 +215,13 @@ class Settings(BaseSettings):
         min_length=16,
         description="When set, /metrics needs `Authorization: Bearer <token>`; unset = open.",
     )
+    session_secret: SecretStr | None = Field(
+        default=None,
+        min_length=16,
+        description="Signs the session ids the server issues (rag/sessions.py); the same in "
+        "every API process. Unset: a secret generated per process (sessions end at a restart "
+        "and other processes refuse them), with a warning.",
+    )
 
     # The CUS contact a refusal points to (deployment facts: never invented, all optional)
     cus_name: str = "Centrum Usług Społecznych"

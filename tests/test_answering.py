@@ -15,11 +15,11 @@ from api.cli import app
 from ingest.chunking import Chunker
 from ingest.embedding_cache import EmbeddingCache
 from ingest.pipeline import Ingestor, Source, load_sources
-from rag.answering import CRISIS_TOPIC, Assistant, Interrupted, InvalidSession, Token
+from rag.answering import CRISIS_TOPIC, Assistant, Interrupted, Token
 from rag.answering.facts import FactIndex
 from rag.answers import Answer
 from rag.chat_model import GenerationFailed, Message, OpenAIChatModel, ScriptedChatModel
-from rag.conversation import MemoryConversationStore
+from rag.conversation import InvalidSessionId, MemoryConversationStore
 from rag.crisis import CrisisAssessor
 from rag.crisis.lexicon import Lexicon
 from rag.deadline import Clock, Deadline
@@ -260,7 +260,7 @@ def test_follow_up_carries_the_topic(served: ServedIndex, analyzer: PolishAnalyz
 
 
 def test_a_malformed_session_id_is_rejected(served: ServedIndex, analyzer: PolishAnalyzer) -> None:
-    with pytest.raises(InvalidSession):
+    with pytest.raises(InvalidSessionId):
         assistant(served, analyzer).ask(PERIOD_QUESTION, session_id="../../etc/passwd")
 
 

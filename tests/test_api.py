@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -28,6 +29,7 @@ from api.feedback import FeedbackStore, export
 from api.redis_link import RedisLink
 from rag.conversation import Turn
 from rag.runtime import Runtime
+from rag.sessions import logged
 from tests.api_support import (
     EMBEDDER,
     QUESTION,
@@ -106,7 +108,7 @@ def test_chat_answers_with_citations_and_an_answer_id(client: TestClient) -> Non
         assert f"[{citation['n']}]" in body["answer"]
         dt.date.fromisoformat(citation["valid_from"])
     assert re.fullmatch(r"[0-9a-f]{32}", body["answer_id"])
-    assert re.fullmatch(r"[0-9a-f]{32}", body["session_id"])
+    assert re.fullmatch(r"[0-9a-f]{64}", body["session_id"])
     again = client.post("/v1/chat", json={"message": QUESTION}).json()
     assert again["answer_id"] != body["answer_id"]
     assert again["session_id"] != body["session_id"]
@@ -129,8 +131,6 @@ def test_an_out_of_scope_question_is_refused_with_the_contact(client: TestClient
         ({"message": "a" * 2001}, "najwyżej 2000 znaków"),
         ({}, "brakuje pola „pytanie”"),
         ({"message": QUESTION, "audience": "dyrektor"}, "niedozwoloną wartość"),
-        ({"message": QUESTION, "session_id": "zła sesja!"}, "identyfikator rozmowy"),
-        ({"message": QUESTION, "session_id": "krotka"}, "identyfikator rozmowy"),
     ],
 )
 def test_invalid_requests_get_a_polish_422(
@@ -180,10 +180,54 @@ def test_a_conversation_can_be_read_back_and_erased(client: TestClient) -> None:
     assert client.delete(f"/v1/sessions/{session}").status_code == 204  # gone either way
 
 
+def test_only_ids_the_server_issued_continue_a_conversation(
+    client: TestClient, runtime: Runtime
+) -> None:
+    chosen = "moja-wlasna-sesja-1234"
+    first = client.post("/v1/chat", json={"message": QUESTION, "session_id": chosen}).json()
+    issued = first["session_id"]  # a new session: the response names the id to use
+    assert issued != chosen
+    assert runtime.conversations.history(chosen) == []
+    assert_error(client.get(f"/v1/sessions/{chosen}"), 404, "session_not_found")
+    # Nor does the issued shape with a made-up signature, sent to the stream.
+    forged = issued[:32] + "0" * 32
+    events = parse_sse(
+        client.post("/v1/chat/stream", json={"message": QUESTION, "session_id": forged}).text
+    )
+    assert events[-1].data["session_id"] not in (forged, issued)
+    assert_error(client.get(f"/v1/sessions/{forged}"), 404, "session_not_found")
+    follow_up = {"message": "A jakie dokumenty trzeba dołączyć?", "session_id": issued}
+    assert client.post("/v1/chat", json=follow_up).json()["session_id"] == issued
+    assert len(client.get(f"/v1/sessions/{issued}").json()["turns"]) == 4
+
+
+def test_logs_name_a_conversation_by_its_hash(
+    client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        session = client.post("/v1/chat", json={"message": QUESTION}).json()["session_id"]
+        client.post("/v1/chat", json={"message": "A od kiedy?", "session_id": session})
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"session=#{logged(session)}" in text
+    assert session not in text
+
+
 def test_session_ids_are_checked(client: TestClient) -> None:
     assert_error(client.get("/v1/sessions/nieznana-sesja-123"), 404, "session_not_found")
-    assert_error(client.get("/v1/sessions/a*b"), 422, "invalid_request")
-    assert_error(client.delete("/v1/sessions/krotka"), 422, "invalid_request")
+    # One answer for a malformed id, wherever it is sent.
+    for response in (
+        client.get("/v1/sessions/a*b"),
+        client.delete("/v1/sessions/krotka"),
+        client.post("/v1/chat", json={"message": QUESTION, "session_id": "zła sesja!"}),
+        client.post("/v1/chat/stream", json={"message": QUESTION, "session_id": "krotka"}),
+        client.post("/v1/handoff", json={"session_id": "x!"}),
+    ):
+        assert "identyfikator rozmowy" in assert_error(response, 422, "invalid_session")
+    # With other problems too, the request's problems are listed together.
+    both = client.post("/v1/chat", json={"message": "", "session_id": "krotka"})
+    message = assert_error(both, 422, "invalid_request")
+    assert "identyfikator rozmowy" in message
+    assert "pytanie" in message
 
 
 # --- streaming -------------------------------------------------------------------------------
@@ -209,7 +253,7 @@ def test_stream_sends_tokens_then_citations_then_done(client: TestClient) -> Non
 
 
 def test_stream_rejects_a_bad_request_before_streaming(client: TestClient) -> None:
-    response = client.post("/v1/chat/stream", json={"message": QUESTION, "session_id": "x!"})
+    response = client.post("/v1/chat/stream", json={"message": "", "session_id": "x!"})
     assert_error(response, 422, "invalid_request")
     response = client.post("/v1/chat/stream", json={"message": QUESTION, "audience": "urzednik"})
     assert_error(response, 401, "unauthorized")

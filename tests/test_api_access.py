@@ -271,6 +271,20 @@ def test_a_conversation_over_its_limit_gets_429(make_client: AppFactory) -> None
     assert client.post("/v1/chat", json={"message": QUESTION}).status_code == 200  # a new one
 
 
+def test_a_made_up_session_id_counts_against_no_conversation(
+    make_client: AppFactory, rclient: redis.Redis, prefix: str
+) -> None:
+    client = make_client(rate_limit_session_per_minute=1)
+    made_up = {"message": QUESTION, "session_id": "cudza-sesja-12345678"}
+    assert client.post("/v1/chat", json=made_up).status_code == 200
+    assert client.post("/v1/chat", json=made_up).status_code == 200  # a new session each time
+    assert list(rclient.scan_iter(match=prefix + "ratelimit:session:*")) == []
+    session = client.post("/v1/chat", json={"message": QUESTION}).json()["session_id"]
+    follow_up = {"message": "A od kiedy?", "session_id": session}
+    assert client.post("/v1/chat", json=follow_up).status_code == 200
+    assert client.post("/v1/chat", json=follow_up).status_code == 429
+
+
 def test_limits_are_counted_in_redis_across_processes(
     make_client: AppFactory, rclient: redis.Redis, prefix: str
 ) -> None:

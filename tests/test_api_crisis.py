@@ -231,9 +231,9 @@ def test_distress_the_base_does_not_answer_gets_the_crisis_documents(runtime: Ru
 
 
 def test_a_damaged_crisis_label_in_history_costs_nothing(runtime: Runtime) -> None:
-    from rag.conversation import Turn, new_session_id
+    from rag.conversation import Turn
 
-    session = new_session_id()
+    session = runtime.assistant.sessions.issue()
     runtime.conversations.append(
         session,
         Turn(role="user", text="mąż mnie bije", at=0.0, crisis="bardzo", crisis_kinds=("x",)),

@@ -124,6 +124,13 @@ def test_a_resident_erases_their_requests_with_the_conversation(
     assert [k for k in left if ":ratelimit:" not in k] == []
 
 
+def test_a_made_up_session_id_files_no_request_under_it(client: TestClient) -> None:
+    made_up = "cudza-sesja-12345678"
+    recorded = client.post("/v1/handoff", json={"session_id": made_up, "phone": PHONE})
+    assert recorded.json()["callback_recorded"] is True
+    assert [h["session_id"] for h in listed(client)] == [""]
+
+
 def test_the_retention_is_the_setting(runtime: Runtime, rclient: redis.Redis, prefix: str) -> None:
     settings = runtime.settings.model_copy(update={"handoff_retention_days": 2})
     with TestClient(create_app(settings, runtime=runtime, redis_prefix=prefix)) as client:

@@ -203,11 +203,12 @@ def test_metrics_count_requests_by_route_template_and_refusals(runtime: Runtime)
     settings = runtime.settings.model_copy(update={"redis_url": None})
     first = TestClient(create_app(settings, runtime=runtime))
     second = TestClient(create_app(settings, runtime=runtime))  # its own registry
+    session = runtime.assistant.sessions.issue()  # issued: only storage can say it is not there
     with first as client, second:
         client.post("/v1/chat", json={"message": QUESTION})
         client.post("/v1/chat", json={"message": "Jaki jest najlepszy przepis na sernik?"})
         client.post("/v1/chat", json={"message": ""})
-        client.get("/v1/sessions/jakas-sesja-123")
+        client.get(f"/v1/sessions/{session}")
         client.get("/nie/ma/takiej/strony")
         response = client.get("/metrics")
         assert response.status_code == 200
@@ -222,7 +223,7 @@ def test_metrics_count_requests_by_route_template_and_refusals(runtime: Runtime)
             == 1
         )
         assert metric(text, requests, route="unmatched", method="GET", status="404") == 1
-        assert "jakas-sesja-123" not in text
+        assert session not in text
         refusals = sum(
             metric(text, "okienko_refusals_total", reason=reason)
             for reason in ("no_support", "out_of_scope")

@@ -6,6 +6,7 @@ import logging
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -25,7 +26,6 @@ from rag.conversation import (
     RedisConversationStore,
     ResilientConversationStore,
     Turn,
-    new_session_id,
     open_conversation_store,
     valid_session_id,
 )
@@ -396,7 +396,7 @@ def test_without_a_redis_url_history_stays_in_process() -> None:
 def test_with_a_redis_url_history_goes_to_redis(rclient: redis.Redis) -> None:
     settings = Settings(redis_url=REDIS_URL, session_max_turns=2)
     store = open_conversation_store(settings)
-    session = new_session_id()
+    session = uuid.uuid4().hex
     try:
         store.append(session, user("1"), user("2"), user("3"))
         assert [turn.text for turn in store.history(session)] == ["2", "3"]
@@ -420,7 +420,7 @@ def test_history_keys_start_with_the_deployments_prefix(rclient: redis.Redis, pr
 def test_a_dead_redis_url_degrades_quickly() -> None:
     store = open_conversation_store(Settings(redis_url="redis://127.0.0.1:1/0"))
     started = time.perf_counter()
-    assert store.history(new_session_id()) == []
+    assert store.history(uuid.uuid4().hex) == []
     assert store.ping() is False
     assert time.perf_counter() - started < 2.5
 
@@ -431,9 +431,6 @@ def test_a_malformed_redis_url_stops_start_up() -> None:
 
 
 def test_session_ids() -> None:
-    ids = {new_session_id() for _ in range(100)}
-    assert len(ids) == 100
-    assert all(len(i) == 32 and valid_session_id(i) for i in ids)
     assert valid_session_id("abc_DEF-12")
     assert not valid_session_id("abc1234")  # 7 characters
     assert not valid_session_id("x" * 65)

@@ -89,7 +89,11 @@ def test_the_services_reach_qdrant_redis_and_the_chat_model(compose: dict[str, A
         assert env["OKIENKO_REDIS_URL"].endswith("@redis:6379/0"), name
         assert env["OKIENKO_LLM_BASE_URL"] == "http://vllm:8000/v1", name
         # Settings accept what compose passes (URLs, JSON lists), given the required secrets.
-        secrets = {"OKIENKO_QDRANT_API_KEY": "k", "OKIENKO_LLM_API_KEY": "k"}
+        secrets = {
+            "OKIENKO_QDRANT_API_KEY": "k",
+            "OKIENKO_LLM_API_KEY": "k",
+            "OKIENKO_SESSION_SECRET": "k" * 32,
+        }
         values = {k.removeprefix("OKIENKO_").lower(): v for k, v in (env | secrets).items()}
         for key in ("llm_stop", "trusted_proxies"):
             if key in values:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -321,3 +322,61 @@ def test_a_generation_from_a_newer_version_still_opens() -> None:
         }
     )
     assert info == GenerationInfo("g-1", "hash:64", 64, "2026-12-06T00:00:00+00:00", chunks=3)
+
+
+def test_concurrent_refreshes_open_the_new_shard_once(
+    tmp_path: Path, analyzer: PolishAnalyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two request threads find a new generation at once: one opens it, the other waits.
+
+    The engine lets one opener hold a shard, so a second open of the same generation fails;
+    without a lock around the switch the slower thread answered IndexNotReady. The first
+    thread is held inside its open until the second has seen the new generation too.
+    """
+    store = EdgeStore(tmp_path / "index")
+    build(store, [make_point(analyzer, "zasilek-staly")])
+    served = store.open_served()
+    build(store, [make_point(analyzer, k) for k in PASSAGES])
+    directory = served._directory  # the seam both threads go through
+    opening, second_checked, release = threading.Event(), threading.Event(), threading.Event()
+    opens: list[str] = []
+    read_info, read_name = directory.served, directory.current_name
+
+    def slow_open() -> GenerationInfo | None:  # `served()` is the first step of an open
+        opens.append(threading.current_thread().name)
+        if len(opens) == 1:
+            opening.set()
+            assert release.wait(timeout=10)
+        return read_info()
+
+    def watched_check() -> str | None:
+        if threading.current_thread().name == "second":
+            second_checked.set()
+        return read_name()
+
+    monkeypatch.setattr(directory, "served", slow_open)
+    monkeypatch.setattr(directory, "current_name", watched_check)
+    results: dict[str, object] = {}
+
+    def refresh() -> None:
+        try:
+            results[threading.current_thread().name] = served.refresh()
+        except IndexNotReady as exc:
+            results[threading.current_thread().name] = exc
+
+    first = threading.Thread(target=refresh, name="first")
+    second = threading.Thread(target=refresh, name="second")
+    try:
+        first.start()
+        assert opening.wait(timeout=10)
+        second.start()
+        assert second_checked.wait(timeout=10)
+        release.set()
+        first.join(timeout=10)
+        second.join(timeout=10)
+        assert results == {"first": True, "second": True}
+        assert opens == ["first"]
+        assert served.info.chunks == len(PASSAGES)
+    finally:
+        release.set()
+        served.close()

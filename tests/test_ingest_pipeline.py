@@ -10,10 +10,11 @@ import pytest
 
 from ingest.chunking import Chunker
 from ingest.embedding_cache import EmbeddingCache
-from ingest.pipeline import Ingestor, Source
+from ingest.pipeline import Ingestor, Source, build_ingestor
 from rag.embedding import HashEmbedder, Kind, Vectors
 from rag.index.edge import EdgeStore
 from rag.lexical import PolishAnalyzer
+from rag.settings import Settings
 from tests.conftest import FIXTURES
 
 
@@ -159,3 +160,18 @@ def test_strict_sources_reject_incomplete_front_matter(
     assert [f.path.name for f in report.failed] == ["szkic.md"]
     assert "legal_basis" in report.failed[0].reason
     assert store.served() is None  # nothing loaded: nothing published
+
+
+def test_build_ingestor_takes_its_parts_from_the_settings(
+    tmp_path: Path, docs: Path, analyzer: PolishAnalyzer
+) -> None:
+    settings = Settings(data_dir=tmp_path / "data", chunk_target_tokens=50, chunk_max_tokens=60)
+    report = build_ingestor(settings, embedder=CountingEmbedder(), analyzer=analyzer).run(
+        [Source(docs)]
+    )
+    served = EdgeStore(settings.index_dir).served()  # the configured store
+    assert served is not None
+    assert served.name == report.generation
+    assert settings.embedding_cache_path.is_file()  # and the configured cache
+    default_sizes, _, _ = make(tmp_path / "domyslne", analyzer)
+    assert len(report.added) > len(default_sizes.run([Source(docs)]).added)

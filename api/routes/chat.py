@@ -24,6 +24,7 @@ from api.deps import (
     MetricsDep,
     RoleDep,
     RuntimeDep,
+    SessionsDep,
 )
 from api.errors import INDEX_NOT_READY_MESSAGE, INTERNAL_MESSAGE, INTERRUPTED_MESSAGE
 from api.feedback import AnswerRecord, FeedbackStore
@@ -43,6 +44,7 @@ from rag.answers import Answer
 from rag.deadline import Deadline
 from rag.errors import IndexMismatch, IndexNotReady
 from rag.guards import redact_message
+from rag.sessions import SessionIds
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +55,14 @@ _ERRORS = error_responses(401, 422, 429, 503)
 _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
-def admit(body: ChatRequest, role: Role | None, limiter: RateLimiter) -> None:
-    """Check the audience's key and the conversation's rate before any work is done."""
+def admit(body: ChatRequest, role: Role | None, limiter: RateLimiter, sessions: SessionIds) -> None:
+    """Check the audience's key and the conversation's rate before any work is done.
+
+    Only a session this server issued has a rate of its own: any other id starts a new
+    session, so counting it would let anyone spend a made-up conversation's limit.
+    """
     require_audience(body.audience, role)
-    if body.session_id is not None:
+    if body.session_id is not None and sessions.issued(body.session_id):
         limiter.check("session", body.session_id)
 
 
@@ -113,9 +119,11 @@ def chat(
     metrics: MetricsDep,
     crisis: AssessmentDep,
     vectors: MessageVectorsDep,
+    sessions: SessionsDep,
 ) -> ChatResponse:
-    """A cited answer, or a refusal pointing to the centre, with the conversation's id."""
-    admit(body, role, limiter)
+    """A cited answer, or a refusal pointing to the centre, with the conversation's id (a new
+    one when the request's id was not issued by this server: use the id answered)."""
+    admit(body, role, limiter, sessions)
     answer = runtime.assistant.ask(
         body.message,
         audience=body.audience,
@@ -202,9 +210,10 @@ async def chat_stream(
     metrics: MetricsDep,
     crisis: AssessmentDep,
     vectors: MessageVectorsDep,
+    sessions: SessionsDep,
 ) -> StreamingResponse:
     """The same answer as `/v1/chat`, streamed as it is produced."""
-    await run_in_threadpool(admit, body, role, limiter)
+    await run_in_threadpool(admit, body, role, limiter, sessions)
     # Cancelled when the client leaves: the model is not kept answering nobody.
     deadline = Deadline.after(runtime.settings.llm_deadline_seconds)
     events = runtime.assistant.stream(

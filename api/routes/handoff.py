@@ -7,7 +7,7 @@ from typing import assert_never
 from fastapi import APIRouter
 
 from api.callbacks import CallbackRequest
-from api.deps import KEY_OPTIONAL, CallbacksDep, ClientLimit, SettingsDep
+from api.deps import KEY_OPTIONAL, CallbacksDep, ClientLimit, SessionsDep, SettingsDep
 from api.schemas import ConfigOut, Contact, HandoffRequest, HandoffResponse, error_responses
 from rag.answering import contact_sentence
 
@@ -23,11 +23,14 @@ router = APIRouter(prefix="/v1", tags=["kontakt"])
     openapi_extra=KEY_OPTIONAL,
 )
 def handoff(
-    body: HandoffRequest, settings: SettingsDep, callbacks: CallbacksDep
+    body: HandoffRequest, settings: SettingsDep, callbacks: CallbacksDep, sessions: SessionsDep
 ) -> HandoffResponse:
     """The centre's contact; with a phone or e-mail left, a callback request for staff."""
+    # Filed under the conversation (and erased with it) only when it is one this server
+    # issued: a made-up id has no conversation.
+    issued = body.session_id is not None and sessions.issued(body.session_id)
     request = CallbackRequest(
-        session_id=body.session_id,
+        session_id=body.session_id if issued else None,
         name=body.name or None,
         phone=body.phone or None,
         email=body.email or None,

@@ -8,7 +8,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from api.deps import KEY_OPTIONAL, AskedDep, CallbacksDep, ClientLimit, FeedbackDep, RuntimeDep
+from api.deps import (
+    KEY_OPTIONAL,
+    AskedDep,
+    CallbacksDep,
+    ClientLimit,
+    FeedbackDep,
+    RuntimeDep,
+    SessionsDep,
+)
 from api.errors import EraseFailed, NotFound, StorageUnavailable
 from api.redis_link import RedisDown
 from api.schemas import SESSION_ID_PATTERN, SessionOut, TurnOut, error_responses
@@ -28,14 +36,17 @@ SessionPath = Annotated[str, Path(pattern=SESSION_ID_PATTERN, description="Ident
     responses=error_responses(404, 422, 429, 503),
     openapi_extra=KEY_OPTIONAL,
 )
-def get_session(session_id: SessionPath, runtime: RuntimeDep) -> SessionOut:
+def get_session(session_id: SessionPath, runtime: RuntimeDep, sessions: SessionsDep) -> SessionOut:
     """The conversation's turns, oldest first (already redacted of personal data); 503 while
-    the storage does not answer, so that a conversation is never said not to exist when it may."""
-    try:
-        turns = runtime.conversations.history(session_id, strict=True)
-    except HistoryUnavailable as exc:
-        log.warning("a conversation could not be read now: %s", exc)
-        raise StorageUnavailable from exc
+    the storage does not answer, so that a conversation is never said not to exist when it may.
+    An id this server did not issue names no conversation."""
+    turns = []
+    if sessions.issued(session_id):
+        try:
+            turns = runtime.conversations.history(session_id, strict=True)
+        except HistoryUnavailable as exc:
+            log.warning("a conversation could not be read now: %s", exc)
+            raise StorageUnavailable from exc
     if not turns:
         raise NotFound(
             "session_not_found",

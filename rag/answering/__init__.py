@@ -9,7 +9,6 @@ from rag.answering.pipeline import (
     VISIBLE_TO,
     Assistant,
     Interrupted,
-    InvalidSession,
     Token,
     contact_sentence,
 )
@@ -19,7 +18,6 @@ __all__ = [
     "VISIBLE_TO",
     "Assistant",
     "Interrupted",
-    "InvalidSession",
     "Token",
     "contact_sentence",
 ]

@@ -36,7 +36,12 @@ from rag.answering.structured import ANSWER_SCHEMA, FORMAT_HINT, SCHEMA_NAME, re
 from rag.answers import Answer, Audience, Citation, CitationReport, Mode
 from rag.chat_model import ChatModel, GenerationFailed, Message, StructuredOutputUnsupported
 from rag.citations import MARKER, check_citations, shown_text
-from rag.conversation import ConversationStore, Turn, new_session_id, valid_session_id
+from rag.conversation import (
+    ConversationStore,
+    InvalidSessionId,
+    Turn,
+    valid_session_id,
+)
 from rag.crisis import (
     KINDS,
     LEVELS,
@@ -69,6 +74,7 @@ from rag.reranking import Reranker
 from rag.retrieval import Retriever, select_passages
 from rag.sentence_vectors import SentenceSimilarity
 from rag.sentences import split_sentences
+from rag.sessions import SessionIds, logged
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -161,10 +167,6 @@ class _Calculated:
     question: str | None  # the question it asks, when it asks one
 
 
-class InvalidSession(ValueError):
-    """A session id that is not ours (wrong characters or length)."""
-
-
 def contact_sentence(settings: Settings) -> str:
     """Where a resident gets a person: only what the deployment configured, nothing invented."""
     details = [
@@ -221,9 +223,11 @@ class Assistant:
         facts: FactIndex | None = None,
         lexicon: Lexicon | None = None,
         refusal: RefusalModel | None = None,
+        sessions: SessionIds | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
         self._settings = settings
+        self.sessions = sessions if sessions is not None else SessionIds.of(settings)
         self._clock = clock  # the model's deadline is read on it
         self._facts = facts
         self._lexicon = lexicon
@@ -280,7 +284,7 @@ class Assistant:
             The answer, refused or not, with its citations and the session id.
 
         Raises:
-            InvalidSession: the session id is malformed.
+            InvalidSessionId: the session id is malformed.
             IndexNotReady / IndexMismatch: nothing usable is being served.
         """
         for event in self.stream(
@@ -315,8 +319,9 @@ class Assistant:
         the first event.
         """
         if session_id is not None and not valid_session_id(session_id):
-            raise InvalidSession(session_id)
-        session = session_id or new_session_id()
+            raise InvalidSessionId(session_id)
+        # An id this server did not issue starts a new session (the answer names it).
+        session = self.sessions.continued(session_id)
         if deadline is None:
             deadline = Deadline.after(self._settings.llm_deadline_seconds, clock=self._clock)
         redaction = redact_pii(question.strip())
@@ -435,9 +440,9 @@ class Assistant:
             Turn(role="assistant", text=final, at=now, topics=draft.topics(), asked=pending),
         )
         log.info(
-            "answered session=%s audience=%s mode=%s refused=%s reason=%s citations=%d "
+            "answered session=#%s audience=%s mode=%s refused=%s reason=%s citations=%d "
             "removed=%d unsupported=%d flags=%s",
-            session,
+            logged(session),
             audience,
             draft.mode,
             draft.refused,

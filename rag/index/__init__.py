@@ -124,7 +124,12 @@ class ServedIndex(Protocol):
         after a warning, when it has none or they could not be read)."""
 
     def refresh(self) -> bool:
-        """Open the newest published generation if it changed; True when it switched."""
+        """Open the newest published generation if it changed; True when it switched.
+
+        Safe to call from several threads: the switch happens once, a thread that finds one
+        in progress waits for it (and also answers True), and queries keep being served from
+        the old generation meanwhile.
+        """
 
     def close(self) -> None: ...
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import shutil
+import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -169,6 +170,7 @@ class EdgeServed:
     def __init__(self, directory: GenerationDirectory) -> None:
         self._directory = directory
         self._retired: list[EdgeIndex] = []
+        self._switch = threading.Lock()
         self._info, self._index, self._vectors = self._open()
 
     def _open(self) -> tuple[GenerationInfo, EdgeIndex, KnowledgeVectors]:
@@ -203,8 +205,19 @@ class EdgeServed:
         return self._vectors
 
     def refresh(self) -> bool:
-        if self._directory.current_name() in (None, self._info.name):
-            return False
+        before = self._info.name
+        if self._directory.current_name() in (None, before):
+            return False  # the common case, answered without the lock
+        # One switch at a time: the engine lets one opener hold a shard, so a second thread
+        # opening the same generation would fail. Later threads wait here for the first, find
+        # the switch done and report it; queries meanwhile run on the old generation.
+        with self._switch:
+            if self._directory.current_name() in (None, self._info.name):
+                return self._info.name != before
+            self._switch_to_newest()
+            return True
+
+    def _switch_to_newest(self) -> None:
         info, index, vectors = self._open()
         # Queries already running on the old shard finish there; it is closed at the next
         # switch (or on close), long after any query that started before this one.
@@ -212,13 +225,13 @@ class EdgeServed:
             retired.close()
         self._retired = [self._index]
         self._info, self._index, self._vectors = info, index, vectors
-        return True
 
     def close(self) -> None:
-        for retired in self._retired:
-            retired.close()
-        self._retired = []
-        self._index.close()
+        with self._switch:
+            for retired in self._retired:
+                retired.close()
+            self._retired = []
+            self._index.close()
 
 
 class EdgeStore:

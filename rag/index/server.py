@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -180,6 +181,7 @@ class ServerServed:
         self._info = info
         self._index = ServerIndex(store.client, store.alias)
         self._vectors = store.stored_vectors(info)
+        self._switch = threading.Lock()
 
     @property
     def info(self) -> GenerationInfo:
@@ -194,14 +196,18 @@ class ServerServed:
         return self._vectors
 
     def refresh(self) -> bool:
-        info = self._store.served()
-        if info is None or info.name == self._info.name:
-            return False
-        # Read before the switch: the alias already points at the new generation, and a
-        # question asked meanwhile is answered from the old vectors, which are keyed by text.
-        vectors = self._store.stored_vectors(info)
-        self._info, self._vectors = info, vectors
-        return True
+        before = self._info.name
+        # One switch at a time (as for the edge shard), so that the new generation's vectors
+        # are read once; a thread that waited finds the switch done and reports it.
+        with self._switch:
+            info = self._store.served()
+            if info is None or info.name == self._info.name:
+                return self._info.name != before
+            # Read before the switch: the alias already points at the new generation, and a
+            # question asked meanwhile is answered from the old vectors, which are keyed by text.
+            vectors = self._store.stored_vectors(info)
+            self._info, self._vectors = info, vectors
+            return True
 
     def close(self) -> None:
         """The client belongs to the store; nothing to release per reader."""
