@@ -4,7 +4,7 @@ The hand-set thresholds of `rag.relevance` were calibrated on short questions. O
 messages they fail both ways: read on the whole story, most answerable messages were refused;
 read on the question part alone, most in-domain questions the base does not cover were answered.
 The evidence of both readings together, with how close the best curated fact is, separates them
-better than either, and a logistic regression weighs it (`eval/refusal.py` fits it on golden v2
+better than either, and a logistic regression weighs it (`eval/refusal.py` fits it on golden v3
 dev and the questions the base does not cover, a wrong answer weighing three wrong refusals).
 
 The weights are data (`refusal.json` beside this module), written by the fit, not edited by hand.
