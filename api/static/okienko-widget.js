@@ -87,6 +87,10 @@
     handoff: 'Porozmawiaj z pracownikiem',
     deleteChat: 'Usuń rozmowę',
     deleted: 'Rozmowa została usunięta.',
+    deleteQuestion: 'Usunąć tę rozmowę z tej przeglądarki i z serwera? Tego nie da się cofnąć.',
+    deleteYes: 'Tak, usuń',
+    deleteNo: 'Anuluj',
+    restored: 'Twoje pytanie jest z powrotem w polu – możesz wysłać je jeszcze raz.',
     started: 'Rozpoczęto nową rozmowę.',
     handoffTitle: 'Porozmawiaj z pracownikiem',
     handoffIntro: 'W sprawach indywidualnych pomoże pracownik Centrum Usług Społecznych.',
@@ -437,6 +441,9 @@
     .count { margin: 2px 0 0; font-size: 0.8125em; color: #4a5561; text-align: right; }
     .invalid { margin: 4px 0 0; color: #8a1c14; font-size: 0.875em; font-weight: 600; }
     .actions { display: flex; flex-wrap: wrap; gap: 4px 12px; padding: 4px 12px 10px; }
+    .confirm { margin: 0 12px 10px; padding: 10px; border: 1px solid #8a1c14; border-radius: 8px; }
+    .confirm p { margin: 0 0 8px; }
+    .confirm .row { display: flex; gap: 8px; }
     .link-button {
       display: inline-flex; align-items: center; gap: 4px; min-height: 36px; padding: 4px 2px;
       border: 0; background: none; color: #0b4f8a; font-size: 0.9375em; text-decoration: underline;
@@ -1035,10 +1042,24 @@
       ui.calcButton = h('button', {
         type: 'button', class: 'link-button', onclick: () => this.#showCalculator(),
       }, icon('calculator'), h('span', { text: TEXT.calcEntry }));
-      const actions = h('div', { class: 'actions' }, ui.calcButton, ui.handoffButton,
-        h('button', { type: 'button', class: 'link-button', onclick: () => this.#reset(TEXT.deleted) },
-          icon('trash'), h('span', { text: TEXT.deleteChat })));
-      ui.chat = h('div', { class: 'view' }, ui.messages, composer, actions);
+      // Erasing cannot be undone: it asks first, and the safe choice has the focus.
+      ui.deleteButton = h('button', {
+        type: 'button', class: 'link-button', 'aria-expanded': 'false', 'aria-controls': 'okienko-confirm',
+        onclick: () => this.#askToDelete(),
+      }, icon('trash'), h('span', { text: TEXT.deleteChat }));
+      ui.deleteNo = h('button', { type: 'button', class: 'secondary', text: TEXT.deleteNo, onclick: () => this.#keepChat() });
+      ui.confirm = h('div', {
+        class: 'confirm', id: 'okienko-confirm', role: 'group', 'aria-labelledby': 'okienko-confirm-text', hidden: true,
+      },
+      h('p', { id: 'okienko-confirm-text', text: TEXT.deleteQuestion }),
+      h('div', { class: 'row' },
+        h('button', {
+          type: 'button', class: 'primary', text: TEXT.deleteYes,
+          onclick: () => { this.#keepChat({ focus: false }); this.#reset(TEXT.deleted); },
+        }),
+        ui.deleteNo));
+      const actions = h('div', { class: 'actions' }, ui.calcButton, ui.handoffButton, ui.deleteButton);
+      ui.chat = h('div', { class: 'view' }, ui.messages, composer, actions, ui.confirm);
       ui.handoff = h('div', { class: 'view', hidden: true });
       ui.calculator = h('div', { class: 'view', hidden: true });
 
@@ -1207,7 +1228,14 @@
         if (error.name === 'AbortError') return;
         const message = error instanceof ApiError ? error.message : TEXT.failed;
         this.#fail(view, message);
-        this.#announce(message);
+        // Nothing typed is lost: the question goes back into the empty box, ready to send again.
+        const { question } = this.#ui;
+        const restored = !question.value.trim();
+        if (restored) {
+          question.value = text;
+          this.#updateCount();
+        }
+        this.#announce(restored ? `${message} ${TEXT.restored}` : message);
       } finally {
         if (this.#abort === controller) {
           this.#abort = null;
@@ -1330,12 +1358,27 @@
       }
     }
 
+    #askToDelete() {
+      const { confirm, deleteButton, deleteNo } = this.#ui;
+      confirm.hidden = false;
+      deleteButton.setAttribute('aria-expanded', 'true');
+      deleteNo.focus();
+    }
+
+    #keepChat({ focus = true } = {}) {
+      const { confirm, deleteButton } = this.#ui;
+      confirm.hidden = true;
+      deleteButton.setAttribute('aria-expanded', 'false');
+      if (focus) deleteButton.focus();
+    }
+
     /**
      * "Nowa rozmowa" starts afresh here and leaves the old conversation on the server (it expires
      * on its own, and a callback request made in it is kept); "Usuń rozmowę" erases it there too.
      */
     async #reset(message, { erase = true } = {}) {
       this.#abort?.abort();
+      this.#keepChat({ focus: false });
       const old = this.#sessionId;
       this.#sessionId = null;
       this.#turns = [];

@@ -303,8 +303,20 @@ export async function newConversation(ctx) {
   assert.equal(second.request.session_id, null, 'the new conversation starts without the old id');
   assert.notEqual(second.done.session_id, first.done.session_id);
 
+  // Erasing asks first; the safe choice has the focus, and cancelling erases nothing.
+  await ui.button('Usuń rozmowę').click();
+  const confirm = page.locator('okienko-chat [role="group"]', { hasText: 'Tego nie da się cofnąć.' });
+  await confirm.waitFor();
+  assert.equal((await focused(page)).name, 'Anuluj');
+  await ui.button('Anuluj').click();
+  await confirm.waitFor({ state: 'hidden' });
+  assert.deepEqual(deletes, [], 'cancelling erases nothing');
+  assert.equal((await focused(page)).name, 'Usuń rozmowę');
+  assert.equal(await ui.answers.count(), 1, 'cancelling keeps the conversation on screen');
+
   const deleted = page.waitForResponse((r) => r.request().method() === 'DELETE');
   await ui.button('Usuń rozmowę').click();
+  await ui.button('Tak, usuń').click();
   const erased = await deleted;
   assert.equal(erased.status(), 204);
   assert.ok(erased.url().endsWith(`/v1/sessions/${second.done.session_id}`), erased.url());
@@ -497,6 +509,9 @@ export async function errors(ctx) {
     const bubble = page.locator('okienko-chat article.msg.error').last();
     await bubble.getByText(shown).waitFor();
     await page.locator('okienko-chat [aria-live="polite"]', { hasText: shown }).waitFor();
+    // Nothing typed is lost: the question is back in the box, ready to send again.
+    assert.equal(await ui.question.inputValue(), QUESTION, `${shown}: the question was lost`);
+    await ui.question.fill('');
   }
 
   // The model broke off midway: one `error` (generation_interrupted), then `done` with the
