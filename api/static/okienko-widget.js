@@ -171,7 +171,10 @@
       }
       if (!message) message = response.status >= 500 ? TEXT.unavailable : TEXT.failed;
       const wait = Number.parseInt(response.headers.get('Retry-After') || '', 10);
-      if (response.status === 429 && wait > 0) message = `${message} ${TEXT.retryAfter(wait)}`;
+      // The wait, once: the API's own message may already say it ("około 30 s").
+      if (response.status === 429 && wait > 0 && !message.includes(`${wait} s`)) {
+        message = `${message} ${TEXT.retryAfter(wait)}`;
+      }
       return new ApiError(message, { code, status: response.status, fields });
     }
   }

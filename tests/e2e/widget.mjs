@@ -491,6 +491,12 @@ export async function errors(ctx) {
       shown: 'Zadano zbyt wiele pytań w krótkim czasie. Możesz spróbować ponownie za 30 s.',
     },
     {
+      // The API's own wording names the wait: the widget does not say it a second time.
+      reply: { status: 429, contentType: 'application/json', headers: { 'Retry-After': '45' }, body: JSON.stringify({ error: { code: 'rate_limited', message: 'Zadano zbyt wiele pytań w krótkim czasie. Odczekaj chwilę (około 45 s) i spróbuj ponownie.' } }) },
+      shown: 'Zadano zbyt wiele pytań w krótkim czasie. Odczekaj chwilę (około 45 s) i spróbuj ponownie.',
+      once: '45 s',
+    },
+    {
       // A person in danger: the service puts the numbers first in any error (rag/crisis).
       reply: { status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'index_not_ready', message: 'Zadzwoń teraz pod numer alarmowy 112.\nMożesz też zadzwonić:\n- 116 123 – kryzysowy telefon zaufania dla dorosłych.\n\nAsystent jest właśnie przygotowywany.' }, crisis: { level: 'acute', kinds: ['suicide'], help: 'Zadzwoń teraz pod numer alarmowy 112.' } }) },
       shown: '116 123 – kryzysowy telefon zaufania dla dorosłych.',
@@ -501,7 +507,7 @@ export async function errors(ctx) {
       shown: 'Odpowiedź została przerwana. Spróbuj zadać pytanie jeszcze raz.',
     },
   ];
-  for (const { reply, abort, shown } of cases) {
+  for (const { reply, abort, shown, once } of cases) {
     await page.unroute('**/v1/chat/stream');
     await page.route('**/v1/chat/stream', (route) => (abort ? route.abort('connectionrefused') : route.fulfill(reply)));
     await ui.question.fill(QUESTION);
@@ -509,6 +515,7 @@ export async function errors(ctx) {
     const bubble = page.locator('okienko-chat article.msg.error').last();
     await bubble.getByText(shown).waitFor();
     await page.locator('okienko-chat [aria-live="polite"]', { hasText: shown }).waitFor();
+    if (once) assert.equal((await bubble.innerText()).split(once).length - 1, 1, `${once} said more than once`);
     // Nothing typed is lost: the question is back in the box, ready to send again.
     assert.equal(await ui.question.inputValue(), QUESTION, `${shown}: the question was lost`);
     await ui.question.fill('');
