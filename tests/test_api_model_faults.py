@@ -9,7 +9,6 @@ still reads the emergency numbers whatever the model does.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,13 +17,12 @@ from typing import Any
 import httpx
 import pytest
 import redis
-import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from rag.chat_model import OpenAIChatModel
 from rag.runtime import Runtime
-from tests.api_support import QUESTION, parse_sse, rebuild, served_runtime
+from tests.api_support import QUESTION, parse_sse, rebuild, served_runtime, serving
 from tests.openai_server import OpenAIServer, Reply
 from tests.test_api_crisis import SUICIDE, has_help
 
@@ -228,18 +226,8 @@ def served_url(runtime: Runtime, openai_server: OpenAIServer) -> Iterator[str]:
     )
     model = rebuild(runtime, settings=settings, chat_model=OpenAIChatModel(settings))
     app = create_app(settings, runtime=model)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="okienko-faults-api")
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, name="okienko-faults-api") as url:
+        yield url
 
 
 @pytest.mark.parametrize(

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import openai
 import pytest
 import redis
-import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -18,7 +16,7 @@ from api.security import key_digest
 from rag.answering import Token
 from rag.answers import Answer
 from rag.runtime import Runtime
-from tests.api_support import QUESTION, served_runtime
+from tests.api_support import QUESTION, served_runtime, serving
 
 STAFF_KEY = "klucz-pracownika-openai"
 STAFF_QUESTION = "wzór pouczenia o prawie do odwołania od decyzji"
@@ -35,18 +33,8 @@ def runtime(tmp_path_factory: pytest.TempPathFactory, rclient: redis.Redis) -> I
 def base_url(runtime: Runtime, module_prefix: str) -> Iterator[str]:
     """The app under a real uvicorn server on a free port, in a thread."""
     app = create_app(runtime.settings, runtime=runtime, redis_prefix=module_prefix)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, name="okienko-api-test")
-    thread.start()
-    while not server.started:
-        assert thread.is_alive(), "the server did not start"
-        threading.Event().wait(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}/v1"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app, name="okienko-api-test") as url:
+        yield f"{url}/v1"
 
 
 @pytest.fixture

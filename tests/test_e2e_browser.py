@@ -19,10 +19,7 @@ import hashlib
 import json
 import os
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +28,6 @@ from typing import Any
 import docx
 import pytest
 import redis
-import uvicorn
 
 from api.app import create_app
 from api.asked import QuestionLog
@@ -48,6 +44,7 @@ from tests.api_support import (
     ingest,
     new_prefix,
     redis_client,
+    serving,
 )
 from tests.openai_server import OpenAIServer, Reply
 
@@ -107,24 +104,6 @@ class Site:
     prefix: str  # of every Redis key this app writes
 
 
-def _serve(app: Any) -> tuple[uvicorn.Server, threading.Thread, str]:
-    """Run `app` under uvicorn on a free loopback port in a thread; wait until it listens."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none", lifespan="on"))
-    thread = threading.Thread(
-        target=server.run, kwargs={"sockets": [listener]}, name="e2e-uvicorn", daemon=True
-    )
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.05)
-    return server, thread, f"http://127.0.0.1:{port}"
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     reason = _missing()
@@ -153,12 +132,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         runtime = build_runtime(settings, embedder=EMBEDDER)
         app = create_app(settings, runtime=runtime, redis_prefix=prefix)
         app.dependency_overrides[get_today] = lambda: CALCULATION_DAY
-        server, thread, url = _serve(app)
         try:
-            yield Site(url=url, llm=llm, runtime=runtime, redis=client, prefix=prefix)
+            with serving(app, name="e2e-uvicorn") as url:
+                yield Site(url=url, llm=llm, runtime=runtime, redis=client, prefix=prefix)
         finally:
-            server.should_exit = True
-            thread.join(timeout=10)
             runtime.close()
             drop_keys(client, prefix + "*", "okienko:session:*")
             client.close()
