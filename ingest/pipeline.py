@@ -206,16 +206,34 @@ class Ingestor:
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
         if progress:
             progress("embed", 0, len(missing))
+
+        def embedded(count: int) -> None:
+            report.embedded += count
+            if progress:
+                progress("embed", report.embedded, len(missing))
+
+        self._embed_missing(known, missing, kind="passage", batch_size=batch_size, done=embedded)
+        return [known[k] for k in keys]
+
+    def _embed_missing(
+        self,
+        known: dict[str, Vectors],
+        missing: Sequence[tuple[str, str]],
+        *,
+        kind: Kind,
+        batch_size: int,
+        done: Callable[[int], None],
+    ) -> None:
+        """Embed the (key, text) pairs in batches; each batch goes into the cache and `known`,
+        and `done` hears its size."""
+        model = self._embedder.model_id
         for start in range(0, len(missing), batch_size):
             batch = missing[start : start + batch_size]
-            embedded = self._embedder.embed([t for _, t in batch], kind="passage")
+            embedded = self._embedder.embed([t for _, t in batch], kind=kind)
             fresh = {key: embedded[i] for i, (key, _) in enumerate(batch)}
             self._cache.put_many(model, fresh)
             known.update(fresh)
-            report.embedded += len(batch)
-            if progress:
-                progress("embed", report.embedded, len(missing))
-        return [known[k] for k in keys]
+            done(len(batch))
 
     def _knowledge_vectors(
         self,
@@ -239,17 +257,16 @@ class Ingestor:
         )
         if progress:
             progress("vectors", 0, len(missing))
-        for kind in ("passage", "query"):
+
+        def embedded(count: int) -> None:
+            report.vectors_embedded += count
+            if progress:
+                progress("vectors", report.vectors_embedded, len(missing))
+
+        kinds: tuple[Kind, ...] = ("passage", "query")
+        for kind in kinds:
             of_kind = [(key, text) for key, k, text in missing if k == kind]
-            for start in range(0, len(of_kind), batch_size):
-                batch = of_kind[start : start + batch_size]
-                embedded = self._embedder.embed([t for _, t in batch], kind=kind)
-                fresh = {key: embedded[i] for i, (key, _) in enumerate(batch)}
-                self._cache.put_many(model, fresh)
-                known.update(fresh)
-                report.vectors_embedded += len(batch)
-                if progress:
-                    progress("vectors", report.vectors_embedded, len(missing))
+            self._embed_missing(known, of_kind, kind=kind, batch_size=batch_size, done=embedded)
         report.stored_vectors = len(keys)
         return KnowledgeVectors.of(
             model, {key: known[key] for key in keys}, dimension=self._embedder.dimension
