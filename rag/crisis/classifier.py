@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 Matrix = npt.NDArray[np.float64]
 # Bump when training changes in a way that must not reuse a cached classifier.
-TRAINING_VERSION = "7"
+TRAINING_VERSION = "8"
 _NEIGHBOURS = 40
 _CLOSENESS = 30.0  # softmax temperature over cosines (e5's cosines sit in a narrow band)
 _LINEAR_SHARE = 0.3
@@ -283,10 +283,10 @@ class CrisisClassifier:
         pairs = _augmented(messages)
         vectors = embedder.embed([text for text, _ in pairs], kind="query").astype(np.float64)
         owners = np.array([index for _, index in pairs])
-        folds = np.array([_fold(m.id) for m in messages])[owners]
+        message_folds = np.array([_fold(m.id) for m in messages])
+        folds = message_folds[owners]
         held_out = np.zeros((len(messages), 2))  # acute and crisis scores
         sentence = np.zeros(len(messages))
-        message_folds = np.array([_fold(m.id) for m in messages])
         for part in range(_FOLDS):
             inside = folds != part
             if inside.all() or not inside.any():
@@ -304,7 +304,8 @@ class CrisisClassifier:
             )
             for index in np.flatnonzero(message_folds == part):
                 text = conversation_text(messages[int(index)])
-                sentence[index] = reader.score(text) if reader is not None else 0.0
+                # No reader for this fold (one label only): unscored, never under a threshold.
+                sentence[index] = reader.score(text) if reader is not None else np.inf
         heads = _Heads.fit(vectors, [messages[index] for _, index in pairs])
         return cls(
             heads,

@@ -66,16 +66,21 @@ def features(text: str) -> dict[int, float]:
 _SENTENCE_END = re.compile(r"(?<=[.!?…;])\s+|\n+")
 
 
+def _sentences(folded: str) -> list[str]:
+    parts = (part.strip() for part in _SENTENCE_END.split(folded))
+    return [part for part in parts if len(part.split()) >= MIN_SENTENCE_WORDS]
+
+
 def sentences_of(text: str) -> list[str]:
     """The folded sentences of a text with at least `MIN_SENTENCE_WORDS` words."""
-    parts = (part.strip() for part in _SENTENCE_END.split(fold(text)))
-    return [part for part in parts if len(part.split()) >= MIN_SENTENCE_WORDS]
+    return _sentences(fold(text))
 
 
 def units(text: str) -> list[str]:
     """What is scored: the whole (folded) text, then each of its sentences when it has several."""
-    parts = sentences_of(text)
-    return [fold(text), *parts] if len(parts) > 1 else [fold(text)]
+    folded = fold(text)
+    parts = _sentences(folded)
+    return [folded, *parts] if len(parts) > 1 else [folded]
 
 
 _WORDS_KEPT: Final = 50_000
@@ -126,8 +131,7 @@ class SentenceReader:
                 dot += word_dot
                 grams += word_grams_count
             best = max(best, dot / math.sqrt(grams) if grams else 0.0)
-        logit = best + self.bias
-        return 1.0 / (1.0 + math.exp(-logit)) if logit > -700 else 0.0
+        return 0.5 * (1.0 + math.tanh((best + self.bias) / 2))  # the logistic, without overflow
 
     def _word(self, word: str) -> tuple[float, int]:
         """A word's weight sum and n-gram count, kept (words recur across messages)."""
