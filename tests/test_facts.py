@@ -174,3 +174,16 @@ def _kb_with(tmp_path: Path, *facts: Fact) -> Path:
     dumped = [f.model_dump(mode="json", exclude_none=True) for f in facts]
     path.write_text(yaml.safe_dump({"facts": dumped}, allow_unicode=True), encoding="utf-8")
     return root
+
+
+def test_coverage_weighs_what_the_question_names_that_the_fact_uses(tmp_path: Path) -> None:
+    served, _ = load_facts(_kb_with(tmp_path, _fact()), [DOC])
+    index = FactIndex(served, embedder=HashEmbedder(), analyzer=PolishAnalyzer())
+    fact = served[0]
+    covered = index.coverage("ile wynosi zasiłek stały", fact)
+    # "babciowe" is a word no document uses: it weighs most, so the same question about it is
+    # covered far less, although three of its four words are the fact's.
+    unknown = index.coverage("ile wynosi babciowe", fact)
+    assert 0.0 < unknown < covered <= 1.0
+    assert index.coverage("babciowe", fact) == 0.0
+    assert index.coverage("", fact) == 0.0

@@ -24,6 +24,7 @@ def _evidence(level: float, fact: float) -> Evidence:
         agreement_whole=level,
         support_whole=level,
         best_fact=fact,
+        fact_coverage=level,
     )
 
 

@@ -23,8 +23,10 @@ not served (`load_facts` reports it), so an answer never states what its source 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -302,9 +304,40 @@ class FactIndex:
         self._forms = [q for _, q in forms]
         self._matrix = _embed_forms(self._forms, embedder, stored)
         self._lemmas = [frozenset(analyzer.terms(" ".join(f.fact.questions))) for f in self.facts]
+        # What each fact talks about (its answer, questions and section), and how rare each word
+        # is among the documents the facts rest on: the weights of `coverage`.
+        self._said = {
+            f.fact.id: frozenset(
+                analyzer.terms(" ".join([f.fact.answer, *f.fact.questions, f.fact.section]))
+            )
+            for f in self.facts
+        }
+        texts = {f.document.doc_id: f.document.text for f in self.facts}
+        documents = Counter(term for text in texts.values() for term in set(analyzer.terms(text)))
+        self._rarity = {
+            term: math.log((len(texts) + 1) / (n + 0.5)) for term, n in documents.items()
+        }
+        self._unheard = math.log((len(texts) + 1) / 0.5)  # a word no document uses
 
     def __len__(self) -> int:
         return len(self.facts)
+
+    def coverage(self, question: str, fact: SourcedFact) -> float:
+        """How much of what the question names the fact talks about: the share of the question's
+        lemmas found in the fact's answer, questions or section, each weighted by its rarity
+        among the documents. A word no document uses weighs most, so a question about something the base
+        never mentions ("babciowe", "bon senioralny") stays low even when the model finds a
+        fact phrased alike."""
+        asked = self._analyzer.terms(question)
+        if not asked:
+            return 0.0
+        said = self._said.get(fact.fact.id)
+        if said is None:  # not one of this index's facts
+            said = frozenset(
+                self._analyzer.terms(" ".join([fact.fact.answer, *fact.fact.questions]))
+            )
+        weights = {term: self._rarity.get(term, self._unheard) for term in asked}
+        return sum(w for term, w in weights.items() if term in said) / sum(weights.values())
 
     def match(
         self,

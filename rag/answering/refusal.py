@@ -25,7 +25,7 @@ MODEL_PATH = Path(__file__).with_name("refusal.json")
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """What supports answering a message (each from `rag.relevance.judge` and the extractive
-    answer's support, on the question part and on the whole message; the best fact's score)."""
+    answer's support, on the question part and on the whole message; the best fact's score and how much of the question it covers)."""
 
     coverage_focus: float  # share of the question part's subject lemmas in one top passage
     agreement_focus: float  # the two searches agree on the top passage (fused score / best)
@@ -34,6 +34,7 @@ class Evidence:
     agreement_whole: float
     support_whole: float
     best_fact: float  # closeness of the question part to the nearest curated fact's questions
+    fact_coverage: float  # share of the question part's words (rarer weigh more) that fact uses
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
