@@ -97,7 +97,7 @@ CRISIS_TOPIC = "kryzys"
 # facts in the chosen facts against 45 by the question part alone and one fact; the kind bonus
 # and the wider margin made it 56.
 _FACT_CANDIDATES = 100
-_FACTS_SHOWN = 2
+_FACTS_SHOWN = 3  # residents ask several things at once; the third close fact often answers one
 _FACT_MARGIN = 0.1
 _FACT_TYPE_BONUS = 0.02
 # In a crisis the answer quotes more of a passage (see `extractive_answer`'s keep_beside).
@@ -122,6 +122,9 @@ class Reading:
     extract: ExtractiveAnswer
     evidence: Evidence
     rules_support: bool  # what the hand-set relevance rules decided (the fallback)
+    # The documents found for the question part, then those found only for the whole message:
+    # where a curated fact may come from.
+    documents: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -636,7 +639,7 @@ class Assistant:
                 return refusal
             passages, extract = reading.passages, reading.extract
             # The passages answer: a curated fact of their documents says it best.
-            chosen = self._facts_for(analysis, audience, passages, vectors)
+            chosen = self._facts_for(analysis, audience, reading.documents, vectors)
             if chosen:
                 return self._fact_draft(chosen, passages)
         if self._chat is not None:
@@ -678,6 +681,7 @@ class Assistant:
         relevance = judge(focus, passages, self._analyzer, fused=fused)
         extract = self._extract(focus, passages, vectors)
         whole_relevance, whole_support = relevance, extract.support
+        whole: tuple[ScoredChunk, ...] = ()
         if analysis.text.strip() != focus.strip():
             whole = tuple(self._passages(analysis.text, audience, vectors))
             whole_relevance = judge(analysis.text, whole, self._analyzer, fused=fused)
@@ -701,8 +705,12 @@ class Assistant:
             agreement_whole=whole_relevance.agreement,
             support_whole=whole_support,
             best_fact=best[0].score if best else 0.0,
+            fact_coverage=(
+                self._facts.coverage(focus, best[0].fact) if best and self._facts else 0.0
+            ),
         )
-        return Reading(passages, extract, evidence, relevance.supported)
+        documents = tuple(dict.fromkeys(p.chunk.doc_id for p in (*passages, *whole)))
+        return Reading(passages, extract, evidence, relevance.supported, documents)
 
     def _decides_to_answer(self, reading: Reading) -> bool:
         if self._refusal is None:
@@ -714,19 +722,19 @@ class Assistant:
         self,
         analysis: MessageAnalysis,
         audience: Audience,
-        passages: Sequence[ScoredChunk],
+        documents: Sequence[str],
         vectors: MessageVectors,
     ) -> list[FactMatch]:
         """The curated facts that answer the message, best first (at most `_FACTS_SHOWN`).
 
-        Only facts of the documents retrieval found are considered (the passages decided that
-        the base answers); among them the model's closeness to their question forms decides,
+        Only facts of the documents retrieval found are considered (`Reading.documents`: those
+        found for the question part, then those found only for the whole message, whose story
+        often names the matter the question leaves out); among them the model's closeness to their question forms decides,
         read both for the question part and for the whole message (a short question leans on
         its story: "Czy ten zasiłek dalej jej się należy?").
         """
-        if self._facts is None or not passages:
+        if self._facts is None or not documents:
             return []
-        documents = set(dict.fromkeys(p.chunk.doc_id for p in passages))
         day = dt.date.today()
         scores: dict[str, float] = {}
         found: dict[str, FactMatch] = {}
