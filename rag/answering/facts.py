@@ -23,8 +23,8 @@ not served (`load_facts` reports it), so an answer never states what its source 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import logging
+import math
 import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -325,9 +325,9 @@ class FactIndex:
     def coverage(self, question: str, fact: SourcedFact) -> float:
         """How much of what the question names the fact talks about: the share of the question's
         lemmas found in the fact's answer, questions or section, each weighted by its rarity
-        among the documents. A word no document uses weighs most, so a question about something the base
-        never mentions ("babciowe", "bon senioralny") stays low even when the model finds a
-        fact phrased alike."""
+        among the documents. A word no document uses weighs most, so a question about something
+        the base never mentions ("babciowe", "bon senioralny") stays low even when the model
+        finds a fact phrased alike."""
         asked = self._analyzer.terms(question)
         if not asked:
             return 0.0

@@ -729,9 +729,9 @@ class Assistant:
 
         Only facts of the documents retrieval found are considered (`Reading.documents`: those
         found for the question part, then those found only for the whole message, whose story
-        often names the matter the question leaves out); among them the model's closeness to their question forms decides,
-        read both for the question part and for the whole message (a short question leans on
-        its story: "Czy ten zasiłek dalej jej się należy?").
+        often names the matter the question leaves out); among them the model's closeness to
+        their question forms decides, read both for the question part and for the whole message
+        (a short question leans on its story: "Czy ten zasiłek dalej jej się należy?").
         """
         if self._facts is None or not documents:
             return []

@@ -25,7 +25,8 @@ MODEL_PATH = Path(__file__).with_name("refusal.json")
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """What supports answering a message (each from `rag.relevance.judge` and the extractive
-    answer's support, on the question part and on the whole message; the best fact's score and how much of the question it covers)."""
+    answer's support, on the question part and on the whole message; the best fact's score and
+    how much of the question it covers)."""
 
     coverage_focus: float  # share of the question part's subject lemmas in one top passage
     agreement_focus: float  # the two searches agree on the top passage (fused score / best)
