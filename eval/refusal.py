@@ -1,8 +1,9 @@
 """Fit the answer-or-refuse model (`rag/answering/refusal.py`) and write its weights.
 
-Trained on golden v3's dev half (v2's, with six cases the base now answers) and on
-`poza-baza-v1.yaml` (in-domain questions the base does not cover); golden v3's held-out half and
-v1 are never seen, so their figures stay honest. A wrong answer weighs three wrong refusals; the
+Trained on golden v3's dev half (v2's, with six cases the base now answers), on `trening-v1.yaml`
+(resident messages the base answers, written from the documents) and on `poza-baza-v1/v2.yaml`
+(in-domain questions the base does not cover); golden v3's held-out half and v1 are never seen,
+so their figures stay honest. A wrong answer weighs three wrong refusals; the
 threshold is the highest-answering one whose cross-validated refusal recall on the training cases
 reaches `MIN_REFUSAL_RECALL`.
 
@@ -41,12 +42,15 @@ class Example:
     answerable: bool
 
 
+TRAINING_FILES = ("trening-v1.yaml", "poza-baza-v1.yaml", "poza-baza-v2.yaml")
+
+
 def training_cases() -> list[Case]:
-    """Golden v3 dev (no crisis cases: they are answered from the crisis documents) and the
-    questions the base does not cover."""
+    """Golden v3 dev (no crisis cases: they are answered from the crisis documents), resident
+    messages the base answers (`trening-v1`) and questions it does not cover (`poza-baza-*`)."""
     dev = split_cases(load_cases(GOLDEN / "v3.yaml").cases)["dev"]
-    outside = load_cases(GOLDEN / "poza-baza-v1.yaml").cases
-    return [c for c in [*dev, *outside] if not c.crisis]
+    more = [c for name in TRAINING_FILES for c in load_cases(GOLDEN / name).cases]
+    return [c for c in [*dev, *more] if not c.crisis]
 
 
 def collect(assistant: Assistant, cases: Sequence[Case]) -> list[Example]:
@@ -99,7 +103,7 @@ def fit(examples: Sequence[Example], *, embedding_model: str) -> RefusalModel:
         bias=round(bias, 5),
         threshold=best[0],
         trained_on=(
-            f"golden v3 dev + poza-baza-v1: {int(y.sum())} answerable, "
+            f"golden v3 dev + trening-v1 + poza-baza-v1/v2: {int(y.sum())} answerable, "
             f"{int(len(y) - y.sum())} to refuse"
         ),
         measured={"cv_answered": round(best[1], 3), "cv_refusal_recall": round(best[2], 3)},
