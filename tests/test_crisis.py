@@ -27,7 +27,7 @@ from rag.crisis import (
 )
 from rag.crisis.classifier import CrisisClassifier, trained_classifier
 from rag.crisis.lexicon import Lexicon, LexiconError
-from rag.crisis.messages import conversation_text, load_messages, split
+from rag.crisis.messages import LabelledMessage, conversation_text, load_messages, split
 from rag.crisis.sentence_reader import SentenceReader, units
 from rag.crisis.text import normalise, words
 from rag.embedding import HashEmbedder, Kind, Vectors
@@ -68,6 +68,21 @@ def test_the_split_is_fixed_disjoint_and_stratified() -> None:
         test_kind = [m for m in first["test"] if m.kind == kind and m.level == "acute"]
         assert test_kind, f"no acute {kind} message in the test split"
     assert 0.15 < len(first["test"]) / len(messages) < 0.25
+
+
+def test_adding_messages_moves_none_that_are_there() -> None:
+    messages = load_messages()
+    before = {m.id: name for name, part in split(messages).items() for m in part}
+    added = [
+        LabelledMessage(f"added-{n}", "pl", None, "none", "", f"pytanie numer {n}")
+        for n in range(200)
+    ]
+    after = {m.id: name for name, part in split([*messages, *added]).items() for m in part}
+    assert {i: after[i] for i in before} == before
+    dealt = Counter(after[m.id] for m in added)
+    assert set(dealt) == {"train", "dev", "test"}
+    assert 20 < dealt["test"] < 60  # a fifth of 200, give or take the hash
+    assert 90 < dealt["train"] < 150
 
 
 def test_every_message_is_unique() -> None:
