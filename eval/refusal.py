@@ -28,7 +28,7 @@ from rag.answering.pipeline import Assistant
 from rag.answering.refusal import MODEL_PATH, Evidence, RefusalModel
 
 GOLDEN = Path(__file__).with_name("golden")
-MIN_REFUSAL_RECALL = 0.9
+MIN_REFUSAL_RECALL = 0.92
 WRONG_ANSWER_WEIGHT = 3.0
 L2 = 1.0
 FOLDS = 5
