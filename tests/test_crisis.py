@@ -115,6 +115,7 @@ def test_invisible_and_look_alike_characters_are_normalised() -> None:
         ("partner grozi że mnie zabije nożem", "violence"),
         ("wujek ją dotyka", "child"),
         ("dzieci same w domu od dwóch dni", "child"),
+        ("sasiadka zostawila dzieci i nie wrocila od wczoraj", "child"),
         ("babcia upadla i nie moze wstac", "medical"),
         ("śpię na klatce a w nocy minus 10", "frost"),
         ("I want to kill myself", "suicide"),
@@ -145,6 +146,9 @@ def test_the_lexicon_reads_inflection_order_typos_and_languages(text: str, kind:
         # "zabiorę" and "zabiorą" start like "zabić"
         "a jak zabiorę mamę do siebie na święta, to też płacę za DPS?",
         "boję się, że zabiorą jej całą emeryturę i się nie utrzyma",
+        # a parent left on their own with the children, not children left alone
+        "maz mnie zostawil z dwojka dzieci, co mi sie nalezy z opieki?",
+        "Partner zostawił nas z trójką dzieci i wyjechał. Jakie zasiłki mogę dostać?",
     ],
 )
 def test_ordinary_senses_are_not_a_crisis_for_the_lexicon(text: str) -> None:
