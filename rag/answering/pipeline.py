@@ -98,7 +98,7 @@ CRISIS_TOPIC = "kryzys"
 # and the wider margin made it 56.
 _FACT_CANDIDATES = 100
 _FACTS_SHOWN = 3  # residents ask several things at once; the third close fact often answers one
-_FACT_MARGIN = 0.1
+_FACT_MARGIN = 0.05  # a second or third fact shows only when nearly as close as the first
 _FACT_TYPE_BONUS = 0.02
 # In a crisis the answer quotes more of a passage (see `extractive_answer`'s keep_beside).
 _CRISIS_KEEP_BESIDE = 0.3
