@@ -14,10 +14,15 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from api.adoption.records import SINGLE_KEYS, default, kept
+from api.deps import require_admin_key, require_staff_key
+from api.routes import chat, completions, feedback, handoff, handoffs, insight, sessions
 from ingest.loaders import discover, load_document
 from rag.answering.facts import load_facts
 from rag.documents import Document
 from rag.errors import LoadError
+from rag.guards.names import ADDRESS_TAG, BIRTH_DATE_TAG, NAME_TAG
+from rag.guards.personal_data import _DETECTORS as PII_DETECTORS
+from rag.guards.special_categories import categories
 from rag.settings import DEFAULT_AI_NOTICE, Settings
 
 FIGURES = Path("eval") / "figures.json"
@@ -195,6 +200,138 @@ def ai_notice(_: Path) -> str:
     )
 
 
+def retention_residents(_: Path) -> str:
+    """The register's retention rows in a resident's words: no keys, no indexes."""
+    rows: list[tuple[object, ...]] = [
+        (k.category, k.what, k.retention)
+        for k in kept()
+        if "indeks" not in k.category
+        and k.key not in ("ratelimit", "callbacks")
+        and k.where != "pamięć procesu"
+    ]
+    return _table(("dane", "co dokładnie", "jak długo (domyślnie)"), rows)
+
+
+# What each kind the redaction reports means, in Polish. A kind the code adds without a line
+# here stops `okienko docs build` (KeyError), so the documents cannot leave it out.
+_PII_KINDS = {
+    "email": "adres e-mail, także zapisany słownie („jan małpa example kropka pl”)",
+    "iban": "numer konta bankowego (polski i zagraniczny)",
+    "pesel": "numer PESEL (z poprawną cyfrą kontrolną albo poprzedzony słowem „PESEL”)",
+    "nip": "numer NIP",
+    "id_card": "numer dowodu osobistego",
+    "passport": "numer paszportu",
+    "phone": "numer telefonu (poza infoliniami, które podaje sam asystent)",
+}
+_SPECIAL_KINDS = {
+    "health": "zdrowie (choroby, leczenie, niepełnosprawność)",
+    "ethnicity": "pochodzenie rasowe lub etniczne",
+    "religion": "przekonania religijne lub światopoglądowe",
+    "sex_life": "życie seksualne lub orientacja seksualna",
+    "convictions": "wyroki skazujące i czyny zabronione",
+}
+
+
+def redaction(_: Path) -> str:
+    rows: list[tuple[object, ...]] = []
+    seen: set[str] = set()
+    for detector in PII_DETECTORS:
+        if detector.kind not in seen:
+            seen.add(detector.kind)
+            rows.append(("dane identyfikujące", _PII_KINDS[detector.kind], f"`{detector.tag}`"))
+    rows += [
+        (
+            "dane identyfikujące",
+            "imię i nazwisko podane razem z adresem, datą urodzenia lub numerem",
+            f"`{NAME_TAG}`",
+        ),
+        (
+            "dane identyfikujące",
+            "adres zamieszkania podany razem z imieniem i nazwiskiem",
+            f"`{ADDRESS_TAG}`",
+        ),
+        (
+            "dane identyfikujące",
+            "data urodzenia podana razem z imieniem i nazwiskiem",
+            f"`{BIRTH_DATE_TAG}`",
+        ),
+    ]
+    rows += [
+        ("szczególne kategorie (art. 9 i 10 RODO)", _SPECIAL_KINDS[c.kind], f"`{c.tag}`")
+        for c in categories()
+    ]
+    table = _table(("rodzaj", "co jest zastępowane", "znacznik"), rows)
+    return (
+        f"{table}\n\n"
+        "Źródło: `rag/guards/personal_data.py`, `rag/guards/names.py`, "
+        "`rag/guards/special_categories.yaml` (listę fraz szczególnych kategorii pracownicy "
+        "mogą uzupełniać)."
+    )
+
+
+def _route_rows() -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
+    for module in (chat, completions, sessions, feedback, handoff, handoffs, insight):
+        for route in module.router.routes:
+            deps = {d.dependency for d in getattr(route, "dependencies", ())}
+            if require_admin_key in deps:
+                who = "administrator (klucz administratora)"
+            elif require_staff_key in deps:
+                who = "pracownik (klucz pracownika lub administratora)"
+            else:
+                who = "każdy, bez klucza"
+                if "{session_id}" in getattr(route, "path", ""):
+                    who += " (tylko rozmowa, której identyfikator zna)"
+            methods = ", ".join(sorted(getattr(route, "methods", ())))
+            path = getattr(route, "path", "")
+            rows.append((f"`{methods} {path}`", getattr(route, "summary", None), who))
+    return rows
+
+
+def access(_: Path) -> str:
+    table = _table(("wywołanie", "do czego służy", "kto może"), _route_rows())
+    return (
+        f"{table}\n\n"
+        f"Klucze pracowników ({_env('api_key_hashes')}) i administratorów "
+        f"({_env('admin_key_hashes')}) są zapisane w ustawieniach tylko jako skróty SHA-256. "
+        "Pytanie zadane jako pracownik (odbiorca „pracownik” lub „urzędnik”) wymaga klucza "
+        "pracownika, choć idzie tym samym wywołaniem co pytanie mieszkańca."
+    )
+
+
+_CONTACT_SETTINGS = ("cus_name", "cus_address", "cus_phone", "cus_email", "cus_url", "cus_hours")
+
+
+def centre_contact(_: Path) -> str:
+    rows: list[tuple[object, ...]] = []
+    for name in _CONTACT_SETTINGS:
+        value = default(name)
+        shown = str(value) if value else f"[do uzupełnienia przez CUS: ustaw {_env(name)}]"
+        rows.append((_env(name), shown))
+    table = _table(("ustawienie", "wartość domyślna w kodzie"), rows)
+    return (
+        f"{table}\n\n"
+        "Te same dane asystent podaje mieszkańcom, gdy odsyła ich do ośrodka. Wartości ustawione "
+        "we wdrożeniu ośrodka zastępują domyślne: w klauzuli należy wpisać te same."
+    )
+
+
+def model_host(_: Path) -> str:
+    rows: list[tuple[object, ...]] = [
+        (_env(n), _default_text(n))
+        for n in ("llm_base_url", "llm_model", "llm_timeout_seconds", "llm_max_tokens")
+    ]
+    table = _table(("ustawienie", "domyślnie"), rows)
+    base = default("llm_base_url")
+    mode = (
+        "Bez ustawienia adresu serwera modelu usługa odpowiada wyłącznie cytatami z bazy wiedzy "
+        "(tryb wyciągowy) i nic nie wysyła poza własny proces i Redis."
+        if base is None
+        else f"Domyślnie usługa łączy się z serwerem modelu pod adresem `{base}`."
+    )
+    return f"{table}\n\n{mode}"
+
+
 SECTIONS: dict[str, Callable[[Path], str]] = {
     "retention": retention,
     "privacy-settings": privacy_settings,
@@ -202,4 +339,9 @@ SECTIONS: dict[str, Callable[[Path], str]] = {
     "knowledge-base": knowledge_base,
     "figures": figures,
     "ai-notice": ai_notice,
+    "retention-residents": retention_residents,
+    "redaction": redaction,
+    "access": access,
+    "centre-contact": centre_contact,
+    "model-host": model_host,
 }
