@@ -24,6 +24,8 @@ DOCUMENTS: dict[str, tuple[str, ...]] = {
     "karta-systemu.md": ("models", "knowledge-base", "figures"),
     "ai-act.md": ("ai-notice",),
     "dla-dyrekcji.md": ("knowledge-base",),
+    "ocena-skutkow-dpia.md": ("model-host", "redaction", "retention", "access"),
+    "klauzula-informacyjna.md": ("centre-contact", "retention-residents"),
 }
 
 _BLOCK = re.compile(
