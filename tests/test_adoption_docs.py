@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.adoption import DOCUMENTS, DocsError, build, render
+from api.adoption import DOCUMENTS, DocsError, build, records, render, sections
 from api.adoption.records import kept
-from api.adoption.sections import load_figures
+from api.adoption.sections import PII_DETECTORS, load_figures
 from api.cli import app
+from rag.guards.special_categories import categories
 from tests.test_retention_docs import written_keys
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,3 +61,47 @@ def test_figures_are_copied_from_the_evaluation_they_name() -> None:
         for value in (figure.dev, figure.held_out):
             if value is not None and value != "0":
                 assert value in source, (figure.measure, value, figure.source)
+
+
+def test_the_dpia_and_the_information_clause_carry_their_facts() -> None:
+    for name in ("ocena-skutkow-dpia.md", "klauzula-informacyjna.md"):
+        assert name in DOCUMENTS
+        text = (ROOT / "docs" / name).read_text("utf-8")
+        for part in DOCUMENTS[name]:
+            assert f"<!-- generated:{part} -->\n|" in text, (name, part)
+        assert "[do uzupełnienia przez CUS:" in text
+    dpia = (ROOT / "docs" / "ocena-skutkow-dpia.md").read_text("utf-8")
+    # Every tag the redaction writes is named, so a new detector cannot go unmentioned.
+    for detector in PII_DETECTORS:
+        assert f"`{detector.tag}`" in dpia
+    for category in categories():
+        assert f"`{category.tag}`" in dpia
+    assert "| `DELETE /v1/handoffs/{handoff_id}` | Usuń prośbę o kontakt | pracownik" in dpia
+    assert "| `GET /v1/insight` | Wgląd dla centrum | administrator" in dpia
+    assert "| `DELETE /v1/sessions/{session_id}` | Usuń rozmowę | każdy, bez klucza" in dpia
+
+
+def test_a_changed_retention_or_contact_changes_both_documents(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    changed = {"handoff_retention_days": 90, "cus_email": "iod@cus.example.pl"}
+    declared = records.default
+
+    def patched(name: str) -> object:
+        return changed[name] if name in changed else declared(name)
+
+    committed = {
+        name: (ROOT / "docs" / name).read_text("utf-8")
+        for name in ("ocena-skutkow-dpia.md", "klauzula-informacyjna.md")
+    }
+    monkeypatch.setattr(records, "default", patched)
+    monkeypatch.setattr(sections, "default", patched)
+    dpia = render(committed["ocena-skutkow-dpia.md"], root=ROOT)
+    clause = render(committed["klauzula-informacyjna.md"], root=ROOT)
+    assert "| `OKIENKO_HANDOFF_RETENTION_DAYS` |" in dpia
+    assert "| 90 dni | `OKIENKO_HANDOFF_RETENTION_DAYS` |" in dpia
+    assert "| 30 dni | `OKIENKO_HANDOFF_RETENTION_DAYS` |" not in dpia
+    assert "wiadomość po redakcji | 90 dni |" in clause
+    assert "wiadomość po redakcji | 30 dni |" in committed["klauzula-informacyjna.md"]
+    assert "| `OKIENKO_CUS_EMAIL` | iod@cus.example.pl |" in clause
+    assert "ustaw `OKIENKO_CUS_EMAIL`" in committed["klauzula-informacyjna.md"]
