@@ -21,7 +21,7 @@ from rag.answering.facts import load_facts
 from rag.documents import Document
 from rag.errors import LoadError
 from rag.guards.names import ADDRESS_TAG, BIRTH_DATE_TAG, NAME_TAG
-from rag.guards.personal_data import _DETECTORS as PII_DETECTORS
+from rag.guards.personal_data import DETECTORS as PII_DETECTORS
 from rag.guards.special_categories import categories
 from rag.settings import DEFAULT_AI_NOTICE, Settings
 

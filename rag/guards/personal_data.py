@@ -169,7 +169,7 @@ _PHONE = (
     rf"(?!{_SEP}?\d|[.,]\d){_NOT_AMOUNT}"
 )
 
-_DETECTORS = (
+DETECTORS = (  # every kind of personal data redacted, in the order it is looked for
     _Detector("email", "[E-MAIL]", re.compile(_EMAIL, re.IGNORECASE), lambda _: True),
     _Detector(
         "iban",
@@ -239,7 +239,7 @@ def redact_pii(text: str, *, keep: Collection[str] = (), people: bool = True) ->
     for placeholder, part in kept.items():
         text = text.replace(part, placeholder)
     kinds: list[str] = []
-    for detector in _DETECTORS:
+    for detector in DETECTORS:
         text = detector.pattern.sub(_replacer(detector, kinds), text)
     if people:
         text, found = redact_person(text, identified=bool(kinds))
