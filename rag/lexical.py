@@ -2,7 +2,9 @@
 
 Qdrant's built-in BM25 has no Polish stemmer, so we build the vector ourselves: words are
 lemmatised with Morfeusz 2 (SGJP dictionary inside the wheel; `simplemma` when Morfeusz is not
-installed), stopwords dropped, lemmas folded to ASCII (residents often type without diacritics),
+installed; a word it does not know gets the lemmas of the spelling with the fewest Polish letters
+restored that it knows: "podwyzke" → "podwyżka"), stopwords dropped, lemmas folded to ASCII
+(residents often type without diacritics),
 hashed to 31-bit term ids, and term frequencies saturated BM25-style. Qdrant applies the IDF
 (`Modifier.IDF`), so document vectors carry only the TF part and queries carry weight 1 per term.
 """
@@ -10,6 +12,7 @@ hashed to 31-bit term ids, and term frequencies saturated BM25-style. Qdrant app
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import threading
 import unicodedata
@@ -67,18 +70,58 @@ def _morfeusz_lemmatiser() -> Callable[[str], tuple[str, ...]] | None:
     # One Morfeusz instance is not safe to share between threads (the API answers in a pool).
     lock = threading.Lock()
 
-    def lemmas(word: str) -> tuple[str, ...]:
+    def known(word: str) -> tuple[str, ...]:
+        """The word's lemmas when the dictionary knows it, else nothing."""
         found: dict[str, None] = {}
         with lock:
             analyses = morfeusz.analyse(word)
         for _start, _end, (_orth, lemma, tag, *_rest) in analyses:
-            if tag == "interp":
+            if tag in ("interp", "ign"):
                 continue
-            # "zamek:s1" → "zamek"; unknown words ("ign") keep their own form.
-            found[lemma.split(":", 1)[0]] = None
-        return tuple(found) or (word,)
+            found[lemma.split(":", 1)[0]] = None  # "zamek:s1" → "zamek"
+        return tuple(found)
+
+    def lemmas(word: str) -> tuple[str, ...]:
+        found = known(word)
+        if found:
+            return found
+        # Residents often type without Polish letters: "podwyzke", "zasilku", "mieszkaniowke"
+        # are no words, "podwyżkę", "zasiłku" are. The fewest restored letters that make a known
+        # word give its lemmas; an unknown word keeps its own form.
+        for variants in _restorations(word):
+            for variant in variants:
+                found += tuple(lemma for lemma in known(variant) if lemma not in found)
+            if found:
+                return found
+        return (word,)
 
     return lemmas
+
+
+# The Polish letters a letter typed without its diacritic may stand for.
+_RESTORED = {"a": "ą", "c": "ć", "e": "ę", "l": "ł", "n": "ń", "o": "ó", "s": "ś", "z": "żź"}
+_MAX_RESTORED = 2  # letters restored in one word; Polish words rarely need more
+_MAX_PLACES = 12  # a longer run of candidate letters is left alone (cost)
+
+
+def _restorations(word: str) -> list[list[str]]:
+    """Spellings of an ASCII word with one, then two, letters given their Polish diacritic."""
+    if not word.isascii() or not word.isalpha():
+        return []
+    places = [i for i, letter in enumerate(word) if letter in _RESTORED]
+    if not places or len(places) > _MAX_PLACES:
+        return []
+    rounds = []
+    for count in range(1, _MAX_RESTORED + 1):
+        spellings = []
+        for chosen in itertools.combinations(places, count):
+            for letters in itertools.product(*(_RESTORED[word[i]] for i in chosen)):
+                spelt = list(word)
+                for i, letter in zip(chosen, letters, strict=True):
+                    spelt[i] = letter
+                spellings.append("".join(spelt))
+        rounds.append(spellings)
+    return rounds
 
 
 def _simplemma_lemmatiser() -> Callable[[str], tuple[str, ...]]:

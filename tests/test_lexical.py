@@ -20,6 +20,17 @@ def test_questions_without_diacritics_still_match(analyzer: PolishAnalyzer) -> N
     assert "mieszkanie" in analyzer.terms("mieszkanie komunalne")
 
 
+def test_inflected_words_typed_without_diacritics_get_their_lemmas(
+    analyzer: PolishAnalyzer,
+) -> None:
+    typed = set(analyzer.terms("czy jak dostane podwyzke to strace zasilku okresowego"))
+    written = set(analyzer.terms("czy jak dostanę podwyżkę to stracę zasiłku okresowego"))
+    assert {"podwyzka", "stracic", "zasilek", "okresowy"} <= typed
+    assert written <= typed
+    # A word no restoration makes Polish keeps its own form.
+    assert analyzer.terms("xqzv") == ["xqzv"]
+
+
 def test_stopwords_and_punctuation_drop(analyzer: PolishAnalyzer) -> None:
     assert analyzer.terms("i w na do, się; że?") == []
     assert analyzer.query_vector("i w na").indices == ()
