@@ -20,8 +20,9 @@ from rag.lexical import fold
 
 TokenCounter = Callable[[str], int]
 
-# Bump when the chunk text or what is embedded changes, so every chunk is re-embedded.
-CHUNKER_VERSION = "1"
+# Bump when the chunk text, what is embedded or the lemmas of the sparse vectors change
+# (rag.lexical), so every chunk is indexed again.
+CHUNKER_VERSION = "2"
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FOOTNOTE_REF = re.compile(r"\[\^\d+\]")

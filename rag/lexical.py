@@ -152,6 +152,8 @@ class PolishAnalyzer:
     def _word_terms(self, word: str) -> tuple[str, ...]:
         if word.isdigit():
             return (word,)
+        if fold(word) in STOPWORDS:  # "sie", "ze": not restored into some rare word
+            return ()
         terms: dict[str, None] = {}
         for lemma in self._lemmatise(word):
             folded = fold(lemma)
