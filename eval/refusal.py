@@ -87,7 +87,7 @@ def fit(examples: Sequence[Example], *, embedding_model: str) -> RefusalModel:
         weights, bias = _fit(x[folds != k], y[folds != k])
         held[folds == k] = 1.0 / (1.0 + np.exp(-(x[folds == k] @ weights + bias)))
     best: tuple[float, float, float] | None = None  # (threshold, answered, refusal recall)
-    for threshold in np.arange(0.30, 0.91, 0.05):
+    for threshold in np.arange(0.30, 0.905, 0.01):
         answered = held >= threshold
         recall = float(np.mean(~answered[y == 0]))
         share = float(np.mean(answered[y == 1]))
