@@ -509,6 +509,47 @@ def docs_build_command(
         console.print("Dokumenty zgodne z kodem.")
 
 
+kb_app = typer.Typer(help="The knowledge base (knowledge_base/).", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+
+@kb_app.command("check")
+def kb_check_command() -> None:
+    """Check the knowledge base before ingesting: every document loads, every curated fact holds
+    against its section; documents due for review or past their validity are listed. Exit 1
+    when a document or a fact would not be served."""
+    import datetime as dt
+
+    from ingest.kb_check import check_knowledge_base
+
+    settings = _settings()
+    with _friendly_errors():
+        report = check_knowledge_base(
+            settings.knowledge_base_dir,
+            today=dt.date.today(),
+            review_every_days=settings.review_every_days,
+        )
+    for error in report.load_errors:
+        err.print(f"Dokument nie wczytany: {error.path}: {error.reason}", highlight=False)
+    for problem in report.fact_problems:
+        err.print(f"Fakt nie podawany: {problem}", highlight=False)
+    for doc in report.review_due:
+        console.print(f"Do przeglądu od {doc.date.isoformat()}: {doc.doc_id}", highlight=False)
+    for doc in report.expired:
+        console.print(
+            f"Nieaktualny od {doc.date.isoformat()} (valid_to), nie jest podawany: {doc.doc_id}",
+            highlight=False,
+        )
+    console.print(
+        f"Dokumenty: {report.documents}, fakty podawane: {report.facts}, "
+        f"błędy: {len(report.load_errors) + len(report.fact_problems)}, "
+        f"do przeglądu: {len(report.review_due)}, nieaktualne: {len(report.expired)}.",
+        highlight=False,
+    )
+    if report.broken:
+        raise typer.Exit(1)
+
+
 # `okienko eval`: the evaluation suites (eval/), see `okienko eval --help`.
 app.command("eval")(eval_command)
 

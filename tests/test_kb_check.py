@@ -1,0 +1,94 @@
+"""`okienko kb check`: broken documents and facts fail it; due and expired documents are listed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from api.cli import app
+from ingest.kb_check import check_knowledge_base
+
+TODAY = dt.date(2026, 12, 6)
+
+
+def _document(root: Path, name: str, *, reviewed: str, valid_to: str | None = None) -> None:
+    lines = [
+        "---",
+        f"title: Dokument {name}",
+        "topics: [pomoc_spoleczna]",
+        "audience: [mieszkaniec]",
+        "legal_basis: [art. 37 ustawy o pomocy społecznej]",
+        "valid_from: 2025-01-01",
+        f"reviewed: {reviewed}",
+        *([f"valid_to: {valid_to}"] if valid_to else []),
+        "---",
+        f"# Dokument {name}",
+        "",
+        "## Ile wynosi zasiłek",
+        "",
+        "Zasiłek stały wynosi najwyżej 1229 zł miesięcznie (art. 37 ust. 2 ustawy).",
+        "",
+    ]
+    path = root / "pomoc" / f"{name}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _facts(root: Path, name: str, answer: str) -> None:
+    fact = {
+        "id": f"{name}-kwota",
+        "section": "Ile wynosi zasiłek",
+        "type": "kwota",
+        "answer": answer,
+        "questions": ["ile wynosi zasilek staly", "jaki jest zasilek staly", "ile dostane stalego"],
+        "provision": "art. 37 ust. 2 ustawy o pomocy społecznej",
+    }
+    path = root / "pomoc" / f"{name}.fakty.yaml"
+    path.write_text(yaml.safe_dump({"facts": [fact]}, allow_unicode=True), encoding="utf-8")
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    root = tmp_path / "kb"
+    _document(root, "swiezy", reviewed="2026-10-01")
+    _facts(root, "swiezy", "Zasiłek stały wynosi najwyżej 1229 zł miesięcznie.")
+    _document(root, "stary", reviewed="2024-06-01")
+    _document(root, "wygasly", reviewed="2026-10-01", valid_to="2025-12-31")
+    return root
+
+
+def test_a_sound_base_passes_and_lists_what_is_due(kb: Path) -> None:
+    report = check_knowledge_base(kb, today=TODAY, review_every_days=365)
+    assert (report.documents, report.facts, report.broken) == (3, 1, False)
+    assert [(d.doc_id.split("/")[-1], d.date) for d in report.review_due] == [
+        ("stary", dt.date(2025, 6, 1))
+    ]
+    assert [d.doc_id.split("/")[-1] for d in report.expired] == ["wygasly"]
+
+
+def test_a_fact_its_section_does_not_bear_out_and_a_broken_document_fail(kb: Path) -> None:
+    _facts(kb, "stary", "Zasiłek stały wynosi najwyżej 1500 zł miesięcznie.")
+    (kb / "pomoc" / "zepsuty.md").write_text("---\ntitle: X\n---\n# X\n", encoding="utf-8")
+    report = check_knowledge_base(kb, today=TODAY, review_every_days=365)
+    assert report.broken
+    assert [p.fact_id for p in report.fact_problems] == ["stary-kwota"]
+    assert [e.path.name for e in report.load_errors] == ["zepsuty.md"]
+
+
+def test_the_command_exits_1_only_when_something_would_not_be_served(
+    kb: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OKIENKO_KNOWLEDGE_BASE_DIR", str(kb))
+    runner = CliRunner()
+    sound = runner.invoke(app, ["kb", "check"])
+    assert sound.exit_code == 0, sound.output
+    assert "Do przeglądu" in sound.output
+    assert "Dokumenty: 3, fakty podawane: 1, błędy: 0" in sound.output
+    _facts(kb, "swiezy", "Zasiłek stały wynosi najwyżej 999 zł miesięcznie.")
+    broken = runner.invoke(app, ["kb", "check"])
+    assert broken.exit_code == 1
+    assert "Fakt nie podawany" in broken.output
