@@ -3,9 +3,9 @@
 Trained on golden v3's dev half (v2's, with six cases the base now answers), on `trening-v1.yaml`
 (resident messages the base answers, written from the documents) and on `poza-baza-v1/v2.yaml`
 (in-domain questions the base does not cover); golden v3's held-out half and v1 are never seen,
-so their figures stay honest. A wrong answer weighs three wrong refusals; the
-threshold is the highest-answering one whose cross-validated refusal recall on the training cases
-reaches `MIN_REFUSAL_RECALL`.
+so their figures stay honest. A wrong answer weighs three wrong refusals; the threshold is the
+highest-answering one whose cross-validated refusal recall on the training cases reaches
+`MIN_REFUSAL_RECALL`.
 
     .venv/bin/python -m eval.refusal        # needs an ingested index (`okienko ingest`)
 """

@@ -4,9 +4,9 @@ Qdrant's built-in BM25 has no Polish stemmer, so we build the vector ourselves: 
 lemmatised with Morfeusz 2 (SGJP dictionary inside the wheel; `simplemma` when Morfeusz is not
 installed; a word it does not know gets the lemmas of the spelling with the fewest Polish letters
 restored that it knows: "podwyzke" → "podwyżka"), stopwords dropped, lemmas folded to ASCII
-(residents often type without diacritics),
-hashed to 31-bit term ids, and term frequencies saturated BM25-style. Qdrant applies the IDF
-(`Modifier.IDF`), so document vectors carry only the TF part and queries carry weight 1 per term.
+(residents often type without diacritics), hashed to 31-bit term ids, and term frequencies
+saturated BM25-style. Qdrant applies the IDF (`Modifier.IDF`), so document vectors carry only the
+TF part and queries carry weight 1 per term.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import itertools
 import re
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -104,14 +104,14 @@ _MAX_RESTORED = 2  # letters restored in one word; Polish words rarely need more
 _MAX_PLACES = 12  # a longer run of candidate letters is left alone (cost)
 
 
-def _restorations(word: str) -> list[list[str]]:
-    """Spellings of an ASCII word with one, then two, letters given their Polish diacritic."""
+def _restorations(word: str) -> Iterator[list[str]]:
+    """Spellings of an ASCII word with one, then two, letters given their Polish diacritic, a
+    round at a time (the second is spelt only when the first made no known word)."""
     if not word.isascii() or not word.isalpha():
-        return []
+        return
     places = [i for i, letter in enumerate(word) if letter in _RESTORED]
     if not places or len(places) > _MAX_PLACES:
-        return []
-    rounds = []
+        return
     for count in range(1, _MAX_RESTORED + 1):
         spellings = []
         for chosen in itertools.combinations(places, count):
@@ -120,8 +120,7 @@ def _restorations(word: str) -> list[list[str]]:
                 for i, letter in zip(chosen, letters, strict=True):
                     spelt[i] = letter
                 spellings.append("".join(spelt))
-        rounds.append(spellings)
-    return rounds
+        yield spellings
 
 
 def _simplemma_lemmatiser() -> Callable[[str], tuple[str, ...]]:

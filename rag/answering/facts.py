@@ -331,11 +331,7 @@ class FactIndex:
         asked = self._analyzer.terms(question)
         if not asked:
             return 0.0
-        said = self._said.get(fact.fact.id)
-        if said is None:  # not one of this index's facts
-            said = frozenset(
-                self._analyzer.terms(" ".join([fact.fact.answer, *fact.fact.questions]))
-            )
+        said = self._said[fact.fact.id]  # a fact this index matched
         weights = {term: self._rarity.get(term, self._unheard) for term in asked}
         return sum(w for term, w in weights.items() if term in said) / sum(weights.values())
 
