@@ -16,6 +16,9 @@ import numpy as np
 import pytest
 import yaml
 
+from eval.cases import load_cases
+from eval.cli import GOLDEN_PATH
+from eval.refusal import TRAINING_FILES
 from rag.crisis import (
     KINDS,
     CrisisAssessor,
@@ -88,6 +91,30 @@ def test_adding_messages_moves_none_that_are_there() -> None:
 def test_every_message_is_unique() -> None:
     texts = Counter(" ".join(words(m.text)) for m in load_messages())
     assert [t for t, n in texts.items() if n > 1] == []
+
+
+def test_resident_negatives_match_their_cases_which_are_still_not_crises() -> None:
+    cases = {
+        c.id: c
+        for name in TRAINING_FILES
+        for c in load_cases(GOLDEN_PATH.parent / name).cases
+    }
+    copies = [m for m in load_messages() if m.id.startswith("r6-")]
+    assert len(copies) >= 300
+    for message in copies:
+        case = cases.get(message.id.removeprefix("r6-"))
+        assert case is not None, f"{message.id}: no such case in {TRAINING_FILES}"
+        assert not case.crisis and message.level == "none"
+        assert (*message.turns, message.text) == case.turns, message.id
+
+
+def test_no_measured_golden_question_is_learnt_as_a_crisis_message() -> None:
+    learnt = {" ".join(words(conversation_text(m))) for m in load_messages()}
+    measured = [
+        *load_cases(GOLDEN_PATH).cases,  # v1: the false alarms on ordinary questions
+        *load_cases(GOLDEN_PATH.parent / "v3.yaml").cases,  # v3: answers, dev and held-out
+    ]
+    assert [c.id for c in measured if " ".join(words(" ".join(c.turns))) in learnt] == []
 
 
 # --- normalisation and the lexicon ----------------------------------------------------------
@@ -375,7 +402,6 @@ def test_assessment_vectors_are_reused_not_recomputed() -> None:
 @pytest.mark.slow
 def test_crisis_gates_hold_with_the_default_model() -> None:
     """The CI crisis gate: `okienko eval --suite crisis --gate` on the held-out test split."""
-    from eval.cli import GOLDEN_PATH
     from eval.crisis import run_crisis
     from rag.embedding import build_embedder
 
