@@ -170,3 +170,41 @@ def test_only_the_assumptions_made_are_stated() -> None:
     )
     assert ASSUMED_INSTALLATIONS not in coal.text  # she said how the flat is heated
     assert ASSUMED_NO_WHEELCHAIR in coal.text
+
+
+def test_the_flat_against_the_norm_is_worked_out_before_the_title_or_income_is_asked() -> None:
+    found = calculate(
+        "dodatek_mieszkaniowy",
+        ["jest nas 3 osoby, mamy 54 metry i oplaty 1080 zl, od jakiej kwoty policza dodatek?"],
+        on=DAY,
+    )
+    assert found.calculation is not None
+    assert found.calculation.result == "unknown"
+    assert found.asked == "tenure"
+    working = " ".join(step.text for step in found.calculation.steps)
+    assert "Normatywna powierzchnia dla 3 osób: 45 m²" in working
+    assert "1 080 zł ÷ 54 m² × 45 m² = 900 zł" in working
+
+
+def test_a_room_of_ones_own_in_the_message_raises_the_norm() -> None:
+    found = calculate(
+        "dodatek_mieszkaniowy",
+        ["syn ma orzeczenie ze wymaga osobnego pokoju, mieszkanie 68 m2, dwie osoby. za duze?"],
+        on=DAY,
+    )
+    assert found.calculation is not None
+    working = " ".join(step.text for step in found.calculation.steps)
+    assert "do 55 m²" in working
+    assert ASSUMED_NO_WHEELCHAIR not in found.text
+
+
+def test_an_offered_sum_shows_what_it_could_already_work_out(
+    served: ServedIndex,  # noqa: F811
+    analyzer: PolishAnalyzer,
+) -> None:
+    chat = assistant(served, analyzer)
+    answer = chat.ask("mamy 54 m2 i jest nas troje, czy przy dodatku mieszkaniowym to za duzo?")
+    offered = answer.answer[answer.answer.index("Mogę to też policzyć") :]
+    assert "Normatywna powierzchnia dla 3 osób: 45 m²" in offered
+    assert "(art. 5 ust. 1 ustawy o dodatkach mieszkaniowych)" in offered
+    assert offered.rstrip().endswith("?")  # then the one question

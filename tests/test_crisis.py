@@ -95,16 +95,15 @@ def test_every_message_is_unique() -> None:
 
 def test_resident_negatives_match_their_cases_which_are_still_not_crises() -> None:
     cases = {
-        c.id: c
-        for name in TRAINING_FILES
-        for c in load_cases(GOLDEN_PATH.parent / name).cases
+        c.id: c for name in TRAINING_FILES for c in load_cases(GOLDEN_PATH.parent / name).cases
     }
     copies = [m for m in load_messages() if m.id.startswith("r6-")]
     assert len(copies) >= 300
     for message in copies:
         case = cases.get(message.id.removeprefix("r6-"))
         assert case is not None, f"{message.id}: no such case in {TRAINING_FILES}"
-        assert not case.crisis and message.level == "none"
+        assert not case.crisis
+        assert message.level == "none"
         assert (*message.turns, message.text) == case.turns, message.id
 
 

@@ -232,7 +232,9 @@ def payload(name: str, s: Situation, folded: str = "") -> tuple[dict[str, Any], 
         ):
             data["central_installations"] = True
             assumed.append(ASSUMED_INSTALLATIONS)
-        if not re.search(r"wozk|niepelnospraw|orzeczen", folded):
+        if re.search(r"\bna wozk\w*|wozk\w* inwalidzk\w*|(?:osobn|oddzieln)\w* pokoj", folded):
+            data["disabled_needing_room"] = True  # the act's words: a wheelchair, an own room
+        elif not re.search(r"wozk|niepelnospraw|orzeczen", folded):
             data["disabled_needing_room"] = False
             assumed.append(ASSUMED_NO_WHEELCHAIR)
     return {key: value for key, value in data.items() if value is not None}, assumed

@@ -34,6 +34,7 @@ from rag.answering.facts import FactIndex, FactMatch
 from rag.answering.refusal import Evidence, RefusalModel
 from rag.answering.structured import ANSWER_SCHEMA, FORMAT_HINT, SCHEMA_NAME, render
 from rag.answers import Answer, Audience, Citation, CitationReport, Mode
+from rag.calculators import Calculation
 from rag.chat_model import ChatModel, GenerationFailed, Message, StructuredOutputUnsupported
 from rag.citations import MARKER, check_citations, shown_text
 from rag.conversation import (
@@ -170,6 +171,19 @@ class _Calculated:
     settled: bool  # a result (eligible or not) or a Polish message on bad figures
     follow_up: bool  # the message replied to the calculator's question
     question: str | None  # the question it asks, when it asks one
+    # What it could already work out before asking (each step with its provision), when it asks.
+    known: str = ""
+
+
+def _worked_so_far(calculation: Calculation | None) -> str:
+    """The steps a calculator could take before it had to ask, as lines with their provisions
+    ("Normatywna powierzchnia dla 3 osób: 45 m²"): often what the person asked in the first
+    place. Empty when there is none."""
+    steps = [s for s in calculation.steps if s.provision] if calculation is not None else []
+    if not steps:
+        return ""
+    lines = "\n".join(f"- {s.text} ({s.provision})" for s in steps)
+    return f"Z tego, co już piszesz:\n{lines}"
 
 
 def contact_sentence(settings: Settings) -> str:
@@ -393,7 +407,9 @@ class Assistant:
                 elif calculated is not None and calculated.question:
                     # "Czy przy 42 metrach się łapię?" is answered from the base; the sum is
                     # offered, and the reply to its question continues it.
-                    offer = f"Mogę to też policzyć dla Ciebie. {calculated.question}"
+                    offer = "Mogę to też policzyć dla Ciebie. " + "\n\n".join(
+                        part for part in (calculated.known, calculated.question) if part
+                    )
                     if draft.streamed and not draft.interrupted:
                         yield Token("\n\n" + offer)
                     draft = dataclasses.replace(draft, text=f"{draft.text}\n\n{offer}")
@@ -524,6 +540,7 @@ class Assistant:
             settled=settled,
             follow_up=follow_up,
             question=question_for(name, found.asked) if found.asked else None,
+            known=_worked_so_far(found.calculation) if found.asked else "",
         )
 
     def _names_cus_matter(self, text: str) -> bool:

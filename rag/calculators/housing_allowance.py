@@ -235,8 +235,11 @@ def _housing(data: HousingAllowanceInput, w: Working) -> Calculation:
             f"art. 2 ust. 1 {ACT}",
         )
         return w.not_eligible()
-    if size is None or area is None or tenure is None:
+    if size is None or area is None:
         return w.unknown(missing=not_given(household_size=size, flat_area=area, tenure=tenure))
+    # The flat against the norm needs only the household and the area: "is our flat too big,
+    # which part of the costs counts?" is answered before the title to the flat or the income
+    # is asked for.
     norm = _normative_area(data, w, size, area)
     if norm is None:
         return w.unknown(missing=("disabled_needing_room",))
@@ -245,22 +248,25 @@ def _housing(data: HousingAllowanceInput, w: Working) -> Calculation:
         return w.unknown(missing=("rooms_kitchen_area",))
     if not allowed:
         return w.not_eligible()
-    expenses, income = data.monthly_expenses, _income(data, w)
-    if expenses is None or income is None or data.central_installations is None:
+    expenses = data.monthly_expenses
+    counted = expenses
+    if expenses is not None and area > norm:
+        counted = to_grosze(expenses / area * norm)
+        w.step(
+            f"Wydatki na normatywną powierzchnię: {zl(expenses)} ÷ {m2(area)} × {m2(norm)} = "
+            f"{zl(counted)}.",
+            f"art. 5 ust. 4 {ACT}",
+        )
+    if tenure is None:
+        return w.unknown(missing=("tenure",))
+    income = _income(data, w)
+    if counted is None or income is None or data.central_installations is None:
         return w.unknown(
             missing=not_given(
                 monthly_expenses=expenses,
                 household_income_monthly=income,
                 central_installations=data.central_installations,
             )
-        )
-    counted = expenses
-    if area > norm:
-        counted = to_grosze(expenses / area * norm)
-        w.step(
-            f"Wydatki na normatywną powierzchnię: {zl(expenses)} ÷ {m2(area)} × {m2(norm)} = "
-            f"{zl(counted)}.",
-            f"art. 5 ust. 4 {ACT}",
         )
     if not data.municipal_flat:
         w.step(
