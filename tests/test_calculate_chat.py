@@ -13,6 +13,7 @@ from ingest.loaders import discover, load_document
 from rag.answering.calculate import (
     ASSUMED_INSTALLATIONS,
     ASSUMED_NO_WHEELCHAIR,
+    ASSUMED_TITLE,
     ESTIMATE,
     calculate,
     follow_up_text,
@@ -180,7 +181,8 @@ def test_the_flat_against_the_norm_is_worked_out_before_the_title_or_income_is_a
     )
     assert found.calculation is not None
     assert found.calculation.result == "unknown"
-    assert found.asked == "tenure"
+    assert found.asked == "household_income_monthly"
+    assert ASSUMED_TITLE in found.text  # any title gives the same sum: assumed, and said so
     working = " ".join(step.text for step in found.calculation.steps)
     assert "Normatywna powierzchnia dla 3 osób: 45 m²" in working
     assert "1 080 zł ÷ 54 m² × 45 m² = 900 zł" in working
@@ -208,3 +210,13 @@ def test_an_offered_sum_shows_what_it_could_already_work_out(
     assert "Normatywna powierzchnia dla 3 osób: 45 m²" in offered
     assert "(art. 5 ust. 1 ustawy o dodatkach mieszkaniowych)" in offered
     assert offered.rstrip().endswith("?")  # then the one question
+
+
+def test_the_title_to_the_flat_is_asked_when_the_person_may_have_none() -> None:
+    found = calculate(
+        "dodatek_mieszkaniowy",
+        ["mieszkam u kolegi bez umowy, 30 m2, sam, oplaty 600 zl, dochod 1500, dostane dodatek?"],
+        on=DAY,
+    )
+    assert found.asked == "tenure"
+    assert ASSUMED_TITLE not in found.text

@@ -82,3 +82,11 @@ def test_children_ages_and_a_disability_degree() -> None:
     )
     assert sorted(found.children_ages) == [4, 9]
     assert found.disability == "znaczny"
+
+
+def test_rent_split_off_by_and_is_still_rent_and_a_pension_beside_it_income() -> None:
+    found = read_situation(
+        "czynsz z woda smieciami i ogrzewaniem wychodzi 700 zl, emerytury mam 2400 na reke"
+    )
+    assert found.housing_costs == Decimal(700)
+    assert found.household_income == Decimal(2400)

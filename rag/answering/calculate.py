@@ -99,6 +99,11 @@ ASSUMED_INSTALLATIONS = (
     "Przyjąłem, że mieszkanie ma centralne ogrzewanie, ciepłą wodę i gaz z sieci: jeśli jest "
     "inaczej, napisz, bo to zmienia wyliczenie."
 )
+ASSUMED_TITLE = (
+    "Przyjąłem, że mieszkasz na podstawie najmu, spółdzielczego prawa, własności albo innego "
+    "tytułu, z którym ponosisz koszty mieszkania: jeśli jest inaczej, napisz, bo to zmienia "
+    "wyliczenie."
+)
 ASSUMED_NO_WHEELCHAIR = (
     "Przyjąłem, że nie mieszka w nim osoba na wózku ani taka, która potrzebuje oddzielnego "
     "pokoju: jeśli jest inaczej, napisz, bo to zmienia wyliczenie."
@@ -159,6 +164,11 @@ def _money(value: Decimal | None) -> str | None:
 
 
 # The reader's tenure → the housing-allowance calculator's (a council or social flat is rented).
+# Signs that the person may live with no title to the flat: then the title is asked, not assumed.
+_NO_TITLE = re.compile(
+    r"\bbez (?:umowy|tytul\w*|zgody)|na dziko|nielegaln\w*|pustostan\w*|eksmis\w*|bez meldunk\w*|"
+    r"u (?:kolegi|kolezanki|znajom\w*|rodzin\w*|brata|siostry|mamy|taty|rodzicow)"
+)
 _TENURES = {
     "najem": "najem",
     "komunalne": "najem",
@@ -227,6 +237,10 @@ def payload(name: str, s: Situation, folded: str = "") -> tuple[dict[str, Any], 
         if s.council_flat:
             data["municipal_flat"] = True
         data["tenure"] = _TENURES.get(s.tenure or "")
+        if data["tenure"] is None and not _NO_TITLE.search(folded):
+            # Only living with no title at all changes the sum; any title gives the same one.
+            data["tenure"] = "inny_tytul"
+            assumed.append(ASSUMED_TITLE)
         if not re.search(
             r"\bpiec\w*|wegl\w*|kaflow\w*|bez (?:centralnego|co\b)|butl\w*|drewn", folded
         ):

@@ -166,6 +166,11 @@ _NOT_MONEY_BEFORE = re.compile(
     r"(?:art|ust|pkt|nr|numer|ur|urodz\w*|od|w|we|z|do|przez|mam|ma|maja|mamy|skonczone|"
     r"dzieci|dzieciach|corka|coreczka|syn|synek|wnuk|wnuczka)\s*\.?\s*$"
 )
+# What names an income itself (not "mam", "wychodzi", which also say what the rent comes to).
+_EARNED = re.compile(
+    r"\b(?:zarabi\w*|zarobk\w*|dochod\w*|emerytur\w*|rent[aeyu]\w*|pensj\w*|wyplat\w*|"
+    r"wynagrodzen\w*|pracuj\w*|netto|brutto|na reke|zasil\w*|swiadczen\w*|alimen\w*)\b"
+)
 _INCOME_WORDS = re.compile(
     r"\b(?:zarabi\w*|zarobk\w*|dochod\w*|emerytur\w*|rent\w*|pensj\w*|wyplat\w*|wynagrodzen\w*|"
     r"pracuj\w*|netto|brutto|na reke|zasilek dla bezrobotnych|zasilku dla bezrobotnych|"
@@ -272,6 +277,8 @@ def _money(folded: str) -> tuple[list[Money], list[str]]:
                 break
         if role == "income" and (
             _HOUSING_WORDS.search(clause)
+            # "czynsz z wodą i ogrzewaniem wychodzi 700 zł": the "i" split the rent off.
+            or (_HOUSING_WORDS.search(clause_before) and not _EARNED.search(clause_before))
             or (
                 not narrow.strip()
                 and _HOUSING_WORDS.search(before[-45:])
