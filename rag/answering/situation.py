@@ -275,14 +275,17 @@ def _money(folded: str) -> tuple[list[Money], list[str]]:
             if pattern.search(clause) and not re.search(r"\bbez\b", clause):
                 role, what = "excluded", name
                 break
-        if role == "income" and (
-            _HOUSING_WORDS.search(clause)
-            # "czynsz z wodą i ogrzewaniem wychodzi 700 zł": the "i" split the rent off.
-            or (_HOUSING_WORDS.search(clause_before) and not _EARNED.search(clause_before))
-            or (
-                not narrow.strip()
-                and _HOUSING_WORDS.search(before[-45:])
-                and not _INCOME_WORDS.search(re.split(r"[,.;]", before)[-1])
+        if (
+            role == "income"
+            and (
+                _HOUSING_WORDS.search(clause)
+                # "czynsz z wodą i ogrzewaniem wychodzi 700 zł": the "i" split the rent off.
+                or (_HOUSING_WORDS.search(clause_before) and not _EARNED.search(clause_before))
+                or (
+                    not narrow.strip()
+                    and _HOUSING_WORDS.search(before[-45:])
+                    and not _INCOME_WORDS.search(re.split(r"[,.;]", before)[-1])
+                )
             )
         ):
             role = "housing"
