@@ -23,6 +23,9 @@ TODAY = dt.date(2026, 12, 6)
         ("samotnie wychowuję dwoje dzieci", 3),
         ("mamy dwoje dzieci (1 i 4 lata), mąż pracuje", 4),
         ("mąż odszedł, zostałam z synkiem", 2),
+        ("piecioosobwa rodzina, 60m2", 5),  # the number inside the word, typed in haste
+        ("gospodarstwo domowe dwuosobowe", 2),
+        ("mieszkam w pokoju dwuosobowym w akademiku", None),  # a room's, not a household's
         ("ile wynosi zasiłek stały?", None),
         ("mam 900 zł renty, czy coś dostanę?", None),  # alone or not: not said
     ],

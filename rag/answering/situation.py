@@ -479,10 +479,26 @@ def _counted_children(folded: str) -> bool:
     return not plural
 
 
+# "pięcioosobowa rodzina", also typed "piecioosobwa": the number inside the adjective.
+_COMPOUND_COUNTS = {
+    "jedno": 1, "dwu": 2, "dwoj": 2, "trzy": 3, "troj": 3, "cztero": 4, "czworo": 4, "piecio": 5,
+    "szescio": 6, "siedmio": 7, "osmio": 8,
+}  # fmt: skip
+_COMPOUND_WORD = (
+    r"(" + "|".join(sorted(_COMPOUND_COUNTS, key=len, reverse=True)) + r")[ -]?o?osob\w*"
+)
+_HOUSEHOLD_NOUN = r"(?:rodzin\w*|gospodarstw\w*|famili\w*)"
+_COMPOUND = re.compile(  # of a family or a household, not of a room or a tent
+    rf"\b{_COMPOUND_WORD}\s+(?:\w+\s+)?{_HOUSEHOLD_NOUN}|\b{_HOUSEHOLD_NOUN}\s+(?:\w+\s+)?{_COMPOUND_WORD}"
+)
+
+
 def _household(folded: str, children: int | None) -> int | None:
     for pattern in _HOUSEHOLD_SAID:
         if found := pattern.search(folded):
             return _count(found.group(1))
+    if compound := _COMPOUND.search(folded):
+        return _COMPOUND_COUNTS[compound.group(1) or compound.group(2)]
     if (listed := _listed_people(folded)) is not None:
         return listed
     if married := re.search(
