@@ -644,3 +644,28 @@ def test_a_lead_in_waits_for_a_supported_sentence(
     streamed = "".join(e.text for e in events if isinstance(e, Token))
     assert "Oto, co wiem" not in streamed  # it cited nothing: none of its text was streamed
     assert streamed.strip() == final.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "line"),
+    [
+        ("Як довго чекати рішення щодо dodatek mieszkaniowy?", "польською"),
+        ("How long does it take to get a decision on the housing allowance?", "in Polish"),
+        ("Сколько ждать решения по dodatek mieszkaniowy?", "польском"),
+    ],
+)
+def test_a_question_in_another_language_gets_a_line_in_it(
+    served: ServedIndex, analyzer: PolishAnalyzer, question: str, line: str
+) -> None:
+    chat = assistant(served, analyzer)
+    answer = chat.ask(question)
+    assert line in answer.answer.split("\n\n")[-1]  # under the Polish answer or refusal
+    streamed = "".join(t.text for t in chat.stream(question) if isinstance(t, Token))
+    assert line in streamed
+
+
+def test_a_polish_question_gets_no_language_line(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    answer = assistant(served, analyzer).ask(PERIOD_QUESTION)
+    assert not re.search(r"польськ|польск|in Polish", answer.answer)

@@ -443,6 +443,10 @@ class Assistant:
         if assessed.level == "concern" and help_text:
             parts.append(help_text)
             yield Token("\n\n" + help_text)
+        note = _language_note(assessed.lang, refused=draft.refused) if draft.mode != "llm" else None
+        if note is not None:
+            parts.append(note)
+            yield Token("\n\n" + note)
         if redaction.found:
             parts.append(PII_NOTICE)
             yield Token("\n\n" + PII_NOTICE)
@@ -998,6 +1002,36 @@ def _extractive_draft(extract: ExtractiveAnswer, passages: tuple[ScoredChunk, ..
 def _neutralised(passage: ScoredChunk) -> ScoredChunk:
     chunk = dataclasses.replace(passage.chunk, text=neutralise_passage(passage.chunk.text))
     return dataclasses.replace(passage, chunk=chunk)
+
+
+# A line in the person's language under a Polish answer or refusal: the centre's materials are
+# in Polish, and without a chat model the answer quotes them as they are.
+_LANGUAGE_NOTES: dict[str, tuple[str, str]] = {  # language → (answered, refused)
+    "uk": (
+        "Матеріали центру є лише польською мовою, тому відповідь і цитати вище – польською. Якщо "
+        "щось незрозуміло, зверніться до Центру соціальних послуг (контакти вище).",
+        "Я не знайшов у матеріалах центру відповіді на це питання. Зверніться, будь ласка, до "
+        "Центру соціальних послуг (контакти вище); матеріали центру – польською мовою.",
+    ),
+    "ru": (
+        "Материалы центра есть только на польском языке, поэтому ответ и цитаты выше – на "
+        "польском. Если что-то непонятно, обратитесь в Центр социальных услуг (контакты выше).",
+        "Я не нашёл в материалах центра ответа на этот вопрос. Обратитесь, пожалуйста, в Центр "
+        "социальных услуг (контакты выше); материалы центра – на польском языке.",
+    ),
+    "en": (
+        "The centre's materials are in Polish only, so the answer and quotes above are in Polish. "
+        "If anything is unclear, contact the Social Services Centre (details above).",
+        "I found no answer to this question in the centre's materials. Please contact the Social "
+        "Services Centre (details above); its materials are in Polish.",
+    ),
+}
+
+
+def _language_note(lang: str, *, refused: bool) -> str | None:
+    """The line in the person's language, or None for Polish (and languages without one)."""
+    notes = _LANGUAGE_NOTES.get(lang)
+    return None if notes is None else notes[1 if refused else 0]
 
 
 def _refusal(contact: str) -> str:

@@ -92,7 +92,10 @@ def words(text: str) -> list[str]:
 _CYRILLIC = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
 _UKRAINIAN = re.compile(r"[іїєґ]", re.IGNORECASE)
 _ENGLISH = frozenset(
-    "the and my is i im to me you he she please help is are can cant dont with of have want".split()
+    "the and my is i im to me you he she please help is are can cant dont with of have want "
+    # Function words no Polish message uses ("to", "a", "on", "do", "by" are Polish words too).
+    "how what where when who which does did was were will would could should this that there "
+    "from for it its in at or if not an be been your our their about need get got".split()
 )
 
 
