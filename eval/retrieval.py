@@ -25,6 +25,7 @@ from rag.index import HybridQuery, Retriever, SearchFilter, ServedIndex, VectorI
 from rag.index.edge import EdgeStore
 from rag.lexical import PolishAnalyzer
 from rag.reranking import Reranker
+from rag.retrieval import sides_for
 from rag.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,8 @@ def rank(
                     limit=chunks,
                     prefetch_limit=max(prefetch, chunks),
                     filter=query.filter,
-                    using=using,
+                    # The served fusion: dense alone for a question not in Polish.
+                    using=sides_for(query.text) if using == "hybrid" else using,
                 )
             )
             rankings.add(using, _result(query, hits), time.perf_counter() - started)
