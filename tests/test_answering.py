@@ -664,8 +664,22 @@ def test_a_question_in_another_language_gets_a_line_in_it(
     assert line in streamed
 
 
+@pytest.mark.parametrize(
+    "question",
+    [PERIOD_QUESTION, "Prosze was o informacje, na ile miesiecy daja dodatek mieszkaniowy?"],
+)
 def test_a_polish_question_gets_no_language_line(
+    served: ServedIndex, analyzer: PolishAnalyzer, question: str
+) -> None:
+    answer = assistant(served, analyzer).ask(question)
+    assert not re.search(r"польськ|польск|in Polish", answer.answer)
+
+
+def test_after_the_emergency_block_no_nothing_found_line(
     served: ServedIndex, analyzer: PolishAnalyzer
 ) -> None:
-    answer = assistant(served, analyzer).ask(PERIOD_QUESTION)
-    assert not re.search(r"польськ|польск|in Polish", answer.answer)
+    answer = assistant(served, analyzer).ask(
+        "Я хочу сьогодні покінчити з собою, я вже все вирішила"
+    )
+    assert "112" in answer.answer
+    assert "не знайшов" not in answer.answer

@@ -220,3 +220,34 @@ def test_the_title_to_the_flat_is_asked_when_the_person_may_have_none() -> None:
     )
     assert found.asked == "tenure"
     assert ASSUMED_TITLE not in found.text
+
+
+def test_a_childs_own_room_or_a_pram_is_no_disability() -> None:
+    for text in (
+        "jest nas 4, dzieci maja osobne pokoje, mieszkanie 70 m2, czy dostaniemy dodatek?",
+        "jest nas 3, corka na wozku dzieciecym jezdzi, 58 m2, czy dostaniemy dodatek?",
+    ):
+        found = calculate("dodatek_mieszkaniowy", [text], on=DAY)
+        assert found.calculation is not None
+        assert "norma rośnie" not in " ".join(s.text for s in found.calculation.steps), text
+
+
+def test_mieszkaniu_mamy_is_no_sign_of_living_without_a_title() -> None:
+    found = calculate(
+        "dodatek_mieszkaniowy",
+        ["W mieszkaniu mamy 3 pokoje i 62 m2, jest nas czworo, oplaty 1300 zl. Ile dodatku?"],
+        on=DAY,
+    )
+    assert found.asked != "tenure"
+    assert ASSUMED_TITLE in found.text
+
+
+def test_a_reply_without_a_title_ends_the_question_with_the_answer() -> None:
+    first = "mieszkam u kolegi bez umowy, 30 m2, sam, oplaty 600 zl, dochod 1500, dostane dodatek?"
+    found = calculate(
+        "dodatek_mieszkaniowy",
+        [first, follow_up_text("dodatek_mieszkaniowy:tenure", "nie mam zadnego tytulu")],
+        on=DAY,
+    )
+    assert found.calculation is not None
+    assert found.calculation.result == "not_eligible"

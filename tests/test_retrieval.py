@@ -13,6 +13,8 @@ from rag.retrieval import sides_for
     [
         ("ile się czeka na decyzję o dodatek mieszkaniowy?", "hybrid"),
         ("ile sie czeka na decyzje o dodatek mieszkaniowy", "hybrid"),
+        ("Prosze was o pomoc, pracuje w IT", "hybrid"),  # "was", "IT": Polish here
+        ("czym sie rozni cus od mopsu, to to samo?", "hybrid"),
         ("Як довго чекати рішення щодо dodatek mieszkaniowy?", "dense"),
         ("How long does it take to get a decision on the housing allowance?", "dense"),
     ],

@@ -26,6 +26,7 @@ TODAY = dt.date(2026, 12, 6)
         ("piecioosobwa rodzina, 60m2", 5),  # the number inside the word, typed in haste
         ("gospodarstwo domowe dwuosobowe", 2),
         ("mieszkam w pokoju dwuosobowym w akademiku", None),  # a room's, not a household's
+        ("mieszkamy w pokoju dwuosobowym cała rodziną", None),
         ("ile wynosi zasiłek stały?", None),
         ("mam 900 zł renty, czy coś dostanę?", None),  # alone or not: not said
     ],
@@ -93,3 +94,18 @@ def test_rent_split_off_by_and_is_still_rent_and_a_pension_beside_it_income() ->
     )
     assert found.housing_costs == Decimal(700)
     assert found.household_income == Decimal(2400)
+
+
+@pytest.mark.parametrize(
+    ("text", "rent", "income"),
+    [
+        ("czynsz 900 zl i mamy 3000 zl na trzy osoby", 900, 3000),
+        ("oplaty 700 zl i dostaje 1500 zl z mopsu", 700, 1500),
+        ("czynsz mam 800 zl i maz ma 4000 zl", 800, 4000),
+        ("Płacimy czynsz 1200 zł i mamy razem 4500 zł dochodu", 1200, 4500),
+    ],
+)
+def test_an_amount_after_the_rent_is_not_rent_too(text: str, rent: int, income: int) -> None:
+    found = read_situation(text)
+    assert found.housing_costs == Decimal(rent)
+    assert found.household_income == Decimal(income)

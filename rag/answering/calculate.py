@@ -87,7 +87,9 @@ _QUESTIONS: dict[str, str] = {
         "Ile wynoszą miesięczne opłaty za mieszkanie (czynsz, woda, śmieci, ogrzewanie; bez "
         "prądu i gazu)?"
     ),
-    "tenure": "Na jakiej podstawie mieszkasz: najem, spółdzielcze, własność?",
+    "tenure": (
+        "Na jakiej podstawie mieszkasz: najem, spółdzielcze, własność, inny tytuł – czy bez tytułu?"
+    ),
     "birth_date": "Kiedy urodziło się dziecko (dzień, miesiąc, rok)?",
     "medical_care": ("Czy ciąża była pod opieką lekarza lub położnej najpóźniej od 10. tygodnia?"),
 }
@@ -100,9 +102,9 @@ ASSUMED_INSTALLATIONS = (
     "inaczej, napisz, bo to zmienia wyliczenie."
 )
 ASSUMED_TITLE = (
-    "Przyjąłem, że mieszkasz na podstawie najmu, spółdzielczego prawa, własności albo innego "
-    "tytułu, z którym ponosisz koszty mieszkania: jeśli jest inaczej, napisz, bo to zmienia "
-    "wyliczenie."
+    "Przyjąłem, że zajmujesz mieszkanie jako najemca, członek spółdzielni, właściciel albo na "
+    "innej podstawie prawnej i ponosisz jego koszty: jeśli nie masz żadnego tytułu do mieszkania, "
+    "napisz, bo wtedy dodatek może nie przysługiwać."
 )
 ASSUMED_NO_WHEELCHAIR = (
     "Przyjąłem, że nie mieszka w nim osoba na wózku ani taka, która potrzebuje oddzielnego "
@@ -126,6 +128,7 @@ class CalculatorAnswer:
     problems: dict[str, str] | None = None  # invalid input: field → Polish message
     cited: tuple[SourcedFact, ...] = ()  # the facts behind the figures, [1] [2] … in the text
     lead: str = ""  # the result in one sentence (the direct answer)
+    assumed: tuple[str, ...] = ()  # what was assumed where the message said nothing, as said
 
 
 def named_calculator(text: str) -> str | None:
@@ -166,10 +169,22 @@ def _money(value: Decimal | None) -> str | None:
 # The reader's tenure → the housing-allowance calculator's (a council or social flat is rented).
 # Signs that the person may live with no title to the flat: then the title is asked, not assumed.
 _NO_TITLE = re.compile(
-    r"\bbez (?:umowy|tytul\w*|zgody)|na dziko|nielegaln\w*|pustostan\w*|eksmis\w*|bez meldunk\w*|"
-    r"u (?:kolegi|kolezanki|znajom\w*|rodzin\w*|brata|siostry|mamy|taty|rodzicow)"
+    r"\b(?:bez|nie mam|nie mamy|brak)\w* (?:zadnej |zadnego )?(?:umow\w*|tytul\w*|zgody)|"
+    r"\bna dziko\b|\bnielegaln\w*|\bpustostan\w*|\beksmis\w*|\bbez meldunk\w*|"
+    r"\bmieszka\w* (?:teraz |katem )?u (?:kolegi|kolezanki|znajom\w*|rodzin\w*|brata|"
+    r"siostry|mamy|taty|rodzicow|cioci|wujka|babci|dziadka)\b"
 )
+# A room of one's own, or a wheelchair, as the act means it (art. 5 ust. 3): not a child's room.
+_ROOM_NEEDED = re.compile(
+    r"\bwymag\w* (?:osobn|oddzieln)\w* pokoj|"
+    r"\b(?:orzeczen|niepelnospraw)\w*\b[^.]{0,60}\b(?:osobn|oddzieln)\w* pokoj|"
+    r"\bwozk\w* inwalidzk\w*|\bna wozku\b(?!\s+dziec)"
+)
+_ROOM_DENIED = re.compile(r"\bnie (?:jezdzi|porusza sie|jest) na wozku|\bnikt\b[^.]{0,25}\bwozk")
 _TENURES = {
+    "bez tytułu": "bez_tytulu",
+    "czeka na lokal": "bez_tytulu_oczekuje",
+    "inny tytuł": "inny_tytul",
     "najem": "najem",
     "komunalne": "najem",
     "socjalne": "najem",
@@ -246,8 +261,8 @@ def payload(name: str, s: Situation, folded: str = "") -> tuple[dict[str, Any], 
         ):
             data["central_installations"] = True
             assumed.append(ASSUMED_INSTALLATIONS)
-        if re.search(r"\bna wozk\w*|wozk\w* inwalidzk\w*|(?:osobn|oddzieln)\w* pokoj", folded):
-            data["disabled_needing_room"] = True  # the act's words: a wheelchair, an own room
+        if _ROOM_NEEDED.search(folded) and not _ROOM_DENIED.search(folded):
+            data["disabled_needing_room"] = True
         elif not re.search(r"wozk|niepelnospraw|orzeczen", folded):
             data["disabled_needing_room"] = False
             assumed.append(ASSUMED_NO_WHEELCHAIR)
@@ -320,7 +335,9 @@ def calculate(
         )
     cited, markers = supporting_facts(result.steps, facts, on)
     text, lead = compose(result, title, situation, markers, assumed)
-    return CalculatorAnswer(name, result, text, _asked(result), cited=tuple(cited), lead=lead)
+    return CalculatorAnswer(
+        name, result, text, _asked(result), cited=tuple(cited), lead=lead, assumed=tuple(assumed)
+    )
 
 
 _ACTS = ("pomocy spolecznej", "swiadczeniach rodzinnych", "dodatkach mieszkaniowych")

@@ -175,15 +175,15 @@ class _Calculated:
     known: str = ""
 
 
-def _worked_so_far(calculation: Calculation | None) -> str:
+def _worked_so_far(calculation: Calculation | None, assumed: Sequence[str] = ()) -> str:
     """The steps a calculator could take before it had to ask, as lines with their provisions
-    ("Normatywna powierzchnia dla 3 osób: 45 m²"): often what the person asked in the first
-    place. Empty when there is none."""
+    ("Normatywna powierzchnia dla 3 osób: 45 m²"), and what it assumed to take them: often what
+    the person asked in the first place. Empty when there is none."""
     steps = [s for s in calculation.steps if s.provision] if calculation is not None else []
     if not steps:
         return ""
     lines = "\n".join(f"- {s.text} ({s.provision})" for s in steps)
-    return f"Z tego, co już piszesz:\n{lines}"
+    return "\n\n".join(["Z tego, co piszesz, wynika już:\n" + lines, *assumed])
 
 
 def contact_sentence(settings: Settings) -> str:
@@ -440,13 +440,14 @@ class Assistant:
         help_text = assessed.help_text(self._local_help)
         parts = [help_text] if assessed.acute and help_text else []
         parts.append(body)
-        if assessed.level == "concern" and help_text:
-            parts.append(help_text)
-            yield Token("\n\n" + help_text)
-        note = _language_note(assessed.lang, refused=draft.refused) if draft.mode != "llm" else None
+        # Not after the emergency block with nothing found: the block is already in their language.
+        note = None if assessed.acute and draft.refused else _language_note(assessed.lang, draft)
         if note is not None:
             parts.append(note)
             yield Token("\n\n" + note)
+        if assessed.level == "concern" and help_text:
+            parts.append(help_text)
+            yield Token("\n\n" + help_text)
         if redaction.found:
             parts.append(PII_NOTICE)
             yield Token("\n\n" + PII_NOTICE)
@@ -544,7 +545,7 @@ class Assistant:
             settled=settled,
             follow_up=follow_up,
             question=question_for(name, found.asked) if found.asked else None,
-            known=_worked_so_far(found.calculation) if found.asked else "",
+            known=_worked_so_far(found.calculation, found.assumed) if found.asked else "",
         )
 
     def _names_cus_matter(self, text: str) -> bool:
@@ -1004,34 +1005,43 @@ def _neutralised(passage: ScoredChunk) -> ScoredChunk:
     return dataclasses.replace(passage, chunk=chunk)
 
 
-# A line in the person's language under a Polish answer or refusal: the centre's materials are
-# in Polish, and without a chat model the answer quotes them as they are.
-_LANGUAGE_NOTES: dict[str, tuple[str, str]] = {  # language → (answered, refused)
+# A line in the person's language under a Polish reply: the centre's materials are in Polish,
+# and without a chat model the answer quotes them as they are.
+_LANGUAGE_NOTES: dict[str, tuple[str, str, str]] = {  # language → (answered, not found, other)
     "uk": (
         "Матеріали центру є лише польською мовою, тому відповідь і цитати вище – польською. Якщо "
-        "щось незрозуміло, зверніться до Центру соціальних послуг (контакти вище).",
+        "щось незрозуміло, зверніться до Центру соціальних послуг.",
         "Я не знайшов у матеріалах центру відповіді на це питання. Зверніться, будь ласка, до "
         "Центру соціальних послуг (контакти вище); матеріали центру – польською мовою.",
+        "Відповідь вище – польською мовою. Якщо щось незрозуміло, зверніться до Центру "
+        "соціальних послуг.",
     ),
     "ru": (
         "Материалы центра есть только на польском языке, поэтому ответ и цитаты выше – на "
-        "польском. Если что-то непонятно, обратитесь в Центр социальных услуг (контакты выше).",
+        "польском. Если что-то непонятно, обратитесь в Центр социальных услуг.",
         "Я не нашёл в материалах центра ответа на этот вопрос. Обратитесь, пожалуйста, в Центр "
         "социальных услуг (контакты выше); материалы центра – на польском языке.",
+        "Ответ выше – на польском языке. Если что-то непонятно, обратитесь в Центр социальных "
+        "услуг.",
     ),
     "en": (
         "The centre's materials are in Polish only, so the answer and quotes above are in Polish. "
-        "If anything is unclear, contact the Social Services Centre (details above).",
+        "If anything is unclear, contact the Social Services Centre.",
         "I found no answer to this question in the centre's materials. Please contact the Social "
         "Services Centre (details above); its materials are in Polish.",
+        "The reply above is in Polish. If anything is unclear, contact the Social Services Centre.",
     ),
 }
 
 
-def _language_note(lang: str, *, refused: bool) -> str | None:
+def _language_note(lang: str, draft: _Draft) -> str | None:
     """The line in the person's language, or None for Polish (and languages without one)."""
     notes = _LANGUAGE_NOTES.get(lang)
-    return None if notes is None else notes[1 if refused else 0]
+    if notes is None:
+        return None
+    if not draft.refused:
+        return notes[0]
+    return notes[1] if draft.reason in ("no_support", "no_valid_citation") else notes[2]
 
 
 def _refusal(contact: str) -> str:

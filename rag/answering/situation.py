@@ -227,6 +227,17 @@ _YEAR_BEFORE = re.compile(
 _CLAUSE_END = re.compile(r"[,.;()!?]|\s(?:i|a|ale|oraz|do tego|plus)\s")
 
 
+def _rent_split_off(clause_before: str) -> bool:
+    """ "czynsz z wodą i ogrzewaniem wychodzi 700 zł": a housing word earlier in the clause, and
+    between it and the amount no other amount and no word naming an income ("czynsz 900 zł i
+    mamy 3000 zł": the 3000 is income)."""
+    ends = [m.end() for m in _HOUSING_WORDS.finditer(clause_before)]
+    if not ends:
+        return False
+    between = clause_before[ends[-1] :]
+    return not re.search(r"\d", between) and not _EARNED.search(between)
+
+
 def _clause_before(before: str) -> str:
     return re.split(r"[,.;()!?]", before)[-1]
 
@@ -280,7 +291,7 @@ def _money(folded: str) -> tuple[list[Money], list[str]]:
             and (
                 _HOUSING_WORDS.search(clause)
                 # "czynsz z wodą i ogrzewaniem wychodzi 700 zł": the "i" split the rent off.
-                or (_HOUSING_WORDS.search(clause_before) and not _EARNED.search(clause_before))
+                or _rent_split_off(clause_before)
                 or (
                     not narrow.strip()
                     and _HOUSING_WORDS.search(before[-45:])
@@ -489,7 +500,7 @@ _COMPOUND_WORD = (
 )
 _HOUSEHOLD_NOUN = r"(?:rodzin\w*|gospodarstw\w*|famili\w*)"
 _COMPOUND = re.compile(  # of a family or a household, not of a room or a tent
-    rf"\b{_COMPOUND_WORD}\s+(?:\w+\s+)?{_HOUSEHOLD_NOUN}|\b{_HOUSEHOLD_NOUN}\s+(?:\w+\s+)?{_COMPOUND_WORD}"
+    rf"\b{_COMPOUND_WORD}\s+{_HOUSEHOLD_NOUN}|\b{_HOUSEHOLD_NOUN}\s+(?:\w+\s+)?{_COMPOUND_WORD}"
 )
 
 
@@ -574,6 +585,10 @@ _COUNCIL = re.compile(
     r"kwaterunk\w*|tbs|socjaln\w* mieszkani\w*|lokal\w* socjaln\w*)\b"
 )
 _TENURE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # Before "socjalne": "czekam na lokal socjalny" is waiting for one, not renting it.
+    ("czeka na lokal", re.compile(r"\bczeka\w* na (?:lokal\w*|mieszkani\w*) (?:socjaln|zamienn)")),
+    ("bez tytułu", re.compile(r"\b(?:bez|nie mam|nie mamy|brak)\w* (?:zadnego )?tytul\w*")),
+    ("inny tytuł", re.compile(r"\binn\w* tytul\w*")),
     ("socjalne", re.compile(r"\b(?:lokal\w* socjaln\w*|mieszkani\w* socjaln\w*|socjalk\w*)")),
     ("komunalne", re.compile(r"\b(?:komunaln\w*|komunalk\w*|kwaterunk\w*|od miasta|z gminy)")),
     ("spółdzielcze", re.compile(r"\bspoldziel\w*")),
