@@ -7,13 +7,13 @@ import re
 import time
 from collections.abc import Sequence
 
-from rag.crisis.text import language_of
 from rag.documents import ScoredChunk
 from rag.embedding import Embedder, Vectors
 from rag.errors import IndexMismatch
 from rag.index import HybridQuery, SearchFilter, ServedIndex
 from rag.index import Retriever as Side
 from rag.knowledge_vectors import KnowledgeVectors
+from rag.language import language_of
 from rag.lexical import PolishAnalyzer
 
 # How often a reader looks for a newer generation (a stat of a small file, or an alias lookup).

@@ -29,8 +29,8 @@ from rag.crisis.help import LocalHelp, crisis_block, crisis_line
 from rag.crisis.levels import Kind, Level, rank
 from rag.crisis.lexicon import Lexicon, LexiconHit
 from rag.crisis.messages import conversation_text
-from rag.crisis.text import language_of
 from rag.embedding import Embedder, Vectors
+from rag.language import language_of
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ class CrisisAssessment:
     kinds: tuple[Kind, ...] = ()  # most fitting first; empty when level is none
     detectors: tuple[Detector, ...] = ()  # which detectors raised the level
     acute_probability: float | None = None  # the classifier's acute score, when it ran
-    lang: str = "pl"  # the message's language, for a line of help in it (text.language_of)
+    lang: str = "pl"  # the message's language, for a line of help in it (rag.language.language_of)
     lexicon_hits: tuple[LexiconHit, ...] = field(default=(), repr=False)
 
     @property
