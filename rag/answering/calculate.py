@@ -166,10 +166,10 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
-# The reader's tenure → the housing-allowance calculator's (a council or social flat is rented).
-# Signs that the person may live with no title to the flat: then the title is asked, not assumed.
+# Signs that the person may live with no title to the flat: then the title is asked, not assumed
+# ("bez tytułu" itself the reader takes as the title: `_TENURES`).
 _NO_TITLE = re.compile(
-    r"\b(?:bez|nie mam|nie mamy|brak)\w* (?:zadnej |zadnego )?(?:umow\w*|tytul\w*|zgody)|"
+    r"\b(?:bez|nie mam|nie mamy|brak)\w* (?:zadnej |zadnego )?(?:umow\w*|zgody)|"
     r"\bna dziko\b|\bnielegaln\w*|\bpustostan\w*|\beksmis\w*|\bbez meldunk\w*|"
     r"\bmieszka\w* (?:teraz |katem )?u (?:kolegi|kolezanki|znajom\w*|rodzin\w*|brata|"
     r"siostry|mamy|taty|rodzicow|cioci|wujka|babci|dziadka)\b"
@@ -181,6 +181,7 @@ _ROOM_NEEDED = re.compile(
     r"\bwozk\w* inwalidzk\w*|\bna wozku\b(?!\s+dziec)"
 )
 _ROOM_DENIED = re.compile(r"\bnie (?:jezdzi|porusza sie|jest) na wozku|\bnikt\b[^.]{0,25}\bwozk")
+# The reader's tenure → the housing-allowance calculator's (a council or social flat is rented).
 _TENURES = {
     "bez tytułu": "bez_tytulu",
     "czeka na lokal": "bez_tytulu_oczekuje",
