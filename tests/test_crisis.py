@@ -490,3 +490,21 @@ def test_a_danger_in_one_sentence_of_a_long_question_is_read_at_full_strength(
 def test_the_sentence_reader_needs_both_labels() -> None:
     with pytest.raises(ValueError, match="acute and other"):
         SentenceReader.fit(["ile wynosi zasilek", "gdzie zlozyc wniosek"], [False, False])
+
+
+def test_a_close_second_kind_adds_its_numbers() -> None:
+    """An overdose plan the classifier reads as medical (0.61) with suicide close behind (0.34)
+    gets the suicide helplines too; a distant second kind adds nothing."""
+    from rag.crisis.assessment import _from_prediction
+    from rag.crisis.classifier import Prediction, Thresholds
+
+    thresholds = Thresholds(acute=0.5, concern=0.3)
+    close = Prediction(0.9, 0.95, "medical", 0.61, runner_up="suicide", runner_up_probability=0.34)
+    found = _from_prediction(close, thresholds)
+    assert found.kinds == ("medical", "suicide")
+    block = found.help_text(LocalHelp())
+    assert block is not None
+    assert block.index("999") < block.index("116 123")  # the leading kind's lines first
+    assert "800 70 2222" in block
+    far = Prediction(0.9, 0.95, "medical", 0.85, runner_up="suicide", runner_up_probability=0.1)
+    assert _from_prediction(far, thresholds).kinds == ("medical",)

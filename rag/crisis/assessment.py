@@ -37,6 +37,9 @@ log = logging.getLogger(__name__)
 Detector = Literal["lexicon", "classifier", "conversation"]
 CONTEXT_TURNS = 3  # earlier user turns read with the new message
 _SURE_KIND = 0.8  # the classifier's kind joins the lexicon's only when it is this sure
+# The classifier's second kind joins its first when it is at least this likely: an overdose
+# plan read as "medical" still needs the suicide helplines (set on the dev split).
+_SECOND_KIND = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,9 +248,12 @@ def _from_prediction(prediction: Prediction, thresholds: Thresholds) -> CrisisAs
         level = "concern"
     if level == "none":
         return CrisisAssessment(acute_probability=prediction.acute)
+    kinds = (prediction.kind,)
+    if prediction.runner_up is not None and prediction.runner_up_probability >= _SECOND_KIND:
+        kinds = (prediction.kind, prediction.runner_up)
     return CrisisAssessment(
         level=level,
-        kinds=(prediction.kind,),
+        kinds=kinds,
         detectors=("classifier",),
         acute_probability=prediction.acute,
     )

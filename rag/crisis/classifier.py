@@ -73,6 +73,8 @@ class Prediction:
     kind: Kind
     kind_probability: float
     sentence_acute: float | None = None
+    runner_up: Kind | None = None  # the second most likely kind, and how likely
+    runner_up_probability: float = 0.0
 
 
 def _softmax(logits: Matrix) -> Matrix:
@@ -325,13 +327,16 @@ class CrisisClassifier:
         acute, crisis, kinds = self._heads.scores(np.atleast_2d(vectors).astype(np.float64))
         if texts is not None and len(texts) != len(acute):
             raise ValueError(f"{len(texts)} texts for {len(acute)} vectors")
-        best = kinds.argmax(axis=1)
+        order = np.argsort(-kinds, axis=1)
+        best = order[:, 0]
         return [
             Prediction(
                 acute=float(acute[i]),
                 crisis=float(crisis[i]),
                 kind=KINDS[int(best[i])],
                 kind_probability=float(kinds[i, best[i]]),
+                runner_up=KINDS[int(order[i, 1])] if kinds.shape[1] > 1 else None,
+                runner_up_probability=float(kinds[i, order[i, 1]]) if kinds.shape[1] > 1 else 0.0,
                 sentence_acute=(
                     self._sentences.score(texts[i])
                     if texts is not None and self._sentences is not None
