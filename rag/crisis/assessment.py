@@ -248,7 +248,7 @@ def _from_prediction(prediction: Prediction, thresholds: Thresholds) -> CrisisAs
         level = "concern"
     if level == "none":
         return CrisisAssessment(acute_probability=prediction.acute)
-    kinds = (prediction.kind,)
+    kinds: tuple[Kind, ...] = (prediction.kind,)
     if prediction.runner_up is not None and prediction.runner_up_probability >= _SECOND_KIND:
         kinds = (prediction.kind, prediction.runner_up)
     return CrisisAssessment(
