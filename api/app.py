@@ -25,7 +25,6 @@ from api.feedback import FeedbackStore
 from api.metrics import Metrics, MetricsMiddleware
 from api.outbox import Outbox
 from api.ratelimit import RateLimiter
-from api.redis_link import RedisDown, RedisLink
 from api.routes import (
     admin,
     calculators,
@@ -43,6 +42,7 @@ from api.routes import (
 from api.security import API_KEY_HEADER, KeyRing
 from api.state import AnsweringSlot, AppState, LlmProbe
 from rag.index import open_store
+from rag.redis_link import RedisDown, RedisLink
 from rag.runtime import Runtime
 from rag.settings import Settings
 

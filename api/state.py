@@ -22,13 +22,13 @@ from api.feedback import FeedbackStore
 from api.metrics import Metrics
 from api.outbox import Outbox
 from api.ratelimit import RateLimiter
-from api.redis_link import RedisLink
 from api.security import KeyRing
 from rag.crisis import CrisisAssessor, build_assessor
 from rag.crisis.lexicon import Lexicon
 from rag.embedding import Embedder, MessageVectors, build_embedder
 from rag.errors import IndexMismatch, IndexNotReady
 from rag.index import IndexStore
+from rag.redis_link import RedisLink
 from rag.runtime import Runtime, build_runtime
 from rag.sessions import SessionIds
 from rag.settings import Settings

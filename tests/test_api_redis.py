@@ -22,8 +22,8 @@ from pydantic import ValidationError
 
 from api.app import create_app
 from api.feedback import FeedbackStore, export
-from api.redis_link import RedisLink
 from rag.conversation import open_conversation_store
+from rag.redis_link import RedisLink
 from rag.runtime import Runtime
 from rag.settings import Settings
 from tests.api_support import (
