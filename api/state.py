@@ -45,11 +45,13 @@ class AnsweringSlot:
         self,
         settings: Settings,
         *,
+        redis: RedisLink,
         runtime: Runtime | None = None,
         retry_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
+        self._redis = redis  # the runtime it builds keeps conversations through the app's link
         self._runtime = runtime
         self._owned = runtime is None  # a runtime handed in is closed by whoever built it
         self._embedder: Embedder | None = runtime.embedder if runtime else None
@@ -130,7 +132,11 @@ class AnsweringSlot:
             self._embedder = build_embedder(self._settings)
         try:
             self._runtime = build_runtime(
-                self._settings, embedder=self._embedder, crisis=self.crisis, sessions=self.sessions
+                self._settings,
+                embedder=self._embedder,
+                crisis=self.crisis,
+                sessions=self.sessions,
+                redis=self._redis,
             )
         except (IndexNotReady, IndexMismatch) as exc:
             if self._reason != str(exc):
