@@ -64,7 +64,8 @@ class RedisLink:
         """A link to `url` (nothing is connected until first use), or a link to nothing."""
         if url is None:
             return cls(None, prefix=prefix)
-        # Short timeouts: a missing Redis must not hold up an answer.
+        # Short timeouts: a missing Redis must not hold up an answer. One immediate retry, so
+        # that a pooled connection dropped by a Redis restart costs a reconnect, not a call.
         client = redis.Redis.from_url(
             url,
             socket_timeout=0.5,
