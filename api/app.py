@@ -25,7 +25,6 @@ from api.feedback import FeedbackStore
 from api.metrics import Metrics, MetricsMiddleware
 from api.outbox import Outbox
 from api.ratelimit import RateLimiter
-from api.redis_link import RedisDown, RedisLink
 from api.routes import (
     admin,
     calculators,
@@ -43,6 +42,7 @@ from api.routes import (
 from api.security import API_KEY_HEADER, KeyRing
 from api.state import AnsweringSlot, AppState, LlmProbe
 from rag.index import open_store
+from rag.redis_link import RedisDown, RedisLink
 from rag.runtime import Runtime
 from rag.settings import Settings
 
@@ -105,8 +105,9 @@ def create_app(
         settings: the one settings object (Redis and its key prefix, keys, limits, CORS, the
             CUS contact…).
         runtime: an answering runtime built by the caller (tests), who also closes it (its
-            conversations use the prefix of its own settings); by default the lifespan builds
-            one with `build_runtime` and closes it.
+            conversations go through its own Redis link, with the prefix of its own settings);
+            by default the lifespan builds one with `build_runtime`, its conversations on the
+            app's one Redis link, and closes it.
         redis_prefix: replaces `settings.redis_prefix` (tests and benchmarks give each run its
             own keys).
         clock: seconds since the epoch, for the rate limits' one-minute windows (tests fix it
@@ -122,10 +123,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        answering = AnsweringSlot(settings, runtime=runtime)
+        # One link for the whole process: conversations, rate limits, feedback and the rest
+        # share its pool, and an outage any of them sees pauses them all.
+        link = RedisLink.from_url(settings.redis_url, prefix=settings.redis_prefix)
+        answering = AnsweringSlot(settings, redis=link, runtime=runtime)
         # Loading the model takes seconds: keep the event loop free meanwhile.
         await run_in_threadpool(answering.start)
-        link = RedisLink.from_url(settings.redis_url, prefix=settings.redis_prefix)
         outbox = Outbox(link, metrics=metrics)
         app.state.okienko = AppState(
             settings=settings,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import redis
 from redis.typing import StreamRangeResponse
 
-from api.redis_link import RedisDown, RedisLink
+from rag.redis_link import RedisDown, RedisLink
 
 log = logging.getLogger(__name__)
 

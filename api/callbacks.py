@@ -29,8 +29,8 @@ import redis
 from redis.typing import EncodableT
 
 from api.outbox import HeldWrite, Outbox
-from api.redis_link import RedisDown, RedisLink
 from rag.guards import redact_message, redact_pii, redact_special_categories
+from rag.redis_link import RedisDown, RedisLink
 
 log = logging.getLogger(__name__)
 

@@ -445,7 +445,7 @@ def feedback_export_command(
     import sys
 
     from api.feedback import FeedbackStore, export
-    from api.redis_link import RedisDown, RedisLink
+    from rag.redis_link import RedisDown, RedisLink
 
     link = RedisLink.from_url(settings.redis_url, prefix=settings.redis_prefix)
     store = FeedbackStore(link, max_entries=settings.feedback_max_entries)

@@ -30,9 +30,9 @@ from redis.typing import EncodableT, StreamRangeResponse
 
 from api.exports import ExportFormat, write_records
 from api.outbox import HeldWrite, Outbox
-from api.redis_link import RedisDown, RedisLink
 from rag.errors import OkienkoError
 from rag.guards import redact_message
+from rag.redis_link import RedisDown, RedisLink
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from typing import Literal
 import redis
 
 from api.metrics import Metrics
-from api.redis_link import RedisDown, RedisLink
+from rag.redis_link import RedisDown, RedisLink
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Literal
 import redis
 
 from api.errors import RateLimited
-from api.redis_link import RedisDown, RedisLink
+from rag.redis_link import RedisDown, RedisLink
 
 Scope = Literal["client", "session"]
 WINDOW_SECONDS = 60

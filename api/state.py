@@ -22,13 +22,13 @@ from api.feedback import FeedbackStore
 from api.metrics import Metrics
 from api.outbox import Outbox
 from api.ratelimit import RateLimiter
-from api.redis_link import RedisLink
 from api.security import KeyRing
 from rag.crisis import CrisisAssessor, build_assessor
 from rag.crisis.lexicon import Lexicon
 from rag.embedding import Embedder, MessageVectors, build_embedder
 from rag.errors import IndexMismatch, IndexNotReady
 from rag.index import IndexStore
+from rag.redis_link import RedisLink
 from rag.runtime import Runtime, build_runtime
 from rag.sessions import SessionIds
 from rag.settings import Settings
@@ -45,11 +45,13 @@ class AnsweringSlot:
         self,
         settings: Settings,
         *,
+        redis: RedisLink,
         runtime: Runtime | None = None,
         retry_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._settings = settings
+        self._redis = redis  # the runtime it builds keeps conversations through the app's link
         self._runtime = runtime
         self._owned = runtime is None  # a runtime handed in is closed by whoever built it
         self._embedder: Embedder | None = runtime.embedder if runtime else None
@@ -130,7 +132,11 @@ class AnsweringSlot:
             self._embedder = build_embedder(self._settings)
         try:
             self._runtime = build_runtime(
-                self._settings, embedder=self._embedder, crisis=self.crisis, sessions=self.sessions
+                self._settings,
+                embedder=self._embedder,
+                crisis=self.crisis,
+                sessions=self.sessions,
+                redis=self._redis,
             )
         except (IndexNotReady, IndexMismatch) as exc:
             if self._reason != str(exc):

@@ -2,11 +2,14 @@
 
 History lives in Redis (a list of JSON turns per session, capped and expiring) or, for the
 embedded default with no Redis configured, in process. Redis is a convenience, not a dependency
-of answering: `ResilientConversationStore` turns an unreachable Redis into "no history".
+of answering: `RedisConversationStore` turns an unreachable Redis into "no history". It goes
+through the process's one `RedisLink`, so an outage seen by the rate limits or the feedback
+pauses the conversations too, and the other way round.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -15,25 +18,19 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Literal, Protocol, TypeVar, get_args
+from typing import Literal, Protocol, get_args
 
 import redis
-from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-from redis.retry import Retry
 
 from rag.errors import OkienkoError
+from rag.redis_link import RedisDown, RedisLink
 from rag.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 Role = Literal["user", "assistant"]
-_T = TypeVar("_T")
 _ROLES: frozenset[str] = frozenset(get_args(Role))
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
-# Both mean "Redis is not there"; anything else (a wrong type, a bad command) is a bug and raises.
-_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 
 
 class HistoryUnavailable(OkienkoError):
@@ -81,12 +78,12 @@ class ConversationStore(Protocol):
         Args:
             session_id: the conversation.
             strict: `[]` must mean there is none (a resident reading back their conversation);
-                without it, `ResilientConversationStore` answers `[]` while its storage is down
+                without it, `RedisConversationStore` answers `[]` while Redis is down
                 (answering goes on without history).
 
         Raises:
-            HistoryUnavailable: `ResilientConversationStore` only, with `strict`, when its
-                storage does not answer.
+            HistoryUnavailable: `RedisConversationStore` only, with `strict`, when Redis does
+                not answer.
         """
         ...
 
@@ -98,8 +95,8 @@ class ConversationStore(Protocol):
         """Erase the session; True if there was something to erase.
 
         Raises:
-            HistoryUnavailable: `ResilientConversationStore` only, when its storage does not
-                answer (a resident must not be told their conversation is gone when it is not).
+            HistoryUnavailable: `RedisConversationStore` only, when Redis does not answer (a
+                resident must not be told their conversation is gone when it is not).
         """
         ...
 
@@ -148,49 +145,65 @@ def _decode(raw: bytes | str) -> Turn | None:
 
 
 class RedisConversationStore:
-    """A Redis LIST of JSON turns per session, trimmed to `max_turns`, expiring after `ttl`."""
+    """A Redis LIST of JSON turns per session (`<prefix>session:<id>`), trimmed to `max_turns`,
+    expiring after `ttl`.
 
-    def __init__(
-        self,
-        client: redis.Redis,
-        *,
-        ttl_seconds: int,
-        max_turns: int,
-        key_prefix: str = "okienko:session:",
-    ) -> None:
-        self._client = client
+    An outage means "answer without history", never a failed answer: a read gives `[]` and an
+    append is dropped, and the link's pause after a failure spares each request a timeout.
+    Erasing is the exception: it is tried even within the pause, and an outage raises
+    `HistoryUnavailable` instead of looking like "nothing to erase"; so is a strict read,
+    which must not look like "no conversation". Other Redis errors (a wrong type, a bad
+    command) are bugs and raise.
+    """
+
+    def __init__(self, link: RedisLink, *, ttl_seconds: int, max_turns: int) -> None:
+        self._link = link
         self._ttl = ttl_seconds
         self._max_turns = max_turns
-        self._prefix = key_prefix
 
     def key(self, session_id: str) -> str:
         """The Redis key holding a session's turns."""
-        return self._prefix + _checked(session_id)
+        return self._link.key("session", _checked(session_id))
 
     def history(self, session_id: str, *, strict: bool = False) -> list[Turn]:
-        del strict  # an outage raises redis-py's own error either way
-        raw = self._client.lrange(self.key(session_id), 0, -1)
+        key = self.key(session_id)
+        try:
+            raw = self._link.run("conversation history", lambda client: client.lrange(key, 0, -1))
+        except RedisDown as exc:
+            if strict:
+                raise HistoryUnavailable("history", exc.reason) from exc
+            return []
         return [turn for item in raw if (turn := _decode(item)) is not None]
 
     def append(self, session_id: str, *turns: Turn) -> None:
+        key = self.key(session_id)
         if not turns:
             return
-        key = self.key(session_id)
+        encoded = [_encode(turn) for turn in turns]
+        # Redis down: the answer goes on, without this turn in its history (the link warned).
+        with contextlib.suppress(RedisDown):
+            self._link.run("conversation append", lambda client: self._push(client, key, encoded))
+
+    def _push(self, client: redis.Redis, key: str, encoded: list[str]) -> None:
         # One MULTI/EXEC: a reader never sees the list uncapped or without its expiry.
-        with self._client.pipeline(transaction=True) as pipe:
-            pipe.rpush(key, *(_encode(turn) for turn in turns))
+        with client.pipeline(transaction=True) as pipe:
+            pipe.rpush(key, *encoded)
             pipe.ltrim(key, -self._max_turns, -1)
             pipe.expire(key, self._ttl)
             pipe.execute()
 
     def delete(self, session_id: str) -> bool:
-        return bool(self._client.delete(self.key(session_id)))
+        key = self.key(session_id)
+        try:
+            erased = self._link.run(
+                "conversation erasure", lambda client: client.delete(key), despite_pause=True
+            )
+        except RedisDown as exc:
+            raise HistoryUnavailable("delete", exc.reason) from exc
+        return bool(erased)
 
     def ping(self) -> bool:
-        try:
-            return bool(self._client.ping())
-        except _UNREACHABLE:
-            return False
+        return self._link.status() == "ok"
 
 
 @dataclass(slots=True)
@@ -258,120 +271,28 @@ class MemoryConversationStore:
         return True
 
 
-class ResilientConversationStore:
-    """A store whose outage means "answer without history", never a failed answer.
-
-    After a failure the wrapped store is left alone for `retry_after_seconds`, so a Redis that is
-    down costs one socket timeout per interval instead of one per request; the warning is logged
-    at most once per `warn_every_seconds`, with a count of the ones held back. Erasing is the
-    exception: it is always tried, and an outage raises `HistoryUnavailable` instead of looking
-    like "nothing to erase"; so is a strict read, which must not look like "no conversation".
-    """
-
-    def __init__(
-        self,
-        store: ConversationStore,
-        *,
-        retry_after_seconds: float = 5.0,
-        warn_every_seconds: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._store = store
-        self._retry_after = retry_after_seconds
-        self._warn_every = warn_every_seconds
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._retry_at = -float("inf")
-        self._down = False
-        self._last_warning = -float("inf")
-        self._held_back = 0
-
-    def _guarded(
-        self, operation: str, call: Callable[[], _T], fallback: _T, *, strict: bool = False
-    ) -> _T:
-        strict = strict or operation == "delete"
-        if operation not in ("ping", "delete") and self._clock() < self._retry_at:
-            if strict:
-                raise HistoryUnavailable(operation, "failed recently")
-            return fallback
-        try:
-            result = call()
-        except _UNREACHABLE as error:
-            self._failed(operation, error)
-            if strict:
-                raise HistoryUnavailable(operation, str(error)) from error
-            return fallback
-        if self._down:
-            with self._lock:
-                self._down, self._retry_at = False, -float("inf")
-            logger.info("conversation store reachable again")
-        return result
-
-    def _failed(self, operation: str, error: Exception) -> None:
-        now = self._clock()
-        with self._lock:
-            self._down = True
-            self._retry_at = now + self._retry_after
-            if now - self._last_warning < self._warn_every:
-                self._held_back += 1
-                return
-            held_back, self._held_back, self._last_warning = self._held_back, 0, now
-        logger.warning(
-            "conversation store unreachable during %s (%s); answering without history "
-            "(%d similar warnings held back)",
-            operation,
-            error,
-            held_back,
-        )
-
-    def history(self, session_id: str, *, strict: bool = False) -> list[Turn]:
-        _checked(session_id)
-        return self._guarded("history", lambda: self._store.history(session_id), [], strict=strict)
-
-    def append(self, session_id: str, *turns: Turn) -> None:
-        _checked(session_id)
-        self._guarded("append", lambda: self._store.append(session_id, *turns), None)
-
-    def delete(self, session_id: str) -> bool:
-        _checked(session_id)
-        # No fallback: `_guarded` raises `HistoryUnavailable` for a failed erasure.
-        return self._guarded("delete", lambda: self._store.delete(session_id), False)
-
-    def ping(self) -> bool:
-        return self._guarded("ping", self._store.ping, False)
-
-
-def open_conversation_store(settings: Settings) -> ConversationStore:
+def open_conversation_store(settings: Settings, link: RedisLink | None = None) -> ConversationStore:
     """The store the settings ask for: Redis when `redis_url` is set, else in process.
 
     Args:
-        settings: `redis_url`, `redis_prefix`, `session_ttl_seconds` and `session_max_turns`
-            are read.
+        settings: `session_ttl_seconds` and `session_max_turns` are read; without `link`,
+            `redis_url` and `redis_prefix` too.
+        link: the process's Redis link, shared with everything else that uses Redis so that
+            one pool and one breaker serve them all; by default a link of the store's own.
 
     Returns:
-        A `ResilientConversationStore` over Redis (nothing is connected until first use), or a
-        `MemoryConversationStore`.
+        A `RedisConversationStore` (nothing is connected until first use), or a
+        `MemoryConversationStore` when the link has no Redis.
 
     Raises:
         ValueError: `redis_url` is not a Redis URL (redis-py's own message).
     """
-    if settings.redis_url is None:
+    if link is None:
+        link = RedisLink.from_url(settings.redis_url, prefix=settings.redis_prefix)
+    if not link.configured:
         return MemoryConversationStore(
             ttl_seconds=settings.session_ttl_seconds, max_turns=settings.session_max_turns
         )
-    # Short timeouts: a missing Redis must not hold up the answer. One immediate retry, so that
-    # a pooled connection dropped by a Redis restart costs a reconnect, not the history.
-    client = redis.Redis.from_url(
-        settings.redis_url,
-        socket_timeout=0.5,
-        socket_connect_timeout=0.5,
-        retry=Retry(NoBackoff(), 1),
-    )
-    return ResilientConversationStore(
-        RedisConversationStore(
-            client,
-            ttl_seconds=settings.session_ttl_seconds,
-            max_turns=settings.session_max_turns,
-            key_prefix=settings.redis_prefix + "session:",
-        )
+    return RedisConversationStore(
+        link, ttl_seconds=settings.session_ttl_seconds, max_turns=settings.session_max_turns
     )

@@ -20,6 +20,7 @@ from rag.embedding import Embedder, build_embedder
 from rag.index import ServedIndex, open_store
 from rag.knowledge_vectors import KnowledgeVectors
 from rag.lexical import PolishAnalyzer
+from rag.redis_link import RedisLink
 from rag.reranking import CrossEncoderReranker, Reranker
 from rag.retrieval import Retriever
 from rag.sessions import SessionIds
@@ -122,9 +123,13 @@ class Runtime:
     reranker: Reranker | None
     crisis: CrisisAssessor
     assistant: Assistant
+    redis: RedisLink  # the link its conversations go through
+    owns_redis: bool = False  # built by `build_runtime` (the CLI's), so closed with the runtime
 
     def close(self) -> None:
         self.served.close()
+        if self.owns_redis:
+            self.redis.close()
 
 
 def build_runtime(
@@ -133,6 +138,7 @@ def build_runtime(
     embedder: Embedder | None = None,
     crisis: CrisisAssessor | None = None,
     sessions: SessionIds | None = None,
+    redis: RedisLink | None = None,
 ) -> Runtime:
     """Open the served index and build the assistant around it.
 
@@ -143,8 +149,12 @@ def build_runtime(
             before any index exists: crisis help must not wait for one).
         sessions: what issues and checks session ids, when the caller has one (the API's
             routes check ids without an index); by default `SessionIds.of(settings)`.
+        redis: the process's Redis link, when the caller has one (the API's rate limits and
+            feedback use it: the conversations then share its pool and breaker); by default
+            one built from `redis_url` and `redis_prefix`, closed with the runtime.
 
     Raises:
+        ValueError: `redis_url` is not a Redis URL.
         IndexNotReady: nothing has been ingested yet.
         IndexMismatch: the index was built with another embedding model.
         EmbeddingModelError: the embedding model or reranker cannot be loaded.
@@ -167,7 +177,12 @@ def build_runtime(
             if settings.reranker_path
             else None
         )
-        conversations = open_conversation_store(settings)
+        link = (
+            redis
+            if redis is not None
+            else RedisLink.from_url(settings.redis_url, prefix=settings.redis_prefix)
+        )
+        conversations = open_conversation_store(settings, link)
         facts = build_facts(settings, embedder, analyzer, stored=served.vectors)
     except BaseException:
         served.close()
@@ -195,4 +210,6 @@ def build_runtime(
         reranker=reranker,
         crisis=crisis,
         assistant=assistant,
+        redis=link,
+        owns_redis=redis is None,
     )

@@ -155,6 +155,36 @@ def module_prefix(rclient: redis.Redis) -> Iterator[str]:
     yield from _scoped_prefix(rclient)
 
 
+class Cable:
+    """A client of the test database whose connection can be pulled out and plugged back in:
+    a real outage and a real recovery, for one client only (the shared Redis stays up)."""
+
+    def __init__(self) -> None:
+        self.client = redis.Redis.from_url(REDIS_URL, retry=Retry(NoBackoff(), 0))
+        self._live = self.client.connection_pool
+        # Nothing listens on port 1: a connection there is refused at once.
+        self._dead = redis.ConnectionPool(host="127.0.0.1", port=1, retry=Retry(NoBackoff(), 0))
+
+    def pull(self) -> None:
+        self.client.connection_pool = self._dead
+
+    def plug(self) -> None:
+        self.client.connection_pool = self._live
+
+    def close(self) -> None:
+        self._dead.disconnect()
+        self._live.disconnect()
+
+
+@pytest.fixture
+def cable(rclient: redis.Redis) -> Iterator[Cable]:
+    """A `Cable`, plugged in (skips where the test Redis is missing, as `rclient` does)."""
+    del rclient  # only for the skip
+    wire = Cable()
+    yield wire
+    wire.close()
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on (at the moment of asking)."""
     with socket.socket() as probe:

@@ -26,8 +26,8 @@ import api.routes.static
 from api.app import create_app
 from api.cli import app as cli
 from api.feedback import FeedbackStore, export
-from api.redis_link import RedisLink
 from rag.conversation import Turn
+from rag.redis_link import RedisLink
 from rag.runtime import Runtime
 from rag.sessions import logged
 from tests.api_support import (

@@ -15,9 +15,9 @@ from pydantic import SecretStr, ValidationError
 from api.app import create_app
 from api.errors import RateLimited
 from api.ratelimit import WINDOW_SECONDS, RateLimiter
-from api.redis_link import RedisLink
 from api.security import KeyRing, key_digest
 from rag.index.edge import EdgeStore
+from rag.redis_link import RedisLink
 from rag.runtime import Runtime
 from rag.settings import Settings
 from tests.api_support import (

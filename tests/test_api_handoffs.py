@@ -18,8 +18,8 @@ from api.app import create_app
 from api.callbacks import FIELDS, CallbackBook, CallbackRequest
 from api.metrics import Metrics
 from api.outbox import Outbox
-from api.redis_link import RedisLink
 from api.security import key_digest
+from rag.redis_link import RedisLink
 from rag.runtime import Runtime
 from tests.api_support import DEAD_REDIS_URL, QUESTION, served_runtime
 

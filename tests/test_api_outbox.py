@@ -10,7 +10,7 @@ import redis
 
 from api.metrics import Metrics
 from api.outbox import HeldWrite, Outbox
-from api.redis_link import RedisLink
+from rag.redis_link import RedisLink
 from tests.api_support import DEAD_REDIS_URL, REDIS_URL, metric
 
 

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -22,15 +23,20 @@ from pydantic import ValidationError
 
 from api.app import create_app
 from api.feedback import FeedbackStore, export
-from api.redis_link import RedisLink
-from rag.conversation import open_conversation_store
+from api.ratelimit import RateLimiter
+from rag.conversation import HistoryUnavailable, RedisConversationStore, open_conversation_store
+from rag.redis_link import RedisLink
 from rag.runtime import Runtime
 from rag.settings import Settings
 from tests.api_support import (
     QUESTION,
     REDIS_URL,
+    Cable,
+    api_settings,
+    copy_knowledge_base,
     drop_keys,
     free_port,
+    ingest,
     metric,
     new_prefix,
     rebuild,
@@ -106,6 +112,54 @@ def test_deployments_with_different_prefixes_do_not_see_each_other(
         assert any(k.startswith(other.encode()) for k in rclient.scan_iter(match=other + "*"))
     finally:
         drop_keys(rclient, other + "*")
+
+
+# --- one link for the whole process -----------------------------------------------------------
+
+
+def test_the_app_keeps_conversations_on_its_one_redis_link(
+    tmp_path: Path, rclient: redis.Redis, prefix: str
+) -> None:
+    ingest(tmp_path / "data", copy_knowledge_base(tmp_path / "kb"))
+    app = create_app(api_settings(tmp_path / "data"), redis_prefix=prefix)
+    with TestClient(app) as client:
+        session = client.post("/v1/chat", json={"message": QUESTION}).json()["session_id"]
+        state = app.state.okienko
+        assert state.answering.get().redis is state.redis  # the runtime the lifespan built
+        assert rclient.llen(f"{prefix}session:{session}") == 2  # under the app's prefix
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_failure_either_sees_pauses_the_other(
+    cable: Cable, rclient: redis.Redis, prefix: str
+) -> None:
+    clock = Clock()
+    link = RedisLink(cable.client, prefix=prefix, retry_after_seconds=5, clock=clock)
+    conversations = RedisConversationStore(link, ttl_seconds=60, max_turns=10)
+    limiter = RateLimiter(link, per_client=100, per_session=100, clock=lambda: 60.0 * 1_000_000)
+    counts = prefix + "ratelimit:*"
+
+    cable.pull()
+    assert conversations.history("sesja-wspolna-1") == []  # the conversations see it fail
+    cable.plug()
+    limiter.check("client", "10.0.0.1")
+    assert list(rclient.scan_iter(match=counts)) == []  # counted in process: Redis not asked
+    clock.now += 6  # the pause is over
+    limiter.check("client", "10.0.0.1")
+    assert len(list(rclient.scan_iter(match=counts))) == 1
+
+    cable.pull()
+    limiter.check("client", "10.0.0.1")  # now the rate limit sees it fail
+    cable.plug()
+    with pytest.raises(HistoryUnavailable, match="failed recently"):  # not asked either
+        conversations.history("sesja-wspolna-1", strict=True)
 
 
 # --- erasing a conversation ------------------------------------------------------------------

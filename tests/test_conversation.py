@@ -13,9 +13,7 @@ from dataclasses import dataclass
 import pytest
 import redis
 from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from rag.conversation import (
@@ -24,13 +22,13 @@ from rag.conversation import (
     InvalidSessionId,
     MemoryConversationStore,
     RedisConversationStore,
-    ResilientConversationStore,
     Turn,
     open_conversation_store,
     valid_session_id,
 )
+from rag.redis_link import RedisLink
 from rag.settings import Settings
-from tests.api_support import REDIS_URL
+from tests.api_support import REDIS_URL, Cable
 
 SESSION = "sesja-testowa-1"
 OTHER = "sesja-testowa-2"
@@ -87,7 +85,7 @@ def backend(request: pytest.FixtureRequest) -> Backend:
                 client.delete(key)
 
     return Backend(
-        make=lambda **options: RedisConversationStore(client, key_prefix=prefix, **options),
+        make=lambda **options: RedisConversationStore(RedisLink(client, prefix=prefix), **options),
         wait=wait,
     )
 
@@ -213,10 +211,10 @@ def test_invalid_session_ids_are_refused(backend: Backend, bad: str) -> None:
 
 
 def test_redis_keys_expire_on_the_server(rclient: redis.Redis, prefix: str) -> None:
-    store = RedisConversationStore(rclient, ttl_seconds=1, max_turns=5, key_prefix=prefix)
+    store = RedisConversationStore(RedisLink(rclient, prefix=prefix), ttl_seconds=1, max_turns=5)
     store.append(SESSION, user("za chwile zniknie"))
     key = store.key(SESSION)
-    assert key == f"{prefix}{SESSION}"
+    assert key == f"{prefix}session:{SESSION}"
     assert rclient.type(key) == b"list"
     assert 0 < int(rclient.ttl(key)) <= 1
     time.sleep(1.2)
@@ -227,7 +225,7 @@ def test_redis_keys_expire_on_the_server(rclient: redis.Redis, prefix: str) -> N
 def test_redis_skips_an_unreadable_entry(
     rclient: redis.Redis, prefix: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    store = RedisConversationStore(rclient, ttl_seconds=60, max_turns=10, key_prefix=prefix)
+    store = RedisConversationStore(RedisLink(rclient, prefix=prefix), ttl_seconds=60, max_turns=10)
     store.append(SESSION, user("przed"))
     damaged = ["to nie jest JSON", "[1, 2]", '{"role": "admin", "text": "x", "at": 1}']
     damaged.append('{"role": "user", "text": 5, "at": 1}')
@@ -259,9 +257,9 @@ def test_unreachable_redis_means_no_history_not_an_error(
     client = redis.Redis(
         host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0)
     )
-    store = ResilientConversationStore(RedisConversationStore(client, ttl_seconds=60, max_turns=10))
+    store = RedisConversationStore(RedisLink(client), ttl_seconds=60, max_turns=10)
     started = time.perf_counter()
-    with caplog.at_level(logging.WARNING, logger="rag.conversation"):
+    with caplog.at_level(logging.WARNING):
         assert store.history(SESSION) == []
         store.append(SESSION, user("pytanie bez historii"))
         # Erasing is the one thing not hidden: "nothing to erase" would be untrue.
@@ -270,59 +268,43 @@ def test_unreachable_redis_means_no_history_not_an_error(
         assert store.ping() is False
     assert time.perf_counter() - started < 2.0
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
-    assert len(warnings) == 1  # rate-limited: one outage, one warning
-    assert "without history" in warnings[0].getMessage()
+    assert len(warnings) == 1  # one outage, one warning (the link's)
+    assert "during conversation history" in warnings[0].getMessage()
     with pytest.raises(InvalidSessionId):  # a caller's mistake is not an outage
         store.history("zle:id*")
 
 
-class FlakyStore:
-    """A memory store behind a switch that makes it fail like an unreachable Redis."""
+@dataclass
+class Outage:
+    """A store on a link whose Redis connection the test pulls out and plugs back in."""
 
-    def __init__(self) -> None:
-        self.inner = MemoryConversationStore(ttl_seconds=600, max_turns=10)
-        self.failure: Exception | None = None
-        self.calls = 0
-
-    def _maybe_fail(self) -> None:
-        self.calls += 1
-        if self.failure is not None:
-            raise self.failure
-
-    def history(self, session_id: str, *, strict: bool = False) -> list[Turn]:
-        self._maybe_fail()
-        return self.inner.history(session_id, strict=strict)
-
-    def append(self, session_id: str, *turns: Turn) -> None:
-        self._maybe_fail()
-        self.inner.append(session_id, *turns)
-
-    def delete(self, session_id: str) -> bool:
-        self._maybe_fail()
-        return self.inner.delete(session_id)
-
-    def ping(self) -> bool:
-        self._maybe_fail()
-        return self.inner.ping()
+    store: RedisConversationStore
+    cable: Cable
+    clock: FakeClock
 
 
-def test_resilient_store_backs_off_then_recovers(caplog: pytest.LogCaptureFixture) -> None:
-    clock, flaky = FakeClock(), FlakyStore()
-    store = ResilientConversationStore(
-        flaky, retry_after_seconds=5, warn_every_seconds=60, clock=clock
-    )
+@pytest.fixture
+def outage(cable: Cable, prefix: str) -> Outage:
+    clock = FakeClock()
+    link = RedisLink(cable.client, prefix=prefix, retry_after_seconds=5, clock=clock)
+    return Outage(RedisConversationStore(link, ttl_seconds=600, max_turns=10), cable, clock)
+
+
+def test_an_outage_backs_off_then_recovers(
+    outage: Outage, caplog: pytest.LogCaptureFixture
+) -> None:
+    store, cable, clock = outage.store, outage.cable, outage.clock
     store.append(SESSION, user("zapisane przed awaria"))
-    flaky.failure = RedisTimeoutError("Timeout reading from socket")
-    with caplog.at_level(logging.INFO, logger="rag.conversation"):
+    cable.pull()
+    with caplog.at_level(logging.INFO, logger="rag.redis_link"):
         assert store.history(SESSION) == []
-        calls = flaky.calls
         store.append(SESSION, user("zgubione"))
-        assert store.history(SESSION) == []
-        assert flaky.calls == calls  # left alone while backing off
+        cable.plug()
+        assert store.history(SESSION) == []  # left alone while backing off, though it is back
+        cable.pull()
         clock.advance(6)
         assert store.history(SESSION) == []  # tried again, still down
-        assert flaky.calls == calls + 1
-        flaky.failure = None
+        cable.plug()
         clock.advance(6)
         assert [turn.text for turn in store.history(SESSION)] == ["zapisane przed awaria"]
     levels = [record.levelno for record in caplog.records]
@@ -330,56 +312,50 @@ def test_resilient_store_backs_off_then_recovers(caplog: pytest.LogCaptureFixtur
     assert "reachable again" in caplog.records[-1].getMessage()
 
 
-def test_erasing_is_tried_even_while_backing_off() -> None:
-    clock, flaky = FakeClock(), FlakyStore()
-    store = ResilientConversationStore(flaky, retry_after_seconds=5, clock=clock)
+def test_erasing_is_tried_even_while_backing_off(outage: Outage) -> None:
+    store, cable = outage.store, outage.cable
     store.append(SESSION, user("do usuniecia"))
-    flaky.failure = RedisConnectionError("Connection refused")
+    cable.pull()
     assert store.history(SESSION) == []  # now backing off
-    calls = flaky.calls
     with pytest.raises(HistoryUnavailable) as raised:
         store.delete(SESSION)
-    assert flaky.calls == calls + 1  # asked, not refused from memory of the failure
+    assert raised.value.reason != "failed recently"  # asked, not refused from memory of it
     assert raised.value.operation == "delete"
-    flaky.failure = None
+    cable.plug()
     assert store.delete(SESSION) is True  # at once, no waiting out the back-off
-    assert flaky.inner.history(SESSION) == []
+    assert store.history(SESSION) == []
 
 
-def test_a_strict_read_says_when_it_cannot_tell() -> None:
-    clock, flaky = FakeClock(), FlakyStore()
-    store = ResilientConversationStore(flaky, retry_after_seconds=5, clock=clock)
+def test_a_strict_read_says_when_it_cannot_tell(outage: Outage) -> None:
+    store, cable, clock = outage.store, outage.cable, outage.clock
     store.append(SESSION, user("zapisane"))
-    flaky.failure = RedisConnectionError("Connection refused")
+    cable.pull()
     with pytest.raises(HistoryUnavailable) as raised:
         store.history(SESSION, strict=True)
     assert raised.value.operation == "history"
     assert store.history(SESSION) == []  # answering goes on without history
     with pytest.raises(HistoryUnavailable, match="failed recently"):
         store.history(SESSION, strict=True)  # backing off: not asked, still not "none"
-    flaky.failure = None
+    cable.plug()
     clock.advance(6)
     assert [turn.text for turn in store.history(SESSION, strict=True)] == ["zapisane"]
 
 
-def test_a_successful_ping_ends_the_back_off() -> None:
-    clock, flaky = FakeClock(), FlakyStore()
-    store = ResilientConversationStore(flaky, retry_after_seconds=5, clock=clock)
-    flaky.failure = RedisConnectionError("Connection refused")
+def test_a_successful_ping_ends_the_back_off(outage: Outage) -> None:
+    store, cable = outage.store, outage.cable
+    cable.pull()
     assert store.ping() is False
-    store.append(SESSION, user("zgubione"))  # backing off: not even tried
-    flaky.failure = None
+    store.append(SESSION, user("zgubione"))  # fails: the back-off starts
+    cable.plug()
     assert store.ping() is True  # a health check always asks
     store.append(SESSION, user("zapisane"))
     assert [turn.text for turn in store.history(SESSION)] == ["zapisane"]
 
 
-def test_resilient_store_does_not_hide_other_redis_errors() -> None:
-    flaky = FlakyStore()
-    flaky.failure = ResponseError("WRONGTYPE Operation against a key holding the wrong value")
-    store = ResilientConversationStore(flaky)
-    with pytest.raises(ResponseError):
-        store.history(SESSION)
+def test_other_redis_errors_are_not_hidden(outage: Outage, rclient: redis.Redis) -> None:
+    rclient.set(outage.store.key(SESSION), "not a list")
+    with pytest.raises(ResponseError, match="WRONGTYPE"):
+        outage.store.history(SESSION)
 
 
 # --- Wiring and ids -----------------------------------------------------------------------

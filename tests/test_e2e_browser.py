@@ -33,7 +33,7 @@ from api.app import create_app
 from api.asked import QuestionLog
 from api.deps import get_today
 from api.feedback import AnswerRecord, FeedbackStore
-from api.redis_link import RedisLink
+from rag.redis_link import RedisLink
 from rag.runtime import Runtime, build_runtime
 from tests.api_support import (
     EMBEDDER,

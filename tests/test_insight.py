@@ -18,8 +18,8 @@ from api.app import create_app
 from api.asked import QuestionLog
 from api.deps import get_now
 from api.feedback import AnswerRecord, FeedbackStore
-from api.redis_link import RedisLink
 from rag.insight import group_similar
+from rag.redis_link import RedisLink
 from rag.runtime import Runtime
 from tests.api_support import EMBEDDER, KB, QUESTION, REDIS_URL, served_runtime
 

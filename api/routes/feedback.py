@@ -8,8 +8,8 @@ from fastapi import APIRouter
 
 from api.deps import KEY_OPTIONAL, ClientLimit, FeedbackDep
 from api.errors import StorageUnavailable
-from api.redis_link import RedisDown
 from api.schemas import FeedbackRequest, StatusOut, error_responses
+from rag.redis_link import RedisDown
 
 log = logging.getLogger(__name__)
 

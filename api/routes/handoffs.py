@@ -17,8 +17,8 @@ from api.callbacks import FIELDS
 from api.deps import CallbacksDep, SettingsDep, StaffOnly
 from api.errors import NotFound, StorageUnavailable
 from api.exports import ExportFormat, write_records
-from api.redis_link import RedisDown
 from api.schemas import HANDOFF_ID_PATTERN, HandoffOut, HandoffsOut, error_responses
+from rag.redis_link import RedisDown
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from fastapi import APIRouter, Depends, Query, Response
 from api.deps import AdminOnly, AskedDep, FeedbackDep, NowDep, RuntimeDep
 from api.errors import StorageUnavailable
 from api.insight import Insight, build_insight, export_csv
-from api.redis_link import RedisDown
 from api.schemas import InsightDays, InsightOut, error_responses
 from rag.answering.facts import load_facts
+from rag.redis_link import RedisDown
 from rag.runtime import knowledge_base_documents
 
 log = logging.getLogger(__name__)

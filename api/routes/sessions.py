@@ -18,9 +18,9 @@ from api.deps import (
     SessionsDep,
 )
 from api.errors import EraseFailed, NotFound, StorageUnavailable
-from api.redis_link import RedisDown
 from api.schemas import SESSION_ID_PATTERN, SessionOut, TurnOut, error_responses
 from rag.conversation import HistoryUnavailable
+from rag.redis_link import RedisDown
 
 log = logging.getLogger(__name__)
 

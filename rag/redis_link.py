@@ -1,4 +1,5 @@
-"""The service's Redis connection: rate limits, feedback, answer records and callback requests.
+"""The process's one Redis connection: conversations, rate limits, feedback, answer records and
+callback requests all go through it, so they share one pool and one circuit breaker.
 
 Redis is a convenience here, never a reason to fail an answer. After a failure the link is
 left alone for `retry_after_seconds`, so a Redis that is down costs one short timeout per
@@ -63,7 +64,8 @@ class RedisLink:
         """A link to `url` (nothing is connected until first use), or a link to nothing."""
         if url is None:
             return cls(None, prefix=prefix)
-        # Short timeouts: a missing Redis must not hold up an answer.
+        # Short timeouts: a missing Redis must not hold up an answer. One immediate retry, so
+        # that a pooled connection dropped by a Redis restart costs a reconnect, not a call.
         client = redis.Redis.from_url(
             url,
             socket_timeout=0.5,
@@ -80,16 +82,25 @@ class RedisLink:
         """A key under this service's prefix, e.g. `okienko:feedback`."""
         return self.prefix + ":".join(parts)
 
-    def run(self, operation: str, call: Callable[[redis.Redis], _T]) -> _T:
+    def run(
+        self, operation: str, call: Callable[[redis.Redis], _T], *, despite_pause: bool = False
+    ) -> _T:
         """Run `call` with the client.
 
+        Args:
+            operation: what the call is for, in the warning and in `RedisDown`.
+            call: what to do with the client.
+            despite_pause: ask Redis even within the pause after a failure (a resident's
+                erasure: refusing it from the memory of a failure would keep them waiting
+                when Redis may be back).
+
         Raises:
-            RedisDown: no Redis is configured, it failed within the last few seconds, or it
-                does not answer now.
+            RedisDown: no Redis is configured, it failed within the last few seconds (unless
+                `despite_pause`), or it does not answer now.
         """
         if self._client is None:
             raise RedisDown(operation, "not configured")
-        if self._clock() < self._retry_at:
+        if not despite_pause and self._clock() < self._retry_at:
             raise RedisDown(operation, "failed recently")
         try:
             result = call(self._client)
