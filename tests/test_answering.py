@@ -21,6 +21,7 @@ from rag.answers import Answer
 from rag.chat_model import GenerationFailed, Message, OpenAIChatModel, ScriptedChatModel
 from rag.conversation import InvalidSessionId, MemoryConversationStore
 from rag.crisis import CrisisAssessor
+from rag.crisis.assessment import CrisisAssessment
 from rag.crisis.lexicon import Lexicon
 from rag.deadline import Clock, Deadline
 from rag.embedding import Embedder, HashEmbedder, MessageVectors
@@ -245,6 +246,23 @@ def test_a_crisis_quotes_only_the_crisis_documents(
     documents, _ = load_sources([Source(KB, strict=True)])
     crisis_sources = {d.source for d in documents if CRISIS_TOPIC in d.meta.topics}
     assert {c.source for c in answer.citations} <= crisis_sources
+
+
+@pytest.mark.parametrize(("detector", "answered"), [("classifier", True), ("lexicon", False)])
+def test_acute_by_the_classifier_alone_still_answers_the_question(
+    served: ServedIndex, analyzer: PolishAnalyzer, detector: str, answered: bool
+) -> None:
+    # The classifier alone can read a tenant's long story as danger: the block leads, and the
+    # question is answered as asked. The rules' acute keeps to the crisis documents.
+    acute = CrisisAssessment(level="acute", kinds=("violence",), detectors=(detector,))  # type: ignore[arg-type]
+    answer = assistant(served, analyzer).ask(PERIOD_QUESTION, crisis=acute)
+    assert "112" in answer.answer[:300]
+    assert "800 120 002" in answer.answer
+    documents, _ = load_sources([Source(KB, strict=True)])
+    crisis_sources = {d.source for d in documents if CRISIS_TOPIC in d.meta.topics}
+    cited = {c.source for c in answer.citations}
+    assert cited, answer.answer
+    assert bool(cited - crisis_sources) == answered, cited
 
 
 def test_follow_up_carries_the_topic(served: ServedIndex, analyzer: PolishAnalyzer) -> None:

@@ -392,9 +392,14 @@ class Assistant:
         pending: str | None = None  # what a calculator asked for, remembered for the reply
         if kind == "ok":
             standalone = self._standalone(asked, history, deadline)
-            # Acute: the answer comes from the crisis documents for these kinds.
-            kinds = assessed.kinds if assessed.acute else None
-            calculated = None if assessed.acute else self._calculation(text, history)
+            # Acute by the rules: the answer comes from the crisis documents for these kinds.
+            # Acute by the classifier alone, the block leads and the question is answered as
+            # asked: a tenant's long story read as danger ("mam się wyprowadzić… sama z synem")
+            # still gets the answer, and a person in danger with nothing else to ask gets the
+            # crisis documents below (the refusal's fallback).
+            from_rules = assessed.acute and "lexicon" in assessed.detectors
+            kinds = assessed.kinds if from_rules else None
+            calculated = None if from_rules else self._calculation(text, history)
             if calculated is not None and (calculated.settled or calculated.follow_up):
                 draft, pending = calculated.draft, calculated.pending
             else:
@@ -414,7 +419,12 @@ class Assistant:
                         yield Token("\n\n" + offer)
                     draft = dataclasses.replace(draft, text=f"{draft.text}\n\n{offer}")
                     pending = calculated.pending
-            if draft.refused and draft.reason == "no_support" and assessed.level == "concern":
+            if (
+                draft.refused
+                and draft.reason == "no_support"
+                and assessed.is_crisis
+                and not from_rules
+            ):
                 # A person in distress whose question the base does not answer gets what the
                 # crisis documents say (helplines, crisis intervention), not "nothing found".
                 draft = yield from self._answer(
