@@ -109,3 +109,32 @@ def test_a_story_clause_is_not_a_question(lexicon: Lexicon) -> None:
     assert found.questions == ("Jest nas troje.", "Czy dostanę mieszkaniówkę?")
     assert found.question_type == "czy_przysluguje"
     assert found.situation.household == 3
+
+
+@pytest.mark.parametrize(
+    ("message", "asks"),
+    [
+        (
+            "Opiekuję się teściową po udarze. Ile wynosi specjalny zasiłek opiekuńczy i jaki "
+            "jest próg dochodowy, żeby go dostać?",
+            (
+                "Ile wynosi specjalny zasiłek opiekuńczy",
+                "jaki jest próg dochodowy, żeby go dostać?",
+            ),
+        ),
+        (
+            "to gdzie mam się odwołać i czy do tego czasu te 150 zł będą mi płacić?",
+            ("to gdzie mam się odwołać", "czy do tego czasu te 150 zł będą mi płacić?"),
+        ),
+        # A short question and the sentence it leans on are one ask, not two.
+        (
+            "W komunalnym pękła rura. Mam umowę od 2015 roku. Czy to moja działka?",
+            ("Mam umowę od 2015 roku. Czy to moja działka?",),
+        ),
+        # "i" inside one question, with no question word after it, does not split.
+        ("Czy mogę mieć dodatek mieszkaniowy i obniżkę czynszu naraz?", None),
+    ],
+)
+def test_each_thing_asked_is_taken_apart(message: str, asks: tuple[str, ...] | None) -> None:
+    analysis = analyse(message)
+    assert analysis.asks == (asks or analysis.questions)

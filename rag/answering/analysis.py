@@ -97,6 +97,13 @@ _TYPES: tuple[tuple[QuestionType, re.Pattern[str]], ...] = (
         ),
     ),
 )
+# Where one sentence starts asking a second thing: a conjunction and a question word.
+_NEXT_ASK = re.compile(
+    r"(?:,\s*|\s+)(?:i|a|oraz|ale)\s+(?=(?:ile|jak\w*|gdzie|kiedy|czy|do kiedy|od kiedy|co|"
+    r"kto|komu|na ile|w jakim|któr\w*|ktor\w*)\b)",
+    re.IGNORECASE,
+)
+_MIN_ASK_WORDS = 3
 # A question this short leans on the sentence before it ("Znajoma mówi, że mi odmówią. To prawda?").
 _SHORT_QUESTION_WORDS = 6
 
@@ -241,6 +248,23 @@ class MessageAnalysis:
     def question(self) -> str:
         """The question part: the asking sentences, or the whole message when none asks."""
         return " ".join(self.questions) or self.text
+
+    @property
+    def asks(self) -> tuple[str, ...]:
+        """The separate things asked: each asking sentence, split where a conjunction starts a
+        new question ("Ile wynosi … i jaki jest próg?" asks two). One item when one is asked."""
+        groups: list[str] = []
+        lead_in = ""
+        for sentence in self.questions:
+            if not _asks(sentence):
+                lead_in = f"{lead_in} {sentence}".strip()  # what a short question leans on
+                continue
+            parts = [p.strip(" ,") for p in _NEXT_ASK.split(sentence)]
+            parts = [p for p in parts if len(_WORD.findall(p)) >= _MIN_ASK_WORDS] or [sentence]
+            parts[0] = f"{lead_in} {parts[0]}".strip()
+            groups.extend(parts)
+            lead_in = ""
+        return tuple(groups) or (self.question,)
 
     @property
     def topics(self) -> tuple[str, ...]:

@@ -21,7 +21,7 @@ import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
-from rag.answering.analysis import Lexicon, MessageAnalysis, analyse
+from rag.answering.analysis import Lexicon, MessageAnalysis, analyse, question_type
 from rag.answering.calculate import (
     calculate,
     follow_up_text,
@@ -103,6 +103,7 @@ _FACT_CANDIDATES = 100
 _FACTS_SHOWN = 3  # residents ask several things at once; the third close fact often answers one
 _FACT_MARGIN = 0.05  # a second or third fact shows only when nearly as close as the first
 _FACT_TYPE_BONUS = 0.02
+_ASKS_ANSWERED = 3  # a message asking more gets the best fact for its first three asks
 # In a crisis the answer quotes more of a passage (see `extractive_answer`'s keep_beside).
 _CRISIS_KEEP_BESIDE = 0.3
 # What each kind of crisis needs from the crisis documents: searched for beside the person's own
@@ -793,7 +794,54 @@ class Assistant:
         if not ranked:
             return []
         best = scores[ranked[0]]
-        return [found[k] for k in ranked[:_FACTS_SHOWN] if scores[k] >= best - _FACT_MARGIN]
+        chosen = [found[k] for k in ranked[:_FACTS_SHOWN] if scores[k] >= best - _FACT_MARGIN]
+        asks = analysis.asks
+        if len(asks) < 2:
+            return chosen
+        # "Ile wynosi … i jaki jest próg?": after the best fact for the whole message, the best
+        # for each thing asked, so that the second question is not left to a margin the first
+        # one's facts fill.
+        # Each read with the office's terms the message named elsewhere, as the focus is.
+        named = [t.term for t in analysis.terms]
+        own = [
+            self._best_fact(
+                " ".join([ask, *(t for t in named if t.lower() not in ask.lower())]),
+                audience,
+                documents,
+                vectors,
+                day,
+            )
+            for ask in asks[:_ASKS_ANSWERED]
+        ]
+        each = [m for m in own if m is not None]
+        merged = {m.fact.id: m for m in (chosen[0], *each, *chosen[1:])}
+        return list(merged.values())[: max(_FACTS_SHOWN, len(each) + 1)]
+
+    def _best_fact(
+        self,
+        text: str,
+        audience: Audience,
+        documents: Sequence[str],
+        vectors: MessageVectors,
+        day: dt.date,
+    ) -> FactMatch | None:
+        """The closest fact of the found documents to one thing asked, its type preferred."""
+        assert self._facts is not None
+        wanted = question_type(text)
+        best: tuple[float, FactMatch] | None = None
+        for m in self._facts.match(
+            text,
+            audiences=VISIBLE_TO[audience],
+            day=day,
+            limit=_FACT_CANDIDATES,
+            vector=vectors(text),
+        ):
+            if m.fact.document.doc_id not in documents:
+                continue
+            score = m.score + (_FACT_TYPE_BONUS if m.fact.fact.type == wanted else 0.0)
+            if best is None or score > best[0]:
+                best = (score, m)
+        return best[1] if best else None
 
     def _fact_draft(self, chosen: Sequence[FactMatch], passages: tuple[ScoredChunk, ...]) -> _Draft:
         citations: list[Citation] = []
