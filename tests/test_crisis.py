@@ -141,6 +141,7 @@ def test_invisible_and_look_alike_characters_are_normalised() -> None:
         ("partner grozi że mnie zabije nożem", "violence"),
         ("wujek ją dotyka", "child"),
         ("dzieci same w domu od dwóch dni", "child"),
+        ("Dzień dobry, sąsiadka zostawiła dzieci same na noc", "child"),
         ("sasiadka zostawila dzieci i nie wrocila od wczoraj", "child"),
         ("babcia upadla i nie moze wstac", "medical"),
         ("śpię na klatce a w nocy minus 10", "frost"),
@@ -175,6 +176,9 @@ def test_the_lexicon_reads_inflection_order_typos_and_languages(text: str, kind:
         # a parent left on their own with the children, not children left alone
         "maz mnie zostawil z dwojka dzieci, co mi sie nalezy z opieki?",
         "Partner zostawił nas z trójką dzieci i wyjechał. Jakie zasiłki mogę dostać?",
+        # "dzień" of a greeting and "sama" of a mother alone with her children
+        "dzien dobry, jestem sama z dwojka dzieci, maz odszedl. co mi sie nalezy z mopsu?",
+        "Dzień dobry, zostałam sama z trójką dzieci po śmierci męża. Jakie zasiłki dostanę?",
     ],
 )
 def test_ordinary_senses_are_not_a_crisis_for_the_lexicon(text: str) -> None:
