@@ -146,6 +146,7 @@ def test_invisible_and_look_alike_characters_are_normalised() -> None:
         ("babcia upadla i nie moze wstac", "medical"),
         ("śpię na klatce a w nocy minus 10", "frost"),
         ("I want to kill myself", "suicide"),
+        ("Quick one about the form. Also, I've written my goodbye letters.", "suicide"),
         ("не хочу жити", "suicide"),
         ("хочу покончить с собой", "suicide"),
     ],
@@ -170,6 +171,7 @@ def test_the_lexicon_reads_inflection_order_typos_and_languages(text: str, kind:
         "zasilek celowy po pozarze mieszkania w zeszlym miesiacu",
         "ile urzad ma czasu na wydanie decyzji",  # "czasu" is one letter from "czadu"
         "the deadline is killing me, can I send the form later?",
+        "Can I get a note for my employer? Goodbye!",
         # "zabiorę" and "zabiorą" start like "zabić"
         "a jak zabiorę mamę do siebie na święta, to też płacę za DPS?",
         "boję się, że zabiorą jej całą emeryturę i się nie utrzyma",
