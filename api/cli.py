@@ -66,7 +66,7 @@ def _settings() -> Settings:
 def _announce_onnx_export(settings: Settings) -> None:
     """Say so before an ONNX backend's first use exports the model: it takes minutes."""
     from rag.embedding import HASH_MODEL_PREFIX
-    from rag.onnx_embedding import onnx_export_ready
+    from rag.embedding.onnx import onnx_export_ready
 
     if settings.embedding_backend == "torch" or settings.embedding_model.startswith(
         HASH_MODEL_PREFIX

@@ -15,14 +15,14 @@ import pytest
 from typer.testing import CliRunner
 
 from rag.embedding import CachedEmbedder, SentenceTransformerEmbedder, build_embedder
-from rag.errors import EmbeddingModelError
-from rag.onnx_embedding import (
+from rag.embedding.onnx import (
     FP32_FILE,
     INT8_FILE,
     ONNX_INT8_SUFFIX,
     OnnxEmbedder,
     onnx_export_ready,
 )
+from rag.errors import EmbeddingModelError
 from rag.settings import Settings
 
 KNOWLEDGE_BASE = Path(__file__).resolve().parents[1] / "knowledge_base"
