@@ -248,7 +248,7 @@ def test_the_onnx_backend_honours_the_threads_setting(tiny: Settings) -> None:
 def test_model_announces_the_one_time_export(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from api.cli import app
+    from cli.main import app
 
     model = _tiny_model(tmp_path / "tiny-bert")
     monkeypatch.setenv("OKIENKO_EMBEDDING_MODEL", str(model))
