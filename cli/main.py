@@ -490,7 +490,7 @@ def docs_build_command(
     root: Annotated[Path, typer.Option("--root", help="The repository's root.")] = Path("."),
 ) -> None:
     """Regenerate the facts in docs/ (retention, settings, models, knowledge base, figures)."""
-    from api.adoption import DocsError, build
+    from cli.adoption import DocsError, build
 
     try:
         outcomes = build(root, write=not check)
