@@ -45,6 +45,7 @@ COPY rag rag
 COPY ingest ingest
 COPY api api
 COPY eval eval
+COPY cli cli
 RUN pip wheel . --no-deps -w /wheels \
  && pip install --no-deps /wheels/okienko-*.whl
 

@@ -8,7 +8,7 @@ this machine is shared and its load drifts:
 
 - torch: sentence-transformers on PyTorch, as configured (embedding batch 16);
 - torch-big: the same with embedding batches of 64 over pipeline batches of 256;
-- onnx-fp32: `rag.onnx_embedding.OnnxEmbedder`, fp32 graph (same vectors as torch);
+- onnx-fp32: `rag.embedding.onnx.OnnxEmbedder`, fp32 graph (same vectors as torch);
 - onnx-int8: the same, int8 weights (own model id);
 - onnx-int8-sorted: int8 with embedding batches of 8 over pipeline batches of 256, so that
   length-sorting leaves little padding.
@@ -36,8 +36,8 @@ from pathlib import Path
 from ingest.embedding_cache import EmbeddingCache
 from ingest.pipeline import Source, build_ingestor, load_sources
 from rag.embedding import Embedder, Kind, SentenceTransformerEmbedder, Vectors
+from rag.embedding.onnx import OnnxEmbedder
 from rag.index.edge import EdgeStore
-from rag.onnx_embedding import OnnxEmbedder
 from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # (label, module, attribute path): what is wrapped. The pipeline imports some functions by name,
 # so those are wrapped where it looks them up.
 STEPS = (
-    ("embedding model", "rag.onnx_embedding", "OnnxEmbedder.embed"),
+    ("embedding model", "rag.embedding.onnx", "OnnxEmbedder.embed"),
     ("crisis assessment", "rag.crisis.assessment", "CrisisAssessor.assess"),
     ("personal data guards", "rag.answering.pipeline", "redact_pii"),
     ("special categories guard", "rag.answering.pipeline", "redact_special_categories"),

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.adoption import DOCUMENTS, DocsError, build, records, render, sections
-from api.adoption.records import kept
-from api.adoption.sections import PII_DETECTORS, load_figures
-from api.cli import app
+from cli.adoption import DOCUMENTS, DocsError, build, records, render, sections
+from cli.adoption.records import kept
+from cli.adoption.sections import PII_DETECTORS, load_figures
+from cli.main import app
 from rag.guards.special_categories import categories
 from tests.test_retention_docs import written_keys
 

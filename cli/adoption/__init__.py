@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.adoption.sections import SECTIONS
+from cli.adoption.sections import SECTIONS
 
 # Each document and the generated parts it must carry.
 DOCUMENTS: dict[str, tuple[str, ...]] = {

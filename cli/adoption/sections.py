@@ -13,9 +13,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from api.adoption.records import SINGLE_KEYS, default, kept
 from api.deps import require_admin_key, require_staff_key
 from api.routes import chat, completions, feedback, handoff, handoffs, insight, sessions
+from cli.adoption.records import SINGLE_KEYS, default, kept
 from ingest.loaders import discover, load_document
 from rag.answering.facts import load_facts
 from rag.documents import Document

