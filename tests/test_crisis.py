@@ -514,3 +514,12 @@ def test_a_close_second_kind_adds_its_numbers() -> None:
     assert "800 70 2222" in block
     far = Prediction(0.9, 0.95, "medical", 0.85, runner_up="suicide", runner_up_probability=0.1)
     assert _from_prediction(far, thresholds).kinds == ("medical",)
+
+
+def test_a_greeting_holds_words_back_but_names_no_ordinary_sense() -> None:
+    # "Dzień dobry" must not make the child-alone rule fire on "dzień", nor keep the classifier
+    # from making "dzień dobry, … stoję na balkonie i zastanawiam się, czy skoczyć" acute.
+    _, greeting = LEXICON.read("dzien dobry, jestem sama z dwojka dzieci i nie wiem co dalej")
+    _, lamp = LEXICON.read("pali się lampka w liczniku gazu, kto to naprawia?")
+    assert not greeting
+    assert lamp

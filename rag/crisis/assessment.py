@@ -8,7 +8,7 @@ lexicon alone decides: a failure anywhere must never cost a person in danger the
 Combination: the more urgent of the two detectors wins; a false concern costs one line, a missed
 acute can cost a life. The classifier's thresholds are set on held-out folds of the train and dev
 splits (`rag.crisis.classifier.calibrate`). Where staff listed a wording as an ordinary sense and
-no rule fired, the classifier alone makes a message concern, not acute.
+no rule fired, the classifier alone makes a message concern, not acute, unless it is sure.
 
 Conversation: "nie mam już siły" and then "chyba zrobię to dziś" is acute only together. When
 one of the person's last turns was assessed concern or acute, those turns and the new message
@@ -40,6 +40,11 @@ _SURE_KIND = 0.8  # the classifier's kind joins the lexicon's only when it is th
 # The classifier's second kind joins its first when it is at least this likely: an overdose
 # plan read as "medical" still needs the suicide helplines (set on the dev split).
 _SECOND_KIND = 0.25
+# An ordinary sense the staff listed ("pali się lampka") makes the classifier's acute a concern
+# only while the classifier is not sure: at 0.6 and above ("stoję na balkonie i zastanawiam się,
+# czy skoczyć" after a greeting, a man seen lying by his bed while "światło się pali") it stays
+# acute. Dev split: 214 -> 218 of 226 acute with no more false acute (set there, 0.5 the same).
+_ORDINARY_HOLDS_BELOW = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,9 +207,9 @@ class CrisisAssessor:
         if hits and semantic.is_crisis and prediction.kind_probability < _SURE_KIND:
             # The rules named the kind; the model's less certain guess would add a wrong block.
             semantic = dataclasses.replace(semantic, kinds=())
-        if ordinary and not hits and semantic.acute:
-            # Staff listed this wording as ordinary ("pali się lampka w liczniku"): the model's
-            # acute becomes a helpline line, not the emergency block.
+        if ordinary and not hits and semantic.acute and prediction.acute < _ORDINARY_HOLDS_BELOW:
+            # Staff listed this wording as ordinary ("pali się lampka w liczniku") and the model
+            # is not sure: its acute becomes a helpline line, not the emergency block.
             semantic = dataclasses.replace(semantic, level="concern")
         return lexicon.stronger(semantic)
 

@@ -15,6 +15,7 @@ words.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -64,6 +65,10 @@ class Rule:
     window: int
     source: str  # the rule as written, for reports
     conversation_only: bool = False  # counts only after earlier messages in distress
+    # An ordinary phrase that names an ordinary sense ("pali się lampka") also keeps the
+    # classifier alone from making the message acute; one that only holds words back (a
+    # greeting's "dzień") does not.
+    marks_ordinary: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +238,9 @@ class Lexicon:
             where = f"ordinary[{n}]"
             text, own_window = _entry(entry, 4, where)
             # Ordinary phrases only hold rules back: the kind and level they carry are unused.
-            ordinary.append(_parse_rule(text, "suicide", "concern", own_window, where))
+            rule = _parse_rule(text, "suicide", "concern", own_window, where)
+            words_only = isinstance(entry, Mapping) and bool(entry.get("words_only", False))
+            ordinary.append(dataclasses.replace(rule, marks_ordinary=not words_only))
         children = None
         if words_of_children := data.get("children"):
             if not isinstance(words_of_children, list) or not all(
@@ -279,9 +286,10 @@ class Lexicon:
                 `conversation` rules count too.
 
         Returns:
-            The rules that fired (in lexicon order), and True when an `ordinary` phrase matched
-            ("pali się lampka", "bije rekordy"): the classifier alone then does not make a
-            message acute.
+            The rules that fired (in lexicon order), and True when an `ordinary` phrase that
+            names an ordinary sense matched ("pali się lampka", "bije rekordy"; not one marked
+            `words_only`, like a greeting): the classifier alone then does not make a message
+            acute.
         """
         tokens = words(text)
         if not tokens:
@@ -289,11 +297,13 @@ class Lexicon:
         matched = [self._vocabulary.matches(token) for token in tokens]
         present = frozenset().union(*matched)
         held_back: set[int] = set()
+        marked = False
         for rule in self._ordinary:
             if not all(part & present for part in rule.parts):
                 continue
             for span in _spans(rule, matched):
                 held_back.update(span)
+                marked = marked or rule.marks_ordinary
         found = []
         for rule in self.rules:
             if rule.conversation_only and not in_distress:
@@ -308,7 +318,7 @@ class Lexicon:
                         )
                     )
                     break
-        return found, bool(held_back)
+        return found, marked
 
 
 def _entry(entry: Any, window: int, where: str) -> tuple[str, int]:
