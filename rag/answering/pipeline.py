@@ -774,16 +774,9 @@ class Assistant:
         scores: dict[str, float] = {}
         found: dict[str, FactMatch] = {}
         for text in dict.fromkeys((analysis.focus, analysis.text)):
-            for m in self._facts.match(
-                text,
-                audiences=VISIBLE_TO[audience],
-                day=day,
-                limit=_FACT_CANDIDATES,
-                vector=vectors(text),
-            ):
-                if m.fact.document.doc_id in documents:
-                    scores[m.fact.id] = scores.get(m.fact.id, 0.0) + m.score
-                    found.setdefault(m.fact.id, m)
+            for m in self._matches_in(text, audience, documents, vectors, day):
+                scores[m.fact.id] = scores.get(m.fact.id, 0.0) + m.score
+                found.setdefault(m.fact.id, m)
         if analysis.focus == analysis.text:
             scores = {k: 2 * v for k, v in scores.items()}
         if analysis.question_type is not None:
@@ -800,8 +793,8 @@ class Assistant:
             return chosen
         # "Ile wynosi … i jaki jest próg?": after the best fact for the whole message, the best
         # for each thing asked, so that the second question is not left to a margin the first
-        # one's facts fill.
-        # Each read with the office's terms the message named elsewhere, as the focus is.
+        # one's facts fill. Each ask is read with the office's terms the message named elsewhere,
+        # as the focus is.
         named = [t.term for t in analysis.terms]
         own = [
             self._best_fact(
@@ -826,9 +819,25 @@ class Assistant:
         day: dt.date,
     ) -> FactMatch | None:
         """The closest fact of the found documents to one thing asked, its type preferred."""
-        assert self._facts is not None
         wanted = question_type(text)
         best: tuple[float, FactMatch] | None = None
+        for m in self._matches_in(text, audience, documents, vectors, day):
+            score = m.score + (_FACT_TYPE_BONUS if m.fact.fact.type == wanted else 0.0)
+            if best is None or score > best[0]:
+                best = (score, m)
+        return best[1] if best else None
+
+    def _matches_in(
+        self,
+        text: str,
+        audience: Audience,
+        documents: Sequence[str],
+        vectors: MessageVectors,
+        day: dt.date,
+    ) -> Iterator[FactMatch]:
+        """The curated facts nearest to a text, best first, of the documents retrieval found."""
+        if self._facts is None:
+            return
         for m in self._facts.match(
             text,
             audiences=VISIBLE_TO[audience],
@@ -836,12 +845,8 @@ class Assistant:
             limit=_FACT_CANDIDATES,
             vector=vectors(text),
         ):
-            if m.fact.document.doc_id not in documents:
-                continue
-            score = m.score + (_FACT_TYPE_BONUS if m.fact.fact.type == wanted else 0.0)
-            if best is None or score > best[0]:
-                best = (score, m)
-        return best[1] if best else None
+            if m.fact.document.doc_id in documents:
+                yield m
 
     def _fact_draft(self, chosen: Sequence[FactMatch], passages: tuple[ScoredChunk, ...]) -> _Draft:
         citations: list[Citation] = []
