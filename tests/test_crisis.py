@@ -142,6 +142,10 @@ def test_invisible_and_look_alike_characters_are_normalised() -> None:
         ("wujek ją dotyka", "child"),
         ("dzieci same w domu od dwóch dni", "child"),
         ("Dzień dobry, sąsiadka zostawiła dzieci same na noc", "child"),
+        # a greeting's "dzień" and a mother "sama z dzieckiem" are out of reach, not the rest
+        ("Dzień dobry, dzieci same w domu od wczoraj", "child"),
+        ("Mieszkam sama z synem w samochodzie", "frost"),
+        ("Jestem sama, dzieci głodne od dwóch dni", "child"),
         ("sasiadka zostawila dzieci i nie wrocila od wczoraj", "child"),
         ("babcia upadla i nie moze wstac", "medical"),
         ("śpię na klatce a w nocy minus 10", "frost"),
@@ -523,3 +527,12 @@ def test_a_greeting_holds_words_back_but_names_no_ordinary_sense() -> None:
     _, lamp = LEXICON.read("pali się lampka w liczniku gazu, kto to naprawia?")
     assert not greeting
     assert lamp
+
+
+def test_an_ordinary_entry_with_a_misspelt_key_is_refused() -> None:
+    data = yaml.safe_load(
+        (Path(__file__).parents[1] / "rag" / "crisis" / "lexicon.yaml").read_text("utf-8")
+    )
+    data["ordinary"].append({"rule": "dzien dobry", "word_only": True})
+    with pytest.raises(LexiconError, match="words_only"):
+        Lexicon.load(data)

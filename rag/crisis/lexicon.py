@@ -21,7 +21,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -65,9 +65,10 @@ class Rule:
     window: int
     source: str  # the rule as written, for reports
     conversation_only: bool = False  # counts only after earlier messages in distress
-    # An ordinary phrase that names an ordinary sense ("pali się lampka") also keeps the
-    # classifier alone from making the message acute; one that only holds words back (a
-    # greeting's "dzień") does not.
+    # An ordinary phrase that names an ordinary sense ("pali się lampka") drops a rule that uses
+    # one of its words and keeps the unsure classifier alone from making the message acute. One
+    # marked `words_only` (a greeting's "dzień") only takes its words out of the rules' reach:
+    # a rule may still fire on other words, and the classifier is not held back.
     marks_ordinary: bool = True
 
 
@@ -239,7 +240,15 @@ class Lexicon:
             text, own_window = _entry(entry, 4, where)
             # Ordinary phrases only hold rules back: the kind and level they carry are unused.
             rule = _parse_rule(text, "suicide", "concern", own_window, where)
-            words_only = isinstance(entry, Mapping) and bool(entry.get("words_only", False))
+            words_only = isinstance(entry, Mapping) and entry.get("words_only", False)
+            unknown = (
+                set(entry) - {"rule", "window", "words_only"}
+                if isinstance(entry, Mapping)
+                else set()
+            )
+            if unknown or not isinstance(words_only, bool):
+                # A misspelt key would silently make a greeting talk the classifier down.
+                raise LexiconError(where, "keys are rule, window and words_only (true or false)")
             ordinary.append(dataclasses.replace(rule, marks_ordinary=not words_only))
         children = None
         if words_of_children := data.get("children"):
@@ -296,21 +305,20 @@ class Lexicon:
             return [], False
         matched = [self._vocabulary.matches(token) for token in tokens]
         present = frozenset().union(*matched)
-        held_back: set[int] = set()
-        marked = False
+        held_back: set[int] = set()  # an ordinary sense's words: a rule using one is dropped
+        skipped: set[int] = set()  # words_only phrases' words: a rule may fire on others
         for rule in self._ordinary:
             if not all(part & present for part in rule.parts):
                 continue
             for span in _spans(rule, matched):
-                held_back.update(span)
-                marked = marked or rule.marks_ordinary
+                (held_back if rule.marks_ordinary else skipped).update(span)
         found = []
         for rule in self.rules:
             if rule.conversation_only and not in_distress:
                 continue
             if not all(part & present for part in rule.parts):
                 continue
-            for span in _spans(rule, matched):
+            for span in _spans(rule, matched, skipped):
                 if held_back.isdisjoint(span):
                     found.append(
                         LexiconHit(
@@ -318,7 +326,7 @@ class Lexicon:
                         )
                     )
                     break
-        return found, marked
+        return found, bool(held_back)
 
 
 def _entry(entry: Any, window: int, where: str) -> tuple[str, int]:
@@ -329,10 +337,14 @@ def _entry(entry: Any, window: int, where: str) -> tuple[str, int]:
     raise LexiconError(where, "a rule is a string, or a mapping with 'rule' (and 'window')")
 
 
-def _spans(rule: Rule, matched: Sequence[frozenset[_Alternative]]) -> Iterable[tuple[int, ...]]:
-    """Positions of one word per part, all within the rule's window (distinct words)."""
+def _spans(
+    rule: Rule, matched: Sequence[frozenset[_Alternative]], skip: Collection[int] = ()
+) -> Iterable[tuple[int, ...]]:
+    """Positions of one word per part, all within the rule's window (distinct words), none of
+    them in `skip` (words an ordinary phrase holds back: the rule may still fire on others)."""
     positions = [
-        [i for i, alts in enumerate(matched) if not alts.isdisjoint(part)] for part in rule.parts
+        [i for i, alts in enumerate(matched) if not alts.isdisjoint(part) and i not in skip]
+        for part in rule.parts
     ]
     if any(not p for p in positions):
         return
