@@ -102,9 +102,16 @@ def score(
     scores.metrics["crisis_recall"] = _ratio(sum(a.is_crisis for _, a in crisis), len(crisis))
     scores.metrics["acute_given_help"] = _ratio(sum(a.is_crisis for _, a in acute), len(acute))
     found = [(m, a) for m, a in crisis if a.is_crisis]
-    # The numbers fit the danger only when its kind is among those assessed: an overdose read
-    # as "medical" alone gets 112 but not the suicide helplines.
-    scores.metrics["right_kind"] = _ratio(sum(m.kind in a.kinds for m, a in found), len(found))
+    # The numbers fit the danger only when its kind is among those shown: an overdose read as
+    # "medical" alone gets 112 but not the suicide helplines. The block shows every kind
+    # assessed; the concern line only the first.
+    scores.metrics["right_kind"] = _ratio(
+        sum(m.kind in (a.kinds if a.acute else a.kinds[:1]) for m, a in found), len(found)
+    )
+    # Every kind more is a longer block: the share above must not be bought with many kinds.
+    scores.metrics["kinds_shown"] = (
+        sum(len(a.kinds) if a.acute else 1 for _, a in found) / len(found) if found else 0.0
+    )
     scores.metrics["false_acute_hard"] = _ratio(sum(a.acute for _, a in negatives), len(negatives))
     scores.metrics["false_concern_hard"] = _ratio(
         sum(a.level == "concern" for _, a in negatives), len(negatives)
@@ -165,6 +172,7 @@ _METRICS = {
     "crisis_recall": "kryzys → acute lub concern",
     "acute_given_help": "acute → jakakolwiek pomoc",
     "right_kind": "wykryty kryzys → numery właściwego rodzaju",
+    "kinds_shown": "rodzajów pomocy na wykryty kryzys (średnio)",
     "false_acute_hard": "fałszywe acute (trudne negatywy)",
     "false_concern_hard": "fałszywe concern (trudne negatywy)",
     "false_acute_ordinary": "fałszywe acute (zwykłe pytania)",

@@ -21,7 +21,7 @@ from rag.answers import Answer
 from rag.chat_model import GenerationFailed, Message, OpenAIChatModel, ScriptedChatModel
 from rag.conversation import InvalidSessionId, MemoryConversationStore
 from rag.crisis import CrisisAssessor
-from rag.crisis.assessment import CrisisAssessment
+from rag.crisis.assessment import CrisisAssessment, Detector
 from rag.crisis.lexicon import Lexicon
 from rag.deadline import Clock, Deadline
 from rag.embedding import Embedder, HashEmbedder, MessageVectors
@@ -248,14 +248,22 @@ def test_a_crisis_quotes_only_the_crisis_documents(
     assert {c.source for c in answer.citations} <= crisis_sources
 
 
-@pytest.mark.parametrize(("detector", "answered"), [("classifier", True), ("lexicon", False)])
+@pytest.mark.parametrize(
+    ("message", "detector", "answered"),
+    [
+        (PERIOD_QUESTION, "classifier", True),
+        (PERIOD_QUESTION, "lexicon", False),
+        # Nothing asked: the crisis documents, whoever said acute.
+        ("Jutro mnie już tu nie będzie, wszystko przygotowałem.", "classifier", False),
+    ],
+)
 def test_acute_by_the_classifier_alone_still_answers_the_question(
-    served: ServedIndex, analyzer: PolishAnalyzer, detector: str, answered: bool
+    served: ServedIndex, analyzer: PolishAnalyzer, message: str, detector: Detector, answered: bool
 ) -> None:
     # The classifier alone can read a tenant's long story as danger: the block leads, and the
     # question is answered as asked. The rules' acute keeps to the crisis documents.
-    acute = CrisisAssessment(level="acute", kinds=("violence",), detectors=(detector,))  # type: ignore[arg-type]
-    answer = assistant(served, analyzer).ask(PERIOD_QUESTION, crisis=acute)
+    acute = CrisisAssessment(level="acute", kinds=("violence",), detectors=(detector,))
+    answer = assistant(served, analyzer).ask(message, crisis=acute)
     assert "112" in answer.answer[:300]
     assert "800 120 002" in answer.answer
     documents, _ = load_sources([Source(KB, strict=True)])

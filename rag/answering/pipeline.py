@@ -393,14 +393,16 @@ class Assistant:
         pending: str | None = None  # what a calculator asked for, remembered for the reply
         if kind == "ok":
             standalone = self._standalone(asked, history, deadline)
-            # Acute by the rules: the answer comes from the crisis documents for these kinds.
-            # Acute by the classifier alone, the block leads and the question is answered as
-            # asked: a tenant's long story read as danger ("mam się wyprowadzić… sama z synem")
-            # still gets the answer, and a person in danger with nothing else to ask gets the
-            # crisis documents below (the refusal's fallback).
-            from_rules = assessed.acute and "lexicon" in assessed.detectors
-            kinds = assessed.kinds if from_rules else None
-            calculated = None if from_rules else self._calculation(text, history)
+            # Acute when a rule fired, or a message that asks nothing: the answer comes from the
+            # crisis documents for these kinds. Acute by the classifier alone with a question,
+            # the block leads and the question is answered as asked: a tenant's long story read
+            # as danger ("mam się wyprowadzić… sama z synem") still gets the answer, and when the
+            # base has none, the crisis documents below (the refusal's fallback).
+            crisis_only = assessed.acute and (
+                "lexicon" in assessed.detectors or not analyse(text).questions
+            )
+            kinds = assessed.kinds if crisis_only else None
+            calculated = None if crisis_only else self._calculation(text, history)
             if calculated is not None and (calculated.settled or calculated.follow_up):
                 draft, pending = calculated.draft, calculated.pending
             else:
@@ -424,7 +426,7 @@ class Assistant:
                 draft.refused
                 and draft.reason == "no_support"
                 and assessed.is_crisis
-                and not from_rules
+                and not crisis_only
             ):
                 # A person in distress whose question the base does not answer gets what the
                 # crisis documents say (helplines, crisis intervention), not "nothing found".
@@ -760,7 +762,9 @@ class Assistant:
         documents: Sequence[str],
         vectors: MessageVectors,
     ) -> list[FactMatch]:
-        """The curated facts that answer the message, best first (at most `_FACTS_SHOWN`).
+        """The curated facts that answer the message: the best first, then (a message asking
+        several things) the best for each ask, then the others close to the best; at most
+        `_FACTS_SHOWN`, or one more than the asks answered.
 
         Only facts of the documents retrieval found are considered (`Reading.documents`: those
         found for the question part, then those found only for the whole message, whose story
