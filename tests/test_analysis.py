@@ -131,6 +131,8 @@ def test_a_story_clause_is_not_a_question(lexicon: Lexicon) -> None:
             "W komunalnym pękła rura. Mam umowę od 2015 roku. Czy to moja działka?",
             ("Mam umowę od 2015 roku. Czy to moja działka?",),
         ),
+        # A two-word question goes with the one before it.
+        ("Czy dostanę zasiłek okresowy? A ile?", ("Czy dostanę zasiłek okresowy? A ile?",)),
         # "i" inside one question, with no question word after it, does not split.
         ("Czy mogę mieć dodatek mieszkaniowy i obniżkę czynszu naraz?", None),
     ],

@@ -99,8 +99,8 @@ _TYPES: tuple[tuple[QuestionType, re.Pattern[str]], ...] = (
 )
 # Where one sentence starts asking a second thing: a conjunction and a question word.
 _NEXT_ASK = re.compile(
-    r"(?:,\s*|\s+)(?:i|a|oraz|ale)\s+(?=(?:ile|jak\w*|gdzie|kiedy|czy|do kiedy|od kiedy|co|"
-    r"kto|komu|na ile|w jakim|któr\w*|ktor\w*)\b)",
+    r"(?:,\s*|\s+)(?:i|a|oraz|ale)\s+(?=(?:ile|jak(?:i\w*|a|ą)?|gdzie|kiedy|czy|do kiedy|"
+    r"od kiedy|co|kto|komu|na ile|w jakim|któr\w*|ktor\w*)\b)",
     re.IGNORECASE,
 )
 _MIN_ASK_WORDS = 3
@@ -258,6 +258,9 @@ class MessageAnalysis:
         for sentence in self.questions:
             if not _asks(sentence):
                 lead_in = f"{lead_in} {sentence}".strip()  # what a short question leans on
+                continue
+            if groups and not lead_in and len(_WORD.findall(sentence)) < _MIN_ASK_WORDS:
+                groups[-1] = f"{groups[-1]} {sentence}"  # "Czy dostanę zasiłek? A ile?"
                 continue
             parts = [p.strip(" ,") for p in _NEXT_ASK.split(sentence)]
             parts = [p for p in parts if len(_WORD.findall(p)) >= _MIN_ASK_WORDS] or [sentence]
