@@ -33,7 +33,7 @@ from rag.answering.direct import fact_citation, support_quote
 from rag.answering.facts import FactIndex, FactMatch
 from rag.answering.refusal import Evidence, RefusalModel
 from rag.answering.structured import ANSWER_SCHEMA, FORMAT_HINT, SCHEMA_NAME, render
-from rag.answers import Answer, Audience, Citation, CitationReport, Mode
+from rag.answers import Answer, Audience, Citation, CitationReport, Mode, QuestionType
 from rag.calculators import Calculation
 from rag.chat_model import ChatModel, GenerationFailed, Message, StructuredOutputUnsupported
 from rag.citations import MARKER, check_citations, shown_text
@@ -783,10 +783,8 @@ class Assistant:
                 found.setdefault(m.fact.id, m)
         if analysis.focus == analysis.text:
             scores = {k: 2 * v for k, v in scores.items()}
-        if analysis.question_type is not None:
-            for k, m in found.items():
-                if m.fact.fact.type == analysis.question_type:
-                    scores[k] += _FACT_TYPE_BONUS
+        for k, m in found.items():
+            scores[k] += _type_bonus(m, analysis.question_type)
         ranked = sorted(scores, key=lambda k: -scores[k])
         if not ranked:
             return []
@@ -824,12 +822,11 @@ class Assistant:
     ) -> FactMatch | None:
         """The closest fact of the found documents to one thing asked, its type preferred."""
         wanted = question_type(text)
-        best: tuple[float, FactMatch] | None = None
-        for m in self._matches_in(text, audience, documents, vectors, day):
-            score = m.score + (_FACT_TYPE_BONUS if m.fact.fact.type == wanted else 0.0)
-            if best is None or score > best[0]:
-                best = (score, m)
-        return best[1] if best else None
+        return max(
+            self._matches_in(text, audience, documents, vectors, day),
+            key=lambda m: m.score + _type_bonus(m, wanted),
+            default=None,
+        )
 
     def _matches_in(
         self,
@@ -1109,6 +1106,11 @@ def _language_note(lang: str, draft: _Draft) -> str | None:
     if not draft.refused:
         return notes[0]
     return notes[1] if draft.reason in ("no_support", "no_valid_citation") else notes[2]
+
+
+def _type_bonus(match: FactMatch, wanted: QuestionType | None) -> float:
+    """A fact of the kind the question asks for ("ile" → an amount) weighs a little more."""
+    return _FACT_TYPE_BONUS if wanted is not None and match.fact.fact.type == wanted else 0.0
 
 
 def _refusal(contact: str) -> str:

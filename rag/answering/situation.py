@@ -167,13 +167,14 @@ _NOT_MONEY_BEFORE = re.compile(
     r"dzieci|dzieciach|corka|coreczka|syn|synek|wnuk|wnuczka)\s*\.?\s*$"
 )
 # What names an income itself (not "mam", "wychodzi", which also say what the rent comes to).
-_EARNED = re.compile(
-    r"\b(?:zarabi\w*|zarobk\w*|dochod\w*|emerytur\w*|rent[aeyu]\w*|pensj\w*|wyplat\w*|"
-    r"wynagrodzen\w*|pracuj\w*|netto|brutto|na reke|zasil\w*|swiadczen\w*|alimen\w*)\b"
+# Words of earning itself, in both lists below.
+_EARNING = (
+    r"zarabi\w*|zarobk\w*|dochod\w*|emerytur\w*|pensj\w*|wyplat\w*|wynagrodzen\w*|pracuj\w*|"
+    r"netto|brutto|na reke"
 )
+_EARNED = re.compile(rf"\b(?:{_EARNING}|rent[aeyu]\w*|zasil\w*|swiadczen\w*|alimen\w*)\b")
 _INCOME_WORDS = re.compile(
-    r"\b(?:zarabi\w*|zarobk\w*|dochod\w*|emerytur\w*|rent\w*|pensj\w*|wyplat\w*|wynagrodzen\w*|"
-    r"pracuj\w*|netto|brutto|na reke|zasilek dla bezrobotnych|zasilku dla bezrobotnych|"
+    rf"\b(?:{_EARNING}|rent\w*|zasilek dla bezrobotnych|zasilku dla bezrobotnych|"
     r"alimenty na|alimentow na dzieci|alimenty|zlecen\w*|umow\w*|etat\w*|dostaj\w*|"
     r"dostajemy|dostaje|wychodzi|mamy|mam|ma|mielismy|mialam|mialem|maz|zona|ona|on|ja|"
     r"zasilek|zasilku|swiadczen\w*|dorabiam|dorywcz\w*|razem|lacznie|w sumie)\b"
