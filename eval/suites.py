@@ -184,7 +184,7 @@ def _extractive_answers(
         reranker=parts.reranker,
         facts=build_facts(parts.settings, parts.embedder, parts.analyzer, stored=served.vectors),
         lexicon=build_lexicon(parts.settings),
-        refusal=build_refusal(parts.embedder),
+        refusal=build_refusal(parts.embedder, parts.settings.models_dir),
     )
     documents, _ = load_sources([Source(parts.settings.knowledge_base_dir, strict=True)])
     # From v2 on a file is split with a fixed seed: dev (tuned on) and held-out (reported).

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from rag.answering import Assistant
 from rag.answering.analysis import LEXICON_FILE, Lexicon, LexiconError
 from rag.answering.facts import FactIndex, FactProblem, SourcedFact, load_facts
-from rag.answering.refusal import RefusalModel
+from rag.answering.refusal import Refusal, RefusalModel
 from rag.chat_model import ChatModel, OpenAIChatModel
 from rag.conversation import ConversationStore, open_conversation_store
 from rag.crisis import CrisisAssessor, build_assessor
@@ -93,10 +94,11 @@ def build_lexicon(settings: Settings) -> Lexicon | None:
         return None
 
 
-def build_refusal(embedder: Embedder) -> RefusalModel | None:
-    """The trained answer-or-refuse model shipped with the code; None (the hand-set rules of
-    rag/relevance.py decide) when its file is missing, does not fit the pipeline, or was fitted
-    on another embedding model's figures (`python -m eval.refusal` refits it)."""
+def build_refusal(embedder: Embedder, models_dir: Path | None = None) -> Refusal | None:
+    """The trained answer-or-refuse model shipped with the code, its seen messages embedded (and
+    cached under `models_dir/refusal/`); None (the hand-set rules of rag/relevance.py decide)
+    when its file is missing, does not fit the pipeline, or was fitted on another embedding
+    model's figures (`python -m eval.refusal` refits it)."""
     try:
         model = RefusalModel.load()
     except (OSError, ValueError) as exc:
@@ -109,7 +111,7 @@ def build_refusal(embedder: Embedder) -> RefusalModel | None:
             embedder.model_id,
         )
         return None
-    return model
+    return Refusal.of(model, embedder, models_dir / "refusal" if models_dir else None)
 
 
 @dataclass(slots=True)
@@ -197,7 +199,7 @@ def build_runtime(
         reranker=reranker,
         facts=facts,
         lexicon=build_lexicon(settings),
-        refusal=build_refusal(embedder),
+        refusal=build_refusal(embedder, settings.models_dir),
         sessions=sessions,
     )
     return Runtime(

