@@ -103,6 +103,15 @@ def model_command() -> None:
         "Ocena kryzysu: "
         + ("słownik i klasyfikator" if crisis.uses_classifier else "sam słownik (bez modelu)")
     )
+    # The answer-or-refuse model compares questions with its training messages: embedded once.
+    with _friendly_errors():
+        from rag.runtime import build_refusal
+
+        refusal = build_refusal(embedder, settings.models_dir)
+    console.print(
+        "Odpowiedź czy odmowa: "
+        + ("model wytrenowany" if refusal is not None else "reguły trafności (model nie pasuje)")
+    )
 
 
 @app.command("ingest")
