@@ -16,7 +16,9 @@ from ingest.chunking import Chunker
 from ingest.embedding_cache import EmbeddingCache
 from ingest.pipeline import Ingestor, Source, load_sources
 from rag.answering import CRISIS_TOPIC, Assistant, Interrupted, Token
+from rag.answering.analysis import analyse
 from rag.answering.facts import FactIndex
+from rag.answering.refusal import Refusal, RefusalModel, SeenMessage, SeenMessages
 from rag.answers import Answer
 from rag.chat_model import GenerationFailed, Message, OpenAIChatModel, ScriptedChatModel
 from rag.conversation import InvalidSessionId, MemoryConversationStore
@@ -70,6 +72,7 @@ def assistant(
     embedder: Embedder = EMBEDDER,
     facts: FactIndex | None = None,
     clock: Clock | None = None,
+    refusal: Refusal | None = None,
 ) -> Assistant:
     # Scripted replies here are text ("… [1]."); the JSON protocol has its own tests.
     settings = Settings(cus_phone="+48 00 000 00 00", llm_structured_output=structured)
@@ -82,6 +85,7 @@ def assistant(
         chat_model=chat,  # type: ignore[arg-type]
         lexicon=lexicon,  # type: ignore[arg-type]
         facts=facts,
+        refusal=refusal,
         clock=clock or time.monotonic,
     )
 
@@ -709,3 +713,19 @@ def test_after_the_emergency_block_no_nothing_found_line(
     )
     assert "112" in answer.answer
     assert "не знайшов" not in answer.answer
+
+
+@pytest.mark.parametrize("answerable", [True, False])
+def test_the_seen_messages_vote_on_the_question_part(
+    served: ServedIndex, analyzer: PolishAnalyzer, answerable: bool
+) -> None:
+    """The refusal model's neighbours are asked about the question part of the message (as the
+    fit asked them), and their vote is what the model weighs."""
+    story = "Mieszkam sama od dwóch lat, emerytura mała, opłaty rosną."
+    seen = [SeenMessage(text=PERIOD_QUESTION, answerable=answerable)] * 25
+    refusal = Refusal(RefusalModel.load(), SeenMessages.embedded(EMBEDDER, seen, None))
+    bot = assistant(served, analyzer, refusal=refusal)
+    analysis = analyse(f"{story} {PERIOD_QUESTION}", None)
+    assert analysis.focus == PERIOD_QUESTION
+    evidence = bot.read(analysis, "mieszkaniec").evidence
+    assert evidence.seen_answerable == (1.0 if answerable else 0.0)
