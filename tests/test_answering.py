@@ -729,3 +729,23 @@ def test_the_seen_messages_vote_on_the_question_part(
     assert analysis.focus == PERIOD_QUESTION
     evidence = bot.read(analysis, "mieszkaniec").evidence
     assert evidence.seen_answerable == (1.0 if answerable else 0.0)
+
+
+def test_a_message_asking_two_things_gets_a_fact_for_each(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    from rag.answering.analysis import Lexicon as ResidentsWords
+    from rag.runtime import knowledge_base_facts
+
+    facts, _ = knowledge_base_facts(Settings())
+    helper = assistant(
+        served,
+        analyzer,
+        facts=FactIndex(facts, embedder=EMBEDDER, analyzer=analyzer),
+        lexicon=ResidentsWords.load(KB / "slownik.yaml"),
+    )
+    answer = helper.ask("Na jak długo przyznaje się dodatek mieszkaniowy i gdzie złożyć wniosek?")
+    assert not answer.refused, answer.answer
+    assert "6 miesięcy" in answer.answer  # how long
+    assert "ePUAP" in answer.answer  # where to file
+    assert len(answer.citations) >= 2
