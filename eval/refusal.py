@@ -40,7 +40,7 @@ from eval.cases import Case, load_cases, split_cases
 from rag.answering.analysis import analyse
 from rag.answering.pipeline import Assistant
 from rag.answering.refusal import MODEL_PATH, Evidence, RefusalModel, SeenMessage, neighbour_vote
-from rag.embedding import Embedder
+from rag.embedding import Embedder, MessageVectors
 
 GOLDEN = Path(__file__).with_name("golden")
 MIN_REFUSAL_RECALL = 0.92
@@ -56,7 +56,7 @@ class Example:
     evidence: Evidence
     answerable: bool  # the base covers it (False: a question to refuse)
     focus: str = ""  # the question part, kept as a seen message
-    vector: np.ndarray | None = None  # its query vector
+    vector: np.ndarray | None = dataclasses.field(default=None, compare=False)  # its vector
 
 
 TRAINING_FILES = ("trening-v1.yaml", "poza-baza-v1.yaml", "poza-baza-v2.yaml", "poza-baza-v3.yaml")
@@ -76,8 +76,9 @@ def collect(assistant: Assistant, embedder: Embedder, cases: Sequence[Case]) -> 
     examples = []
     for case in cases:
         analysis = analyse(case.conversation, assistant.lexicon)
-        reading = assistant.read(analysis, case.audience)
-        (vector,) = embedder.embed([analysis.focus], kind="query")
+        vectors = MessageVectors(embedder)  # the question part's vector as the pipeline reads it
+        reading = assistant.read(analysis, case.audience, vectors=vectors)
+        vector = vectors(analysis.focus)
         examples.append(Example(case.id, reading.evidence, case.answerable, analysis.focus, vector))
     return examples
 
@@ -118,7 +119,9 @@ def fit(examples: Sequence[Example], *, embedding_model: str) -> RefusalModel:
     """Cross-validated threshold, then the weights refitted on every example.
 
     In each fold the held-out examples are voted on by the training folds' messages only, and
-    the training examples by the others of their folds: no example ever sees itself."""
+    each training example by the other training examples: no example ever sees itself. (So the
+    votes the threshold is chosen on come from four fifths of the messages; at run time all
+    of them vote.)"""
     y = np.array([1.0 if e.answerable else 0.0 for e in examples])
     folds = np.random.default_rng(SEED).integers(0, FOLDS, len(examples))
     held = np.zeros(len(examples))

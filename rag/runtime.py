@@ -98,7 +98,11 @@ def build_refusal(embedder: Embedder, models_dir: Path | None = None) -> Refusal
     """The trained answer-or-refuse model shipped with the code, its seen messages embedded (and
     cached under `models_dir/refusal/`); None (the hand-set rules of rag/relevance.py decide)
     when its file is missing, does not fit the pipeline, or was fitted on another embedding
-    model's figures (`python -m eval.refusal` refits it)."""
+    model's figures (`python -m eval.refusal` refits it).
+
+    Raises:
+        EmbeddingModelError: the model cannot embed the seen messages.
+    """
     try:
         model = RefusalModel.load()
     except (OSError, ValueError) as exc:
@@ -111,7 +115,7 @@ def build_refusal(embedder: Embedder, models_dir: Path | None = None) -> Refusal
             embedder.model_id,
         )
         return None
-    return Refusal.of(model, embedder, models_dir / "refusal" if models_dir else None)
+    return Refusal.of(model, embedder, models_dir / "refusal" if models_dir is not None else None)
 
 
 @dataclass(slots=True)
@@ -186,6 +190,7 @@ def build_runtime(
         )
         conversations = open_conversation_store(settings, link)
         facts = build_facts(settings, embedder, analyzer, stored=served.vectors)
+        refusal = build_refusal(embedder, settings.models_dir)
     except BaseException:
         served.close()
         raise
@@ -199,7 +204,7 @@ def build_runtime(
         reranker=reranker,
         facts=facts,
         lexicon=build_lexicon(settings),
-        refusal=build_refusal(embedder, settings.models_dir),
+        refusal=refusal,
         sessions=sessions,
     )
     return Runtime(

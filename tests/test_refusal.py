@@ -107,8 +107,42 @@ def test_seen_messages_are_embedded_once_and_read_from_the_cache(tmp_path: Path)
     assert Counting.calls == 1
     (vector,) = embedder.embed(["ile wynosi dodatek mieszkaniowy"], kind="query")
     assert first.vote(vector) == again.vote(vector) > 0.5
-    # A cache of another shape (a changed model) is embedded again, not trusted.
+    # A cache that does not hold these vectors is embedded again and replaced, not trusted:
+    # another shape, a value that is not a number, an empty file (a write cut short).
     (path,) = tmp_path.glob("seen-*.npy")
-    np.save(path, np.zeros((1, 3), dtype=np.float32))
-    SeenMessages.embedded(embedder, seen, tmp_path)
-    assert Counting.calls == 3
+    nan = np.full((2, embedder.dimension), np.nan, dtype=np.float32)
+    for broken in (np.zeros((1, 3), dtype=np.float32), nan, None):
+        if broken is None:
+            path.write_bytes(b"")
+        else:
+            np.save(path, broken)
+        calls = Counting.calls
+        assert SeenMessages.embedded(embedder, seen, tmp_path).vote(vector) > 0.5
+        assert Counting.calls == calls + 1
+        assert SeenMessages.embedded(embedder, seen, tmp_path).vote(vector) > 0.5
+        assert Counting.calls == calls + 1  # the replaced file is read
+    # Another model's vectors live in another file.
+    SeenMessages.embedded(HashEmbedder(32), seen, tmp_path)
+    assert len(list(tmp_path.glob("seen-*.npy"))) == 2
+
+
+def test_a_model_without_enough_seen_messages_is_refused(tmp_path: Path) -> None:
+    raw = json.loads(MODEL_PATH.read_text(encoding="utf-8"))
+    for seen in (raw["seen"][:5], [m for m in raw["seen"] if m["answerable"]]):
+        path = tmp_path / "refusal.json"
+        path.write_text(json.dumps({**raw, "seen": seen}), encoding="utf-8")
+        with pytest.raises(ValueError, match="seen messages"):
+            RefusalModel.load(path)
+
+
+def test_the_fit_never_lets_a_message_vote_for_itself() -> None:
+    from eval.refusal import Example, _with_votes
+
+    evidence = _evidence(0.5, 0.5)
+    same = np.ones(4)
+    twins = [
+        Example("a", evidence, answerable=True, focus="a", vector=same),
+        Example("b", evidence, answerable=False, focus="b", vector=same),
+    ]
+    votes = _with_votes(twins, twins)[:, Evidence.names().index("seen_answerable")]
+    assert list(votes) == [0.0, 1.0]  # each hears only the other

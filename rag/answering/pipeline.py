@@ -384,7 +384,7 @@ class Assistant:
         if kind != "ok" and _answers_calculator(text, history):
             # "3" after "Ile osób liczy Twoje gospodarstwo?": a reply, not a new question.
             kind = "ok"
-        if kind == "out_of_scope" and assessed.acute and "lexicon" in assessed.detectors:
+        if kind == "out_of_scope" and assessed.acute_by_rule:
             # "wnuk zabiera mi emeryturę i grozi" is violence, not a ZUS matter. Only the rules'
             # crises overrule a redirect; the classifier alone can take homework for distress,
             # and the block it adds leads the redirect anyway.
@@ -398,9 +398,7 @@ class Assistant:
             # the block leads and the question is answered as asked: a tenant's long story read
             # as danger ("mam się wyprowadzić… sama z synem") still gets the answer, and when the
             # base has none, the crisis documents below (the refusal's fallback).
-            crisis_only = assessed.acute and (
-                "lexicon" in assessed.detectors or not analyse(text).questions
-            )
+            crisis_only = assessed.acute_by_rule or (assessed.acute and not analyse(text).questions)
             kinds = assessed.kinds if crisis_only else None
             calculated = None if crisis_only else self._calculation(text, history)
             if calculated is not None and (calculated.settled or calculated.follow_up):
@@ -723,9 +721,8 @@ class Assistant:
             whole = tuple(self._passages(analysis.text, audience, vectors))
             whole_relevance = judge(analysis.text, whole, self._analyzer, fused=fused)
             whole_support = self._extract(analysis.text, whole, vectors).support
-        best, best_whole = (
-            self._nearest_fact(text, audience, vectors) for text in (focus, analysis.text)
-        )
+        best = self._nearest_fact(focus, audience, vectors)
+        best_whole = self._nearest_fact(analysis.text, audience, vectors)
         evidence = Evidence(
             coverage_focus=relevance.coverage,
             agreement_focus=relevance.agreement,
@@ -739,7 +736,7 @@ class Assistant:
             ),
             fact_whole=best_whole[0].score if best_whole else 0.0,
             seen_answerable=(
-                self._refusal.seen_answerable(vectors(focus)) if self._refusal else 0.5
+                self._refusal.seen.vote(vectors(focus)) if self._refusal is not None else 0.5
             ),
         )
         documents = tuple(dict.fromkeys(p.chunk.doc_id for p in (*passages, *whole)))

@@ -111,26 +111,40 @@ class SeenMessages:
     def embedded(
         cls, embedder: Embedder, seen: Sequence[SeenMessage], cache_dir: Path | None
     ) -> SeenMessages:
-        """The seen messages embedded with `embedder`, from `cache_dir` when they were before
-        (a few seconds once, on two cores; a cache that cannot be read or written is skipped)."""
+        """The seen messages embedded with `embedder` (a few seconds once, on two cores), kept
+        in `cache_dir` keyed by the model and the texts. A cache file that cannot be read or
+        does not hold finite vectors of the right shape is embedded again and replaced; one that
+        cannot be written is skipped.
+
+        Raises:
+            EmbeddingModelError: the model cannot embed.
+        """
         digest = hashlib.blake2b(digest_size=8)
         digest.update(f"{embedder.model_id}\0".encode())
         for message in seen:
             digest.update(f"{message.text}\0".encode())
         path = cache_dir / f"seen-{digest.hexdigest()}.npy" if cache_dir is not None else None
         answerable = np.array([m.answerable for m in seen], dtype=bool)
-        if path is not None and path.exists():
+        if path is not None:
             try:
                 vectors = np.load(path, allow_pickle=False)
-                if vectors.shape == (len(seen), embedder.dimension):
-                    return cls(vectors, answerable)
-            except (OSError, ValueError) as exc:
+            except FileNotFoundError:
+                pass
+            except (OSError, ValueError, EOFError) as exc:  # EOFError: an empty file
                 log.warning("seen messages %s unreadable, embedding again: %s", path, exc)
+            else:
+                if vectors.shape == (len(seen), embedder.dimension) and np.isfinite(vectors).all():
+                    return cls(vectors, answerable)
+                log.warning("seen messages %s hold other vectors, embedding again", path)
         vectors = np.asarray(embedder.embed([m.text for m in seen], kind="query"), np.float32)
         if path is not None:
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
-                np.save(path, vectors, allow_pickle=False)
+                # Written whole, then renamed: a crash mid-write leaves no half file to read.
+                partial = path.with_suffix(".partial")
+                with partial.open("wb") as out:
+                    np.save(out, vectors, allow_pickle=False)
+                partial.replace(path)
             except OSError as exc:
                 log.warning("seen messages not cached at %s: %s", path, exc)
         return cls(vectors, answerable)
@@ -158,6 +172,12 @@ class RefusalModel(BaseModel):
             )
         if len(self.weights) != len(self.features):
             raise ValueError("one weight per feature")
+        labels = {m.answerable for m in self.seen}
+        if len(self.seen) < NEIGHBOURS or labels != {True, False}:
+            raise ValueError(
+                f"the seen-messages vote needs at least {NEIGHBOURS} seen messages of both kinds: "
+                "refit"
+            )
         return self
 
     @classmethod
@@ -184,9 +204,6 @@ class Refusal:
     @classmethod
     def of(cls, model: RefusalModel, embedder: Embedder, cache_dir: Path | None) -> Refusal:
         return cls(model, SeenMessages.embedded(embedder, model.seen, cache_dir))
-
-    def seen_answerable(self, vector: npt.NDArray[np.floating]) -> float:
-        return self.seen.vote(vector)
 
     def answers(self, evidence: Evidence) -> bool:
         return self.model.answers(evidence)

@@ -75,6 +75,12 @@ class CrisisAssessment:
     def is_crisis(self) -> bool:
         return self.level != "none"
 
+    @property
+    def acute_by_rule(self) -> bool:
+        """Acute, and a rule of the lexicon said so: its words name the danger, where the
+        classifier alone may have read a long hard story as one."""
+        return self.acute and "lexicon" in self.detectors
+
     def stronger(self, other: CrisisAssessment) -> CrisisAssessment:
         """The more urgent of two assessments, with the kinds of both (this one's first)."""
         first, second = (self, other) if rank(self.level) >= rank(other.level) else (other, self)
