@@ -54,6 +54,18 @@ def test_a_total_wins_over_parts_and_maintenance_paid_is_taken_off() -> None:
     assert paid.household_income == Decimal(1500)
 
 
+def test_an_amount_pointed_back_to_is_not_counted_twice() -> None:
+    once = read_situation(
+        "Mieszkam sama. W marcu dostałam jednorazowo 6000 zł po cioci. "
+        "Czy CUS policzy mi te 6000 jako dochód?",
+        today=TODAY,
+    )
+    assert once.household_income == Decimal(6000)
+    # Two people earning the same sum are two incomes.
+    both = read_situation("mąż zarabia 3000 zł, ja też 3000 zł", today=TODAY)
+    assert both.household_income == Decimal(6000)
+
+
 def test_yearly_gross_and_per_person_amounts_say_how_they_were_read() -> None:
     yearly = read_situation("mieszkam sam, zarobiłem 18 000 zł za cały rok", today=TODAY)
     assert yearly.household_income == Decimal(1500)
