@@ -66,6 +66,13 @@ def test_an_amount_pointed_back_to_is_not_counted_twice() -> None:
     assert both.household_income == Decimal(6000)
 
 
+def test_by_how_much_an_income_changed_is_not_an_income() -> None:
+    raised = read_situation("mam zasiłek okresowy, od marca renta mi wzrosła o 80 zł", today=TODAY)
+    assert not raised.income_said
+    over = read_situation("dochód 1100 zł, przekraczam próg o 90 zł", today=TODAY)
+    assert over.household_income == Decimal(1100)
+
+
 def test_yearly_gross_and_per_person_amounts_say_how_they_were_read() -> None:
     yearly = read_situation("mieszkam sam, zarobiłem 18 000 zł za cały rok", today=TODAY)
     assert yearly.household_income == Decimal(1500)
