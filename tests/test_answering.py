@@ -277,6 +277,22 @@ def test_acute_by_the_classifier_alone_still_answers_the_question(
     assert bool(cited - crisis_sources) == answered, cited
 
 
+@pytest.mark.parametrize(("detector", "crisis_pages"), [("lexicon", True), ("classifier", False)])
+def test_a_concern_the_base_does_not_answer(
+    served: ServedIndex, analyzer: PolishAnalyzer, detector: Detector, crisis_pages: bool
+) -> None:
+    # Distress the rules named gets the crisis pages instead of "nothing found"; a concern the
+    # classifier alone read into an ordinary story gets the refusal, and the line with the
+    # helplines either way.
+    concern = CrisisAssessment(level="concern", kinds=("child",), detectors=(detector,))
+    answer = assistant(served, analyzer).ask(
+        "Czy spółdzielnia może mi zabronić trzymania psa na balkonie?", crisis=concern
+    )
+    assert "116 111" in answer.answer
+    assert answer.refused != crisis_pages
+    assert bool(answer.citations) == crisis_pages
+
+
 def test_follow_up_carries_the_topic(served: ServedIndex, analyzer: PolishAnalyzer) -> None:
     store = MemoryConversationStore(ttl_seconds=600, max_turns=20)
     bot = assistant(served, analyzer, conversations=store)

@@ -423,11 +423,14 @@ class Assistant:
             if (
                 draft.refused
                 and draft.reason == "no_support"
-                and assessed.is_crisis
+                and (assessed.acute or (assessed.is_crisis and assessed.by_rule))
                 and not crisis_only
             ):
                 # A person in distress whose question the base does not answer gets what the
                 # crisis documents say (helplines, crisis intervention), not "nothing found".
+                # Not for a concern the classifier alone raised: a tenant's story read as one
+                # ("starsze dzieci się wyprowadziły… mogą nas przesiedlić?") would get the child
+                # danger page for an answer; the refusal and the helpline line are what it gets.
                 draft = yield from self._answer(
                     standalone, audience, history, vectors, deadline, crisis=assessed.kinds
                 )

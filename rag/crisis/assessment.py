@@ -76,10 +76,14 @@ class CrisisAssessment:
         return self.level != "none"
 
     @property
+    def by_rule(self) -> bool:
+        """A rule of the lexicon raised the level: its words name the danger or the distress,
+        where the classifier alone may have read a long hard story as one."""
+        return "lexicon" in self.detectors
+
+    @property
     def acute_by_rule(self) -> bool:
-        """Acute, and a rule of the lexicon said so: its words name the danger, where the
-        classifier alone may have read a long hard story as one."""
-        return self.acute and "lexicon" in self.detectors
+        return self.acute and self.by_rule
 
     def stronger(self, other: CrisisAssessment) -> CrisisAssessment:
         """The more urgent of two assessments, with the kinds of both (this one's first)."""
