@@ -31,6 +31,9 @@ _SUBJECT_STEMS = tuple(
     uslug przemoc kryzys niebiesk interwenc asystent niepelnospraw dozywi posil stypend zadluz 800
     """.split()
 )
+# The office itself: named as who sent or decided something ("CUS przysłał wezwanie"), it is not
+# what a follow-up asks about.
+_OFFICES = ("cus", "ops", "mops", "gops")
 # Adjective endings, to carry "dodatek mieszkaniowy" and "zasiłek stały" whole.
 _ADJECTIVE = re.compile(r"(?:ow|n|sk|ck|cz|l|dz)(?:y|a|e|i|ego|emu|ej|ym|ych|ymi)$")
 _SHORT = 4  # content words at most in a question too short to carry its own subject
@@ -83,7 +86,12 @@ def _key_phrase(text: str, analyzer: PolishAnalyzer) -> str | None:
 def _follows_up(question: str, key_terms: set[str], analyzer: PolishAnalyzer) -> bool:
     words = _WORD.findall(question)
     folded = [fold(word) for word in words]
-    subjects = {term for term in analyzer.terms(question) if _is_subject(term)}
+    defines = re.search(r"\bco to (?:jest|za)\b", " ".join(folded))  # "co to jest CUS?"
+    subjects = {
+        term
+        for term in analyzer.terms(question)
+        if _is_subject(term) and (defines or term not in _OFFICES)
+    }
     if not subjects:
         return True  # "ile się czeka?", "gdzie złożyć wniosek?": about the topic in hand
     for demonstrative, word in zip(folded, words[1:], strict=False):

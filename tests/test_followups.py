@@ -113,3 +113,20 @@ def test_the_answer_topic_helps_when_the_question_named_nothing(
         standalone_question("a ile sie czeka", history, analyzer=analyzer)
         == "Świadczenia rodzinne: a ile sie czeka"
     )
+
+
+def test_the_office_named_as_the_sender_does_not_start_a_new_topic(
+    analyzer: PolishAnalyzer,
+) -> None:
+    history = [
+        Turn(
+            "user",
+            "W 2021 r. dostałem decyzję o zwrocie nienależnie pobranego zasiłku okresowego.",
+            0.0,
+        )
+    ]
+    asked = "Teraz CUS przysłał wezwanie do zapłaty. Czy to się już nie przedawniło?"
+    assert standalone_question(asked, history, analyzer=analyzer).startswith("Zasiłku okresowego")
+    # Asked what the office is, it is the subject.
+    about = [Turn("user", "Kto może dostać dodatek mieszkaniowy?", 0.0)]
+    assert standalone_question("a co to jest CUS?", about, analyzer=analyzer) == "a co to jest CUS?"
