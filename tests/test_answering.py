@@ -305,6 +305,24 @@ def test_follow_up_carries_the_topic(served: ServedIndex, analyzer: PolishAnalyz
     assert any("dodatek-mieszkaniowy" in c.source for c in second.citations)
 
 
+def test_a_story_told_first_is_read_with_the_question_after_it(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    # As the refusal model is fitted: the conversation read as one message, story and question.
+    store = MemoryConversationStore(ttl_seconds=600, max_turns=20)
+    bot = assistant(served, analyzer, conversations=store)
+    story = "Wynajmuję kawalerkę od spółdzielni, mieszkam sama"
+    first = bot.ask(story)
+    bot.ask("a na jak długo dostaje się dodatek mieszkaniowy?", session_id=first.session_id)
+    history = store.history(first.session_id)
+    assert history[2].standalone == f"{story}. a na jak długo dostaje się dodatek mieszkaniowy?"
+    # A question before is carried by its subject, not repeated whole.
+    second = bot.ask("Kto może dostać dodatek mieszkaniowy?")
+    bot.ask("a ile się czeka?", session_id=second.session_id)
+    later = store.history(second.session_id)
+    assert later[2].standalone == "Dodatek mieszkaniowy: a ile się czeka?"
+
+
 def test_a_malformed_session_id_is_rejected(served: ServedIndex, analyzer: PolishAnalyzer) -> None:
     with pytest.raises(InvalidSessionId):
         assistant(served, analyzer).ask(PERIOD_QUESTION, session_id="../../etc/passwd")

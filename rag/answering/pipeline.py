@@ -601,7 +601,16 @@ class Assistant:
                     # Read as it comes back: the model only ever saw the outgoing forms.
                     said = redact_special_categories(redact_pii(rewritten).text).text
                     return _Question(said, said)
-        text = standalone_question(question.text, history, analyzer=self._analyzer)
+        previous = next((t for t in reversed(history) if t.role == "user"), None)
+        told = (previous.standalone or previous.text).strip() if previous is not None else ""
+        if told and not analyse(told, self._lexicon).questions:
+            # The situation first, the question in the next message ("mama jest w DPS od roku",
+            # then "a jak zabiorę ją na święta, to też płaci?"): read together, as one message
+            # telling both would be, the story beside the question.
+            joint = "" if told.endswith((".", "!", "?")) else "."
+            text = f"{told}{joint} {question.text.strip()}"
+        else:
+            text = standalone_question(question.text, history, analyzer=self._analyzer)
         return _Question(text, redact_special_categories(text).text)
 
     def _passages(
