@@ -86,7 +86,11 @@ def _key_phrase(text: str, analyzer: PolishAnalyzer) -> str | None:
 def _follows_up(question: str, key_terms: set[str], analyzer: PolishAnalyzer) -> bool:
     words = _WORD.findall(question)
     folded = [fold(word) for word in words]
-    defines = re.search(r"\bco to (?:jest|za)\b", " ".join(folded))  # "co to jest CUS?"
+    # "co to jest CUS?", "czym się zajmuje OPS?": the office asked about is the subject.
+    defines = re.search(
+        r"\b(?:co to (?:jest )?(?:za )?|czym (?:jest|sie zajmuje) )(?:cus|ops|mops|gops)\b",
+        " ".join(folded),
+    )
     subjects = {
         term
         for term in analyzer.terms(question)

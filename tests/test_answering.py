@@ -277,13 +277,16 @@ def test_acute_by_the_classifier_alone_still_answers_the_question(
     assert bool(cited - crisis_sources) == answered, cited
 
 
-@pytest.mark.parametrize(("detector", "crisis_pages"), [("lexicon", True), ("classifier", False)])
+@pytest.mark.parametrize(
+    ("detector", "crisis_pages"),
+    [("lexicon", True), ("conversation", True), ("classifier", False)],
+)
 def test_a_concern_the_base_does_not_answer(
     served: ServedIndex, analyzer: PolishAnalyzer, detector: Detector, crisis_pages: bool
 ) -> None:
-    # Distress the rules named gets the crisis pages instead of "nothing found"; a concern the
-    # classifier alone read into an ordinary story gets the refusal, and the line with the
-    # helplines either way.
+    # Distress the rules named (or a crisis said earlier in the conversation) gets the crisis
+    # pages instead of "nothing found"; a concern the classifier alone read into an ordinary
+    # story gets the refusal, and the line with the helplines either way.
     concern = CrisisAssessment(level="concern", kinds=("child",), detectors=(detector,))
     answer = assistant(served, analyzer).ask(
         "Czy spółdzielnia może mi zabronić trzymania psa na balkonie?", crisis=concern
@@ -321,6 +324,20 @@ def test_a_story_told_first_is_read_with_the_question_after_it(
     bot.ask("a ile się czeka?", session_id=second.session_id)
     later = store.history(second.session_id)
     assert later[2].standalone == "Dodatek mieszkaniowy: a ile się czeka?"
+    # A story told over several messages is not chained, and a long one keeps its end: the
+    # question must stay within what the model reads.
+    third = bot.ask("Mieszkam sama na 40 metrach.")
+    bot.ask("Mam rentę 1200 zł. " + "Opłaty ciągle rosną. " * 60, session_id=third.session_id)
+    bot.ask("a ile się czeka na dodatek mieszkaniowy?", session_id=third.session_id)
+    joined = store.history(third.session_id)[4].standalone or ""
+    assert "Mieszkam sama" not in joined
+    assert len(joined) < 800
+    assert joined.endswith("a ile się czeka na dodatek mieszkaniowy?")
+    # "dziękuję" is no situation.
+    fourth = bot.ask("Kto może dostać dodatek mieszkaniowy?")
+    bot.ask("dziękuję", session_id=fourth.session_id)
+    bot.ask("a ile się czeka?", session_id=fourth.session_id)
+    assert "dziękuję" not in (store.history(fourth.session_id)[4].standalone or "")
 
 
 def test_a_malformed_session_id_is_rejected(served: ServedIndex, analyzer: PolishAnalyzer) -> None:

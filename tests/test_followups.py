@@ -130,3 +130,5 @@ def test_the_office_named_as_the_sender_does_not_start_a_new_topic(
     # Asked what the office is, it is the subject.
     about = [Turn("user", "Kto może dostać dodatek mieszkaniowy?", 0.0)]
     assert standalone_question("a co to jest CUS?", about, analyzer=analyzer) == "a co to jest CUS?"
+    letter = standalone_question("A co to za pismo z CUS?", history, analyzer=analyzer)
+    assert letter.startswith("Zasiłku okresowego")

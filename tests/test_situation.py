@@ -71,6 +71,12 @@ def test_by_how_much_an_income_changed_is_not_an_income() -> None:
     assert not raised.income_said
     over = read_situation("dochód 1100 zł, przekraczam próg o 90 zł", today=TODAY)
     assert over.household_income == Decimal(1100)
+    for told in (
+        "mam 1500 zł renty, od marca dostaję o 200 zł mniej",
+        "renta 1500 zł, waloryzacja o 80 zł",
+        "renta 1500 zł, po podwyżce o 200 zł",
+    ):
+        assert read_situation(told, today=TODAY).household_income == Decimal(1500), told
 
 
 def test_yearly_gross_and_per_person_amounts_say_how_they_were_read() -> None:

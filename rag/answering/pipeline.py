@@ -154,6 +154,29 @@ class _Question:
     outgoing: str  # special categories replaced too: what is stored or sent to the chat model
 
 
+_STORY_CHARS = 700  # the end of a long story is kept: the question must stay in the vector
+_STORY_WORDS = 3  # fewer is a reply ("tak", "3", "dziękuję"), not a situation
+
+
+def _story_told(history: Sequence[Turn]) -> str:
+    """The person's last message as they wrote it, when it may be a situation told before the
+    question: not a reply to what a calculator asked, not a word or two. Only that message
+    (a story told over several messages is not chained), its last `_STORY_CHARS` characters."""
+    for i in range(len(history) - 1, -1, -1):
+        if history[i].role != "user":
+            continue
+        answered = history[i - 1] if i > 0 else None
+        if answered is not None and answered.role == "assistant" and answered.asked:
+            return ""
+        told = history[i].text.strip()
+        if len(told.split()) < _STORY_WORDS:
+            return ""
+        if len(told) > _STORY_CHARS:
+            told = told[-_STORY_CHARS:].split(" ", 1)[-1]
+        return told
+    return ""
+
+
 def _answers_calculator(text: str, history: Sequence[Turn]) -> bool:
     """Whether a message replies to what a calculator just asked (a short answer, no new
     benefit named): the guards would take "3" or "sama" for an unclear question."""
@@ -601,8 +624,7 @@ class Assistant:
                     # Read as it comes back: the model only ever saw the outgoing forms.
                     said = redact_special_categories(redact_pii(rewritten).text).text
                     return _Question(said, said)
-        previous = next((t for t in reversed(history) if t.role == "user"), None)
-        told = (previous.standalone or previous.text).strip() if previous is not None else ""
+        told = _story_told(history)
         if told and not analyse(told, self._lexicon).questions:
             # The situation first, the question in the next message ("mama jest w DPS od roku",
             # then "a jak zabiorę ją na święta, to też płaci?"): read together, as one message

@@ -227,8 +227,10 @@ _YEAR_BEFORE = re.compile(
 )
 _CHANGE_BY = re.compile(
     r"\b(?:wzros\w*|spad\w*|zmala\w*|podnies\w*|podniosl\w*|obniz\w*|zwieksz\w*|zmniejsz\w*|"
-    r"podwyzk\w*|obnizk\w*|wiecej|mniej|przekracza\w*|przekroczy\w*)\b[^,.;]{0,25}\bo\s*$"
+    r"podwyz[kc]\w*|obniz[kc]\w*|waloryz\w*|wiecej|mniej|przekracza\w*|przekroczy\w*)\b"
+    r"[^,.;]{0,25}\bo\s*$"
 )
+_CHANGE_AFTER = re.compile(r"^\s*(?:zl\w*\s*)?(?:wiecej|mniej|wyzej|nizej)\b")
 _POINTED_BACK = re.compile(r"\b(?:te|tych|ten|ta|tej|tymi|owe|tamte|tamtych)\s*$")
 _CLAUSE_END = re.compile(r"[,.;()!?]|\s(?:i|a|ale|oraz|do tego|plus)\s")
 
@@ -267,7 +269,9 @@ def _money(folded: str) -> tuple[list[Money], list[str]]:
         value = _number(match.group(1), match.group(2))
         if _POINTED_BACK.search(before) and any(m.value == value for m in found):
             continue  # "czy policzą mi te 6000": the amount said before, pointed back to
-        if _CHANGE_BY.search(_clause_before(before)):
+        if _CHANGE_BY.search(_clause_before(before)) or (
+            re.search(r"\bo\s*$", before) and _CHANGE_AFTER.match(after)
+        ):
             continue  # "renta wzrosła o 80 zł": by how much it changed, not what it is
         if value < 10 and not said_zl:
             continue  # "3 i 8", "2 razy": counts, not money

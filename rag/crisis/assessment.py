@@ -77,13 +77,14 @@ class CrisisAssessment:
 
     @property
     def by_rule(self) -> bool:
-        """A rule of the lexicon raised the level: its words name the danger or the distress,
-        where the classifier alone may have read a long hard story as one."""
-        return "lexicon" in self.detectors
+        """A rule of the lexicon raised the level (its words name the danger or the distress,
+        where the classifier alone may have read a long hard story as one), or the conversation
+        did: a crisis said in an earlier message is not second-guessed."""
+        return "lexicon" in self.detectors or "conversation" in self.detectors
 
     @property
     def acute_by_rule(self) -> bool:
-        return self.acute and self.by_rule
+        return self.acute and "lexicon" in self.detectors
 
     def stronger(self, other: CrisisAssessment) -> CrisisAssessment:
         """The more urgent of two assessments, with the kinds of both (this one's first)."""
