@@ -800,3 +800,15 @@ def test_a_message_asking_two_things_gets_a_fact_for_each(
     assert "6 miesięcy" in answer.answer  # how long
     assert "ePUAP" in answer.answer  # where to file
     assert len(answer.citations) >= 2
+
+
+def test_a_reply_to_a_calculator_is_no_story_to_join() -> None:
+    from rag.answering.pipeline import _story_told
+    from rag.conversation import Turn
+
+    asked = Turn("assistant", "Ile osób liczy Twoje gospodarstwo?", 1.0, asked="dm:household")
+    reply = Turn("user", "jest nas troje w domu", 2.0)
+    said = Turn("assistant", "Dodatek wyniesie około 300 zł.", 3.0)
+    assert _story_told([Turn("user", "ile dostanę?", 0.0), asked, reply, said]) == ""
+    story = Turn("user", "Mieszkam sama w kawalerce od spółdzielni", 0.0)
+    assert _story_told([story, said]) == story.text

@@ -39,6 +39,7 @@ from rag.embedding import Embedder
 
 MODEL_PATH = Path(__file__).with_name("refusal.json")
 NEIGHBOURS = 20  # how many seen messages vote
+_PROBE = "Ile wynosi dodatek mieszkaniowy?"
 CLOSENESS = 30.0  # softmax temperature over their cosines (e5's cosines sit in a narrow band)
 
 log = logging.getLogger(__name__)
@@ -112,15 +113,19 @@ class SeenMessages:
         cls, embedder: Embedder, seen: Sequence[SeenMessage], cache_dir: Path | None
     ) -> SeenMessages:
         """The seen messages embedded with `embedder` (a few seconds once, on two cores), kept
-        in `cache_dir` keyed by the model and the texts. A cache file that cannot be read or
-        does not hold finite vectors of the right shape is embedded again and replaced; one that
-        cannot be written is skipped.
+        in `cache_dir` keyed by the model, its vector of a fixed text and the texts. A cache
+        file that cannot be read or does not hold finite vectors of the right shape is embedded
+        again and replaced; one that cannot be written is skipped.
 
         Raises:
             EmbeddingModelError: the model cannot embed.
         """
         digest = hashlib.blake2b(digest_size=8)
         digest.update(f"{embedder.model_id}\0".encode())
+        # What the model makes of one fixed text: a changed query prefix or backend is another
+        # key, which the model's name alone would not say.
+        (probe,) = embedder.embed([_PROBE], kind="query")
+        digest.update(np.round(np.asarray(probe, dtype=np.float64), 3).tobytes())
         for message in seen:
             digest.update(f"{message.text}\0".encode())
         path = cache_dir / f"seen-{digest.hexdigest()}.npy" if cache_dir is not None else None
