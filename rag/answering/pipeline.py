@@ -756,7 +756,9 @@ class Assistant:
             whole_relevance = judge(analysis.text, whole, self._analyzer, fused=fused)
             whole_support = self._extract(analysis.text, whole, vectors).support
         best = self._nearest_fact(focus, audience, vectors)
-        best_whole = self._nearest_fact(analysis.text, audience, vectors)
+        best_whole = (
+            self._nearest_fact(analysis.text, audience, vectors) if whole else best
+        )  # a message that is all question is matched once
         evidence = Evidence(
             coverage_focus=relevance.coverage,
             agreement_focus=relevance.agreement,
