@@ -44,7 +44,7 @@ import typer
 from eval.cases import Case, load_cases, split_cases
 from rag.answering.analysis import analyse
 from rag.answering.pipeline import Assistant
-from rag.answering.refusal import MODEL_PATH, Evidence, RefusalModel, SeenMessage, neighbour_vote
+from rag.answering.refusal import MODEL_PATH, Evidence, RefusalModel, SeenMessage, SeenMessages
 from rag.embedding import Embedder, MessageVectors
 
 GOLDEN = Path(__file__).with_name("golden")
@@ -89,19 +89,18 @@ def collect(assistant: Assistant, embedder: Embedder, cases: Sequence[Case]) -> 
 
 
 def _with_votes(examples: Sequence[Example], voters: Sequence[Example]) -> np.ndarray:
-    """Each example's evidence with the seen-messages vote of `voters` (never its own)."""
+    """Each example's evidence with the seen-messages vote of `voters` (never its own), voted
+    as the pipeline votes (`SeenMessages.vote`)."""
     if any(e.vector is None for e in (*examples, *voters)):
         raise ValueError("every example needs its vector for the seen-messages vote")
-    seen = np.array([v.vector for v in voters], dtype=float)
-    seen /= np.linalg.norm(seen, axis=1, keepdims=True)
-    labels = np.array([v.answerable for v in voters], dtype=bool)
-    ids = [v.case_id for v in voters]
+    seen = SeenMessages(
+        np.array([v.vector for v in voters], dtype=float),
+        np.array([v.answerable for v in voters], dtype=bool),
+    )
+    index = {v.case_id: i for i, v in enumerate(voters)}
     rows = []
     for example in examples:
-        vector = np.asarray(example.vector, dtype=float)
-        similarities = seen @ (vector / np.linalg.norm(vector))
-        keep = np.array([i != example.case_id for i in ids])
-        vote = neighbour_vote(similarities[keep], labels[keep])
+        vote = seen.vote(np.asarray(example.vector), without=index.get(example.case_id))
         rows.append(dataclasses.replace(example.evidence, seen_answerable=vote).values())
     return np.array(rows, dtype=float)
 

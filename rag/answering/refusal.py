@@ -43,7 +43,6 @@ _PROBE = "Ile wynosi dodatek mieszkaniowy?"
 CLOSENESS = 30.0  # softmax temperature over their cosines (e5's cosines sit in a narrow band)
 
 log = logging.getLogger(__name__)
-Matrix = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,20 +92,30 @@ def neighbour_vote(
 
 
 class SeenMessages:
-    """The seen messages' vectors, to vote on a new question's (`neighbour_vote`)."""
+    """The seen messages' vectors, to vote on a new question's (`neighbour_vote`): at run time,
+    and in the fit (`eval.refusal`), where a training message is left out of its own vote."""
 
-    def __init__(self, vectors: Matrix, answerable: npt.NDArray[np.bool_]) -> None:
+    def __init__(
+        self, vectors: npt.NDArray[np.floating], answerable: npt.NDArray[np.bool_]
+    ) -> None:
         if len(vectors) != len(answerable):
             raise ValueError("one label per vector")
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        self._vectors = (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
-        self._answerable = answerable.astype(bool)
+        matrix = np.asarray(vectors, dtype=np.float64)
+        self._vectors = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        self._answerable = np.asarray(answerable, dtype=bool)
 
-    def vote(self, vector: npt.NDArray[np.floating]) -> float:
-        norm = float(np.linalg.norm(vector))
+    def vote(self, vector: npt.NDArray[np.floating], *, without: int | None = None) -> float:
+        """The vote on `vector`; `without`: the index of a seen message that does not vote."""
+        query = np.asarray(vector, dtype=np.float64)
+        norm = float(np.linalg.norm(query))
         if norm == 0.0:
             return 0.5
-        return neighbour_vote(self._vectors @ (vector / norm).astype(np.float32), self._answerable)
+        similarities = self._vectors @ (query / norm)
+        answerable = self._answerable
+        if without is not None:
+            similarities = np.delete(similarities, without)
+            answerable = np.delete(answerable, without)
+        return neighbour_vote(similarities, answerable)
 
     @classmethod
     def embedded(
