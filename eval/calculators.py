@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from eval.gates import GateResult, MetricKey, check_gates, load_gates
+from rag.answering.analysis import Lexicon
 from rag.answering.calculate import calculate, is_calculable
 from rag.answering.situation import Situation, read_situation
 
@@ -152,8 +153,8 @@ def _same(got: Any, want: Any) -> bool:
     return bool(got == want)
 
 
-def score_case(case: Mapping[str, Any]) -> CaseResult:
-    """One case through the chat's calculator path."""
+def score_case(case: Mapping[str, Any], lexicon: Lexicon | None = None) -> CaseResult:
+    """One case through the chat's calculator path (with the residents' lexicon, as in chat)."""
     message = str(case["message"])
     name = _NAMES.get(case["calculator"], case["calculator"])
     expected = case.get("expected") or {}
@@ -161,7 +162,7 @@ def score_case(case: Mapping[str, Any]) -> CaseResult:
     situation = read_situation(message, today=DAY)
     wanted = _labelled(case.get("inputs") or {})
     read_right = sum(_same(_read(situation, k), v) for k, v in wanted.items())
-    chosen = is_calculable(message, situation) == name
+    chosen = is_calculable(message, situation, lexicon) == name
     got = "not_chosen"
     result_ok = correct = False
     if chosen:
@@ -197,12 +198,17 @@ def load_cases(path: Path = CASES_PATH) -> list[dict[str, Any]]:
 
 
 def run_calculators(
-    path: Path = CASES_PATH, *, progress: Callable[[int, int], None] | None = None
+    path: Path = CASES_PATH,
+    *,
+    lexicon: Lexicon | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> CalculatorsRun:
+    """Every case; `lexicon` is the residents' words the chat reads them with
+    (`rag.runtime.build_lexicon`), None for none."""
     cases = load_cases(path)
     run = CalculatorsRun()
     for n, case in enumerate(cases, start=1):
-        run.cases.append(score_case(case))
+        run.cases.append(score_case(case, lexicon))
         if progress is not None:
             progress(n, len(cases))
     run.gates = tuple(check_gates(load_gates(), run.measured(), model="none"))

@@ -139,10 +139,12 @@ def _calculators(*, out: Path | None, gate: bool) -> None:
 
     from eval.calculators import HALVES, run_calculators, write_report
     from eval.gates import GateFileError
+    from rag.runtime import build_lexicon
+    from rag.settings import Settings
 
     started = dt.datetime.now(dt.UTC)
     try:
-        run = run_calculators()
+        run = run_calculators(lexicon=build_lexicon(Settings()))
     except (OSError, ValueError, GateFileError) as exc:
         err.print(f"[bold red]Błąd:[/] {exc}")
         raise typer.Exit(2) from exc

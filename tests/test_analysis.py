@@ -30,6 +30,17 @@ def test_the_question_is_taken_from_the_story(lexicon: Lexicon) -> None:
     assert found.focus == "Co mi się należy z MOPS-u? pomoc społeczna"
 
 
+def test_help_given_whatever_the_income_is_named_but_not_added_to_the_focus(
+    lexicon: Lexicon,
+) -> None:
+    message = "Spaliło się nam mieszkanie po pożarze u sąsiada. Co teraz?"
+    assert [e.term for e in lexicon.income_free(message)] == [
+        "zasiłek celowy po zdarzeniu losowym lub klęsce żywiołowej"
+    ]
+    assert "zasiłek celowy" not in analyse(message, lexicon).focus
+    assert lexicon.income_free("mieszkam sama, mam 900 zł emerytury, czy dostanę z MOPS?") == ()
+
+
 def test_a_short_question_keeps_the_sentence_it_leans_on(lexicon: Lexicon) -> None:
     message = (
         "Jest nas czworo, komunalka ma 70 m2. Znajoma mówi, że przy takim metrażu odmówią mi "

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ingest.loaders import discover, load_document
+from rag.answering.analysis import Lexicon as ResidentsWords
 from rag.answering.calculate import (
     ASSUMED_INSTALLATIONS,
     ASSUMED_NO_WHEELCHAIR,
@@ -55,6 +56,33 @@ def facts() -> list[SourcedFact]:
 )  # fmt: skip
 def test_a_sum_to_work_out_is_recognised(text: str, name: str | None) -> None:
     assert is_calculable(text, read_situation(text, today=DAY)) == name
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Help given whatever the income (the lexicon marks it): the income is the story.
+        "w nocy zalalo mi cale mieszkanie od sasiada, mam ponad 4 tysiace na reke wiec myslalam "
+        "ze z opieki nic nie dostane. czy jednak cos mi sie nalezy?",
+        "Po pożarze domu mieszkamy u szwagra, zarabiam 5200 zł. Czy z MOPS-u coś dostaniemy?",
+        "tata zmarl, pogrzeb wyszedl 14 tys., mam normalna pensje 6000 zl. czy z opieki cos "
+        "dostane na te koszty?",
+        # How a sum is counted is a rule, not a sum to work out.
+        "Dostaję zasiłek okresowy, mieszkam sama. W marcu dostałam jednorazowo 6000 zł. Czy CUS "
+        "policzy mi te 6000 jako dochód z marca?",
+        "mam 1200 zl renty i 500 zl alimentow na syna, czy alimenty wliczaja sie do dochodu przy "
+        "zasilku okresowym?",
+    ],
+)
+def test_a_rule_question_beside_figures_is_no_sum(text: str) -> None:
+    lexicon = ResidentsWords.load(KB / "slownik.yaml")
+    assert is_calculable(text, read_situation(text, today=DAY), lexicon) is None
+
+
+def test_help_that_tests_income_is_still_summed_with_the_lexicon() -> None:
+    lexicon = ResidentsWords.load(KB / "slownik.yaml")
+    text = "mieszkam sama, mam 900 zl emerytury, czy dostane cos z mopsu?"
+    assert is_calculable(text, read_situation(text, today=DAY), lexicon) == "kryterium_dochodowe"
 
 
 def test_the_result_leads_with_the_comparison_and_cites_the_figures(

@@ -122,6 +122,10 @@ class _LexiconFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     terms: tuple[LexiconEntry, ...] = Field(min_length=1)
+    # Help given whatever the income (after a fire or flood, for a funeral), in residents' words:
+    # no sum of the income criterion answers a question about it. Not added to what retrieval
+    # reads: these words find their documents as they are.
+    income_free: tuple[LexiconEntry, ...] = ()
 
 
 class LexiconError(ValueError):
@@ -192,8 +196,17 @@ def _word_matches(pattern: str, word: str) -> bool:
 class Lexicon:
     """Residents' words → the office's terms (and their topics)."""
 
-    def __init__(self, entries: Sequence[LexiconEntry]) -> None:
+    def __init__(
+        self, entries: Sequence[LexiconEntry], income_free: Sequence[LexiconEntry] = ()
+    ) -> None:
         self.entries = tuple(entries)
+        self._income_free = _PhraseIndex(
+            [
+                _Phrase(tuple(fold(w) for w in said.split()), e)
+                for e in income_free
+                for said in e.said
+            ]
+        )
         self._phrases = [
             _Phrase(tuple(fold(w) for w in said.split()), entry)
             for entry in entries
@@ -211,13 +224,19 @@ class Lexicon:
         """Raises LexiconError when the file cannot be used (the caller decides what then)."""
         try:
             raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-            return cls(_LexiconFile.model_validate(raw).terms)
+            read = _LexiconFile.model_validate(raw)
+            return cls(read.terms, read.income_free)
         except OSError as exc:
             raise LexiconError(f"{path}: cannot read: {exc.strerror or exc}") from exc
         except yaml.YAMLError as exc:
             raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
         except ValidationError as exc:
             raise LexiconError(f"{path}: {exc}") from exc
+
+    def income_free(self, text: str) -> tuple[LexiconEntry, ...]:
+        """The help given whatever the income that a text names ("zalało mi mieszkanie")."""
+        found = self._income_free.found(_WORD.findall(fold(text)))
+        return tuple({phrase.entry.term: phrase.entry for phrase in found}.values())
 
     def find(self, text: str, *, official_only: bool = False) -> tuple[LexiconEntry, ...]:
         """The terms a text names, in residents' words or the office's (inflected), each once.

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from rag.answering.analysis import Lexicon
 from rag.answering.facts import SourcedFact, articles, numbers
 from rag.answering.situation import Situation, read_situation
 from rag.calculators import CALCULATORS, Calculation, InvalidInput, Step, compute
@@ -53,6 +54,12 @@ _ASKS = re.compile(
     r"nalezy|zalapie|zalapiemy|kwalifikuj\w*|miesc\w*|spelniam|spelniamy|przekracza\w*|jeszcze|"
     r"mam szanse|mamy szanse|ktores|syn|corka)|przysluguje|nalezy (?:mi|nam|sie)|"
     r"dostane|dostaniemy|mieszcze|miescimy|zalapiemy|zalapie|przekraczam|przekraczamy)\b"
+)
+# The message asks how a sum of money is counted, not what the person would get: "czy policzą mi
+# te 6000 zł jako dochód?", "czy alimenty wliczają się do dochodu?". A rule answers it.
+_COUNTED = re.compile(
+    r"\b(?:wlicz|polic|zalicz|uwzgledni|licz[aey])\w*\b[^.?!]{0,60}\b(?:jako|do|w) doch\w*|"
+    r"\bjako doch\w*[^.?!]{0,30}\b(?:wlicz|polic|zalicz|uwzgledni|licz[aey])\w*"
 )
 # What to ask for a missing input, one question at a time, in the order a worker would ask.
 _QUESTIONS: dict[str, str] = {
@@ -137,16 +144,23 @@ def named_calculator(text: str) -> str | None:
     return next((name for name, pattern in _NAMED if pattern.search(folded)), None)
 
 
-def is_calculable(text: str, situation: Situation | None = None) -> str | None:
+def is_calculable(
+    text: str, situation: Situation | None = None, lexicon: Lexicon | None = None
+) -> str | None:
     """The calculator to run for this message, or None when it is no sum to work out.
 
     It is one when a benefit a calculator covers is named, the message asks whether the person
     qualifies or how much, and it gives a figure of their own (an income, a household, an age,
     a flat, a birth): "ile wynosi zasiłek stały?" alone is a fact's question, not a sum.
-    `situation` is what the message says, when the caller has read it already.
+    `situation` is what the message says, when the caller has read it already. With the
+    residents' `lexicon`, help it marks as given whatever the income (after a flood, for a
+    funeral) is no sum of the income criterion, though the message says "z opieki" and an income.
     """
     name = named_calculator(text)
-    if name is None or not ("?" in text or _ASKS.search(fold(text))):
+    folded = fold(text)
+    if name is None or not ("?" in text or _ASKS.search(folded)) or _COUNTED.search(folded):
+        return None
+    if name == "kryterium_dochodowe" and lexicon is not None and lexicon.income_free(text):
         return None
     # Read only now: most messages name no benefit a calculator covers.
     situation = situation or read_situation(text)

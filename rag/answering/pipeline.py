@@ -533,7 +533,7 @@ class Assistant:
     def _calculation(self, text: str, history: Sequence[Turn]) -> _Calculated | None:
         """A calculator's answer when the message is a sum to work out, or answers what a
         calculator asked a moment ago; None otherwise (see `rag.answering.calculate`)."""
-        fresh = is_calculable(text)
+        fresh = is_calculable(text, lexicon=self._lexicon)
         last = next((t for t in reversed(history) if t.role == "assistant"), None)
         pending = last.asked if last is not None else None
         follow_up = bool(pending) and fresh in (None, (pending or "").split(":", 1)[0])
