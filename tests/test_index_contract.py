@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import threading
@@ -17,6 +18,7 @@ from rag.embedding import HashEmbedder
 from rag.errors import IndexNotReady
 from rag.index import GenerationInfo, HybridQuery, IndexPoint, IndexStore, SearchFilter
 from rag.index.edge import EdgeStore
+from rag.index.payload import point_id
 from rag.index.server import ServerStore
 from rag.knowledge_vectors import FILE_NAME, KnowledgeVectors, content_key
 from rag.lexical import PolishAnalyzer
@@ -307,6 +309,45 @@ def test_each_side_alone(store: IndexStore, analyzer: PolishAnalyzer) -> None:
         store, analyzer, "wniosek", using="dense", filter=SearchFilter(topics=("procedura",))
     )
     assert set(filtered) == {"kb/odwolanie", "kb/wzor"}
+
+
+def test_equal_scores_come_back_in_one_order(store: IndexStore, analyzer: PolishAnalyzer) -> None:
+    # Twenty copies of one passage tie on both sides and in the fusion: which five of them a
+    # query keeps, and their order, must not depend on the engine's order of the day (while the
+    # tied ones fit in TIE_MARGIN more than are kept).
+    base = make_point(analyzer, "dodatek")
+    copies = [
+        dataclasses.replace(
+            base, chunk=dataclasses.replace(base.chunk, chunk_id=f"kb/kopia#{i}", doc_id=f"kb/{i}")
+        )
+        for i in range(20)
+    ]
+    build(store, copies)
+    ids = {c.chunk.doc_id: point_id(c.chunk.chunk_id) for c in copies}
+    smallest = sorted(ids, key=ids.__getitem__)[:5]
+    for using in ("hybrid", "dense", "sparse"):
+        found = [
+            ask(store, analyzer, "dodatek mieszkaniowy", limit=5, using=using) for _ in range(5)
+        ]
+        assert found == [smallest] * 5, using
+
+
+def test_the_fused_score_is_reciprocal_rank_fusion(
+    store: IndexStore, analyzer: PolishAnalyzer
+) -> None:
+    build(store, [make_point(analyzer, k) for k in PASSAGES])
+    served = store.open_served()
+    try:
+        text = PASSAGES["odwolanie"][0]  # first on both sides: 1/(60 + 1) twice
+        (dense,) = EMBEDDER.embed([text], kind="query")
+        (top, *_) = served.index.query(
+            HybridQuery(dense=dense.tolist(), sparse=analyzer.query_vector(text), limit=3)
+        )
+    finally:
+        served.close()
+    assert top.chunk.doc_id == "kb/odwolanie"
+    assert top.score == pytest.approx(2 / 61)
+    assert top.rank == 1
 
 
 def test_a_generation_from_a_newer_version_still_opens() -> None:

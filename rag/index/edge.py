@@ -27,9 +27,12 @@ from rag.index.generations import GenerationDirectory, new_generation_name
 from rag.index.payload import (
     INDEXED_INTEGERS,
     INDEXED_KEYWORDS,
+    TIE_MARGIN,
+    best,
     day_number,
+    fused,
     point_id,
-    ranked,
+    scored,
     to_payload,
 )
 from rag.knowledge_vectors import FILE_NAME, KnowledgeVectors, load_or_empty
@@ -91,33 +94,27 @@ class EdgeIndex:
         sparse = qe.Query.Nearest(
             qe.SparseVector(list(query.sparse.indices), list(query.sparse.values)), using=SPARSE
         )
-        if query.using == "dense" or (query.using == "sparse" and not len(query.sparse)):
-            single = dense if query.using == "dense" else None
-            return self._hits(single, query, flt)
-        if query.using == "sparse":
-            return self._hits(sparse, query, flt)
-        prefetches = [qe.Prefetch(query.prefetch_limit, query=dense, filter=flt)]
-        if len(query.sparse):
-            prefetches.append(qe.Prefetch(query.prefetch_limit, query=sparse, filter=flt))
-        hits = self._shard.query(
-            qe.QueryRequest(
-                query.limit,
-                # The stubs leave Fusion's nested classes out of the union; the engine takes them.
-                query=qe.Fusion.Rrf(k=query.rrf_k),  # type: ignore[arg-type]
-                prefetches=prefetches,
-                with_payload=True,
-                filter=flt,
-            )
-        )
-        return ranked((hit.payload, hit.score) for hit in hits)
+        if query.using == "sparse" and not len(query.sparse):
+            return []  # a sparse-only search for a question of stopwords finds nothing
+        if query.using != "hybrid":
+            single = dense if query.using == "dense" else sparse
+            return self._chunks(self._ids(single, query.limit, flt))
+        # Both prefetches here and fused by `fused`, not by the engine: see TIE_MARGIN.
+        sides = [dense, sparse] if len(query.sparse) else [dense]
+        found = [self._ids(side, query.prefetch_limit, flt) for side in sides]
+        return self._chunks(fused(found, k=query.rrf_k, limit=query.limit))
 
-    def _hits(self, single: Any, query: HybridQuery, flt: qe.Filter | None) -> list[ScoredChunk]:
-        if single is None:  # a sparse-only search for a question of stopwords finds nothing
-            return []
+    def _ids(self, side: Any, limit: int, flt: qe.Filter | None) -> list[tuple[str, float]]:
         hits = self._shard.query(
-            qe.QueryRequest(query.limit, query=single, with_payload=True, filter=flt)
+            qe.QueryRequest(limit + TIE_MARGIN, query=side, with_payload=False, filter=flt)
         )
-        return ranked((hit.payload, hit.score) for hit in hits)
+        return best(((hit.id, hit.score) for hit in hits), limit)
+
+    def _chunks(self, found: list[tuple[str, float]]) -> list[ScoredChunk]:
+        if not found:
+            return []
+        records = self._shard.retrieve([pid for pid, _ in found], True, False)
+        return scored(found, {str(r.id): r.payload for r in records})
 
     def hashes(self) -> dict[str, str]:
         found: dict[str, str] = {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from rag.documents import Chunk, DocumentMeta, ScoredChunk
@@ -64,15 +64,35 @@ def from_payload(payload: dict[str, Any]) -> Chunk:
     )
 
 
-def ranked(hits: Iterable[tuple[dict[str, Any] | None, float]]) -> list[ScoredChunk]:
-    """(payload, score) pairs → ScoredChunks ranked 1..n, ties broken by chunk id.
+# Candidates asked of an engine beyond those kept. The engines return equal scores (RRF and BM25
+# ties are common) in an arbitrary order that differs from one query to the next, even in one
+# process: cutting their list would keep a different one of the tied chunks each time. Cut here,
+# after ordering the ties by point id, the same question finds the same passages.
+TIE_MARGIN = 16
 
-    The engines return equal scores (RRF ties are common) in an arbitrary order that differs
-    between builds of the same index; a fixed tie-break makes rankings reproducible.
-    """
-    chunks = [(from_payload(dict(payload or {})), score) for payload, score in hits]
-    chunks.sort(key=lambda pair: (-pair[1], pair[0].chunk_id))
+
+def best(hits: Iterable[tuple[Any, float]], limit: int) -> list[tuple[str, float]]:
+    """(point id, score) pairs best first, equal scores by point id; the first `limit`."""
+    return sorted(((str(i), float(s)) for i, s in hits), key=lambda h: (-h[1], h[0]))[:limit]
+
+
+def fused(
+    rankings: Sequence[Sequence[tuple[str, float]]], *, k: int, limit: int
+) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion as Qdrant computes it (the sum of 1 / (k + rank), ranks from 1),
+    done here so that its ties are ordered as `best` orders them."""
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, (pid, _) in enumerate(ranking, start=1):
+            scores[pid] = scores.get(pid, 0.0) + 1.0 / (k + rank)
+    return best(scores.items(), limit)
+
+
+def scored(found: Sequence[tuple[str, float]], payloads: Mapping[str, Any]) -> list[ScoredChunk]:
+    """The chunks of `found` (point id, score), in its order, from their points' payloads (a
+    point gone meanwhile is left out)."""
+    kept = [(pid, score) for pid, score in found if pid in payloads]
     return [
-        ScoredChunk(chunk=chunk, score=score, rank=rank)
-        for rank, (chunk, score) in enumerate(chunks, start=1)
+        ScoredChunk(chunk=from_payload(dict(payloads[pid] or {})), score=score, rank=rank)
+        for rank, (pid, score) in enumerate(kept, start=1)
     ]

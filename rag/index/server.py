@@ -35,9 +35,12 @@ from rag.index.generations import new_generation_name
 from rag.index.payload import (
     INDEXED_INTEGERS,
     INDEXED_KEYWORDS,
+    TIE_MARGIN,
+    best,
     day_number,
+    fused,
     point_id,
-    ranked,
+    scored,
     to_payload,
 )
 from rag.knowledge_vectors import KnowledgeVectors, loaded, unavailable
@@ -103,56 +106,43 @@ class ServerIndex:
 
     def query(self, query: HybridQuery) -> list[ScoredChunk]:
         flt = _filter(query.filter)
-        if query.using != "hybrid":
-            return self._single(query, flt)
-        prefetch = [
-            models.Prefetch(
-                query=[float(x) for x in query.dense],
-                using=DENSE,
-                limit=query.prefetch_limit,
-                filter=flt,
-            )
-        ]
-        if len(query.sparse):
-            prefetch.append(
-                models.Prefetch(
-                    query=models.SparseVector(
-                        indices=list(query.sparse.indices), values=list(query.sparse.values)
-                    ),
-                    using=SPARSE,
-                    limit=query.prefetch_limit,
-                    filter=flt,
-                )
-            )
-        response = self._client.query_points(
-            self._collection,
-            prefetch=prefetch,
-            query=models.RrfQuery(rrf=models.Rrf(k=query.rrf_k)),
-            query_filter=flt,
-            limit=query.limit,
-            with_payload=True,
+        dense = models.QueryRequest(
+            query=[float(x) for x in query.dense], using=DENSE, filter=flt, with_payload=False
         )
-        return ranked((hit.payload, hit.score) for hit in response.points)
-
-    def _single(self, query: HybridQuery, flt: models.Filter | None) -> list[ScoredChunk]:
-        if query.using == "sparse" and not len(query.sparse):
-            return []
-        vector: list[float] | models.SparseVector = (
-            [float(x) for x in query.dense]
-            if query.using == "dense"
-            else models.SparseVector(
+        sparse = models.QueryRequest(
+            query=models.SparseVector(
                 indices=list(query.sparse.indices), values=list(query.sparse.values)
-            )
+            ),
+            using=SPARSE,
+            filter=flt,
+            with_payload=False,
         )
-        response = self._client.query_points(
+        if query.using == "sparse" and not len(query.sparse):
+            return []  # a sparse-only search for a question of stopwords finds nothing
+        if query.using != "hybrid":
+            single = dense if query.using == "dense" else sparse
+            return self._chunks(self._ids([single], query.limit)[0])
+        # Both prefetches in one request and fused by `fused`, not by the engine: see TIE_MARGIN.
+        sides = [dense, sparse] if len(query.sparse) else [dense]
+        found = self._ids(sides, query.prefetch_limit)
+        return self._chunks(fused(found, k=query.rrf_k, limit=query.limit))
+
+    def _ids(
+        self, requests: Sequence[models.QueryRequest], limit: int
+    ) -> list[list[tuple[str, float]]]:
+        responses = self._client.query_batch_points(
             self._collection,
-            query=vector,
-            using=DENSE if query.using == "dense" else SPARSE,
-            query_filter=flt,
-            limit=query.limit,
-            with_payload=True,
+            requests=[r.model_copy(update={"limit": limit + TIE_MARGIN}) for r in requests],
         )
-        return ranked((hit.payload, hit.score) for hit in response.points)
+        return [best(((p.id, p.score) for p in r.points), limit) for r in responses]
+
+    def _chunks(self, found: list[tuple[str, float]]) -> list[ScoredChunk]:
+        if not found:
+            return []
+        records = self._client.retrieve(
+            self._collection, ids=[pid for pid, _ in found], with_payload=True, with_vectors=False
+        )
+        return scored(found, {str(r.id): r.payload for r in records})
 
     def hashes(self) -> dict[str, str]:
         found: dict[str, str] = {}
