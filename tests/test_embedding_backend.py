@@ -16,7 +16,7 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from rag.embedding import CachedEmbedder, HashEmbedder, build_embedder
+from rag.embedding import CachedEmbedder, HashEmbedder, build_embedder, signature
 from rag.errors import EmbeddingModelError
 from rag.settings import Settings
 from tests.embedders import CountingEmbedder
@@ -223,3 +223,18 @@ def test_serve_picks_onnx_for_the_default_model_unless_told_otherwise(
     monkeypatch.setenv("OKIENKO_EMBEDDING_MODEL", "hash:64")
     _serve()
     assert [s.embedding_backend for s in served_settings] == ["onnx", "torch", "torch"]
+
+
+class _Prefixed(HashEmbedder):
+    """The same model id, another query prefix: what a changed e5 prompt would be."""
+
+    def embed(self, texts: Any, *, kind: Any = "passage") -> Any:
+        return super().embed([f"zapytanie: {t}" for t in texts], kind=kind)
+
+
+def test_the_signature_tells_apart_what_the_model_id_does_not() -> None:
+    plain, prefixed = HashEmbedder(dimension=32), _Prefixed(dimension=32)
+    assert plain.model_id == prefixed.model_id
+    assert signature(plain) == signature(HashEmbedder(dimension=32))  # stable across instances
+    assert signature(plain) != signature(prefixed)
+    assert signature(plain) != signature(HashEmbedder(dimension=64))

@@ -35,11 +35,10 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from rag.embedding import Embedder
+from rag.embedding import Embedder, signature
 
 MODEL_PATH = Path(__file__).with_name("refusal.json")
 NEIGHBOURS = 20  # how many seen messages vote
-_PROBE = "Ile wynosi dodatek mieszkaniowy?"
 CLOSENESS = 30.0  # softmax temperature over their cosines (e5's cosines sit in a narrow band)
 
 log = logging.getLogger(__name__)
@@ -130,11 +129,7 @@ class SeenMessages:
             EmbeddingModelError: the model cannot embed.
         """
         digest = hashlib.blake2b(digest_size=8)
-        digest.update(f"{embedder.model_id}\0".encode())
-        # What the model makes of one fixed text: a changed query prefix or backend is another
-        # key, which the model's name alone would not say.
-        (probe,) = embedder.embed([_PROBE], kind="query")
-        digest.update(np.round(np.asarray(probe, dtype=np.float64), 3).tobytes())
+        digest.update(f"{signature(embedder)}\0".encode())
         for message in seen:
             digest.update(f"{message.text}\0".encode())
         path = cache_dir / f"seen-{digest.hexdigest()}.npy" if cache_dir is not None else None

@@ -36,7 +36,7 @@ from rag.crisis.levels import KINDS, LEVELS, Kind
 from rag.crisis.messages import LabelledMessage, conversation_text, load_messages, split
 from rag.crisis.sentence_reader import SENTENCE_FALSE_ALARMS, SentenceReader, sentences_of
 from rag.crisis.sentence_reader import C as SENTENCE_C
-from rag.embedding import Embedder
+from rag.embedding import Embedder, signature
 from rag.lexical import fold
 from rag.sentences import split_sentences
 
@@ -400,8 +400,9 @@ class CrisisClassifier:
             )
 
 
-def fingerprint(model_id: str, messages: Sequence[LabelledMessage]) -> str:
-    """Names a trained classifier: the model, the training data and the training code."""
+def fingerprint(model: str, messages: Sequence[LabelledMessage]) -> str:
+    """Names a trained classifier: the model (`rag.embedding.signature`, what it makes of
+    text, not only its name), the training data and the training code."""
     digest = hashlib.blake2b(digest_size=8)
     # Every number that shapes training or calibration: a change to any retrains.
     knobs = (
@@ -419,7 +420,7 @@ def fingerprint(model_id: str, messages: Sequence[LabelledMessage]) -> str:
         SENTENCE_FALSE_ALARMS,
         SENTENCE_C,
     )
-    digest.update(f"{knobs}\0{model_id}\0".encode())
+    digest.update(f"{knobs}\0{model}\0".encode())
     for message in messages:
         digest.update(f"{message.id}\0{message.level}\0{message.kind}\0".encode())
         digest.update(conversation_text(message).encode())
@@ -441,7 +442,7 @@ def trained_classifier(embedder: Embedder, models_dir: Path) -> CrisisClassifier
     """
     parts = split(load_messages())
     train = parts["train"] + parts["dev"]  # never the test split
-    name = fingerprint(embedder.model_id, train)
+    name = fingerprint(signature(embedder), train)
     path = models_dir / "crisis" / f"classifier-{name}.npz"
     if path.exists():
         try:

@@ -23,6 +23,7 @@ from rag.embedding.seam import (
     MessageVectors,
     Vectors,
     build_embedder,
+    signature,
 )
 from rag.embedding.sentence_transformers import SentenceTransformerEmbedder
 
@@ -36,4 +37,5 @@ __all__ = [
     "SentenceTransformerEmbedder",
     "Vectors",
     "build_embedder",
+    "signature",
 ]

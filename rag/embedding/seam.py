@@ -188,6 +188,25 @@ class MessageVectors:
         return vector
 
 
+_PROBE = "Ile wynosi dodatek mieszkaniowy?"
+
+
+def signature(embedder: Embedder) -> str:
+    """Names what this embedder makes of text, for keying what is computed from its vectors
+    (a cache, a trained classifier): its model id and its vector of one fixed question,
+    rounded, so a changed query prefix or backend is another key, which the id alone would
+    not say.
+
+    Raises:
+        EmbeddingModelError: the model cannot embed.
+    """
+    (probe,) = embedder.embed([_PROBE], kind="query")
+    digest = hashlib.blake2b(digest_size=8)
+    digest.update(f"{embedder.model_id}\0".encode())
+    digest.update(np.round(np.asarray(probe, dtype=np.float64), 3).tobytes())
+    return digest.hexdigest()
+
+
 def build_embedder(settings: Settings) -> Embedder:
     """The embedder the settings name: model, backend, threads, and the question cache.
 
