@@ -4,6 +4,8 @@ refused with a reason, leaving the hand-set relevance rules to decide."""
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -133,6 +135,26 @@ def test_seen_messages_are_embedded_once_and_read_from_the_cache(tmp_path: Path)
 
     SeenMessages.embedded(Prefixed(), seen, tmp_path)
     assert len(list(tmp_path.glob("seen-*.npy"))) == 3
+
+
+def test_seen_message_files_unused_for_a_month_go_when_a_new_one_is_written(
+    tmp_path: Path,
+) -> None:
+    seen = (
+        SeenMessage(text="ile wynosi dodatek mieszkaniowy", answerable=True),
+        SeenMessage(text="gdzie kupię bilet na pociąg", answerable=False),
+    )
+    SeenMessages.embedded(HashEmbedder(), seen, tmp_path)
+    (old,) = tmp_path.glob("seen-*.npy")
+    month_ago = time.time() - 31 * 86_400
+    os.utime(old, (month_ago, month_ago))
+    SeenMessages.embedded(HashEmbedder(), seen, tmp_path)  # read: marked used, kept
+    assert old.stat().st_mtime > month_ago
+    os.utime(old, (month_ago, month_ago))
+    SeenMessages.embedded(HashEmbedder(32), seen, tmp_path)  # another model's file is written
+    assert [p.name for p in tmp_path.glob("seen-*.npy")] != [old.name]
+    assert not old.exists()
+    assert len(list(tmp_path.glob("seen-*.npy"))) == 1
 
 
 def test_a_model_without_enough_seen_messages_is_refused(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from rag.derived import prune_siblings, used
 from rag.embedding import Embedder, signature
 
 MODEL_PATH = Path(__file__).with_name("refusal.json")
@@ -143,6 +144,7 @@ class SeenMessages:
                 log.warning("seen messages %s unreadable, embedding again: %s", path, exc)
             else:
                 if vectors.shape == (len(seen), embedder.dimension) and np.isfinite(vectors).all():
+                    used(path)
                     return cls(vectors, answerable)
                 log.warning("seen messages %s hold other vectors, embedding again", path)
         vectors = np.asarray(embedder.embed([m.text for m in seen], kind="query"), np.float32)
@@ -154,6 +156,7 @@ class SeenMessages:
                 with partial.open("wb") as out:
                     np.save(out, vectors, allow_pickle=False)
                 partial.replace(path)
+                prune_siblings(path, "seen-*.npy")
             except OSError as exc:
                 log.warning("seen messages not cached at %s: %s", path, exc)
         return cls(vectors, answerable)

@@ -36,6 +36,7 @@ from rag.crisis.levels import KINDS, LEVELS, Kind
 from rag.crisis.messages import LabelledMessage, conversation_text, load_messages, split
 from rag.crisis.sentence_reader import SENTENCE_FALSE_ALARMS, SentenceReader, sentences_of
 from rag.crisis.sentence_reader import C as SENTENCE_C
+from rag.derived import prune_siblings, used
 from rag.embedding import Embedder, signature
 from rag.lexical import fold
 from rag.sentences import split_sentences
@@ -446,10 +447,14 @@ def trained_classifier(embedder: Embedder, models_dir: Path) -> CrisisClassifier
     path = models_dir / "crisis" / f"classifier-{name}.npz"
     if path.exists():
         try:
-            return CrisisClassifier.load(path)
+            classifier = CrisisClassifier.load(path)
         except (OSError, ValueError, KeyError) as exc:
             log.warning("crisis classifier %s unreadable, training again: %s", path, exc)
+        else:
+            used(path)
+            return classifier
     log.info("training the crisis classifier for %s (%d messages)", embedder.model_id, len(train))
     classifier = CrisisClassifier.train(embedder, train)
     classifier.save(path)
+    prune_siblings(path, "classifier-*.npz")
     return classifier
