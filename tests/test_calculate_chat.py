@@ -65,6 +65,8 @@ def test_a_sum_to_work_out_is_recognised(text: str, name: str | None) -> None:
         "w nocy zalalo mi cale mieszkanie od sasiada, mam ponad 4 tysiace na reke wiec myslalam "
         "ze z opieki nic nie dostane. czy jednak cos mi sie nalezy?",
         "Po pożarze domu mieszkamy u szwagra, zarabiam 5200 zł. Czy z MOPS-u coś dostaniemy?",
+        "sasiad mnie zalal, cala kuchnia zniszczona. zarabiam 4200 na reke. czy z mopsu dostane "
+        "jakas pomoc na remont?",
         "tata zmarl, pogrzeb wyszedl 14 tys., mam normalna pensje 6000 zl. czy z opieki cos "
         "dostane na te koszty?",
         # How a sum is counted is a rule, not a sum to work out.
