@@ -87,6 +87,34 @@ def test_help_that_tests_income_is_still_summed_with_the_lexicon() -> None:
     assert is_calculable(text, read_situation(text, today=DAY), lexicon) == "kryterium_dochodowe"
 
 
+def test_over_the_criterion_the_help_given_whatever_the_income_follows_the_verdict(
+    facts: list[SourcedFact],
+) -> None:
+    over = calculate(
+        "kryterium_dochodowe",
+        ["mam 74 lata, emerytura 1600 zl, sama mieszkam. czy dostane cos z mopsu na leki?"],
+        on=DAY,
+        facts=facts,
+    )
+    assert over.calculation is not None
+    assert over.calculation.result == "not_eligible"
+    assert over.cited[0].id == "ps-kto-bez-wzgledu-na-dochod"
+    assert "specjalny zasiłek celowy" in over.lead
+    # Numbered in the order read: the note [1] right after the verdict, the working's facts after.
+    markers = [int(m) for m in re.findall(r"\[(\d+)\]", over.text)]
+    assert markers[0] == 1
+    assert markers == sorted(markers)
+    assert len(over.cited) == max(markers)
+    under = calculate(
+        "kryterium_dochodowe",
+        ["mam 74 lata, emerytura 900 zl, sama mieszkam. czy dostane cos z mopsu na leki?"],
+        on=DAY,
+        facts=facts,
+    )
+    assert "ps-kto-bez-wzgledu-na-dochod" not in [f.id for f in under.cited]
+    assert "przy wyższym dochodzie" not in under.text
+
+
 def test_the_result_leads_with_the_comparison_and_cites_the_figures(
     facts: list[SourcedFact],
 ) -> None:

@@ -349,13 +349,30 @@ def calculate(
             lead=f"Nie mogę tego policzyć: {listed}",
         )
     cited, markers = supporting_facts(result.steps, facts, on)
+    beyond = _BEYOND_THE_CRITERION.get(name) if result.result == "not_eligible" else None
+    extra = next((f for f in facts if f.id == beyond and f.valid_on(on)), None) if beyond else None
+    if extra is not None:
+        # Over the criterion is not "nothing for you": what the CUS gives whatever the income
+        # follows the verdict as [1], in the answer and in its lead; the working's facts follow.
+        cited.insert(0, extra)
+        markers = {step: [m + 1 for m in numbers] for step, numbers in markers.items()}
     text, lead = compose(result, title, situation, markers, assumed)
+    if extra is not None:
+        note = "Pomoc jest jednak możliwa i przy wyższym dochodzie: "
+        note += f"{extra.fact.answer.strip()} [1]"
+        head, _, rest = text.partition("\n\n")
+        text = "\n\n".join(part for part in (head, note, rest) if part)
+        lead = f"{lead} {note}"
     return CalculatorAnswer(
         name, result, text, _asked(result), cited=tuple(cited), lead=lead, assumed=tuple(assumed)
     )
 
 
 _ACTS = ("pomocy spolecznej", "swiadczeniach rodzinnych", "dodatkach mieszkaniowych")
+# The curated fact said after a "not eligible" of a calculator: the help its benefit's office
+# gives whatever the income (work with a social worker, counselling, crisis intervention, the
+# special benefit for a particular need).
+_BEYOND_THE_CRITERION = {"kryterium_dochodowe": "ps-kto-bez-wzgledu-na-dochod"}
 
 
 def _act(provision: str) -> str | None:
