@@ -113,6 +113,14 @@ def test_over_the_criterion_the_help_given_whatever_the_income_follows_the_verdi
     )
     assert "ps-kto-bez-wzgledu-na-dochod" not in [f.id for f in under.cited]
     assert "przy wyższym dochodzie" not in under.text
+    # Only where the income decided: not a "no" for want of a certificate of incapacity.
+    staly = "mam 70 lat, sama, emerytura 1500 zl, czy dostane staly?"
+    assert "przy wyższym dochodzie" in calculate("zasilek_staly", [staly], on=DAY, facts=facts).text
+    lekki = "mam 50 lat, lekki stopien, sama, 300 zl dochodu, czy dostane staly?"
+    no_title = calculate("zasilek_staly", [lekki], on=DAY, facts=facts)
+    assert no_title.calculation is not None
+    assert no_title.calculation.result == "not_eligible"
+    assert "przy wyższym dochodzie" not in no_title.text
 
 
 def test_the_result_leads_with_the_comparison_and_cites_the_figures(
@@ -131,11 +139,13 @@ def test_the_result_leads_with_the_comparison_and_cites_the_figures(
     assert "1 010 zł" in found.lead
     assert found.text.rstrip().endswith(ESTIMATE)
     assert found.asked is None
-    # Every cited fact states a figure of the working, and the working marks where it is used.
-    assert found.cited
+    # Every cited fact states a figure of the working, and the working marks where it is used;
+    # over the criterion, the help given whatever the income comes first, without figures.
+    assert found.cited[0].id == "ps-kto-bez-wzgledu-na-dochod"
+    assert len(found.cited) > 1
     for n, fact in enumerate(found.cited, start=1):
         assert f"[{n}]" in found.text
-        assert numbers(fact.fact.answer) & numbers(found.text)
+        assert n == 1 or numbers(fact.fact.answer) & numbers(found.text)
 
 
 def test_an_amount_is_computed_with_its_working(facts: list[SourcedFact]) -> None:

@@ -349,7 +349,8 @@ def calculate(
             lead=f"Nie mogę tego policzyć: {listed}",
         )
     cited, markers = supporting_facts(result.steps, facts, on)
-    beyond = _BEYOND_THE_CRITERION.get(name) if result.result == "not_eligible" else None
+    over = result.result == "not_eligible" and bool(_OVER.search(_decisive(result) or ""))
+    beyond = _BEYOND_THE_CRITERION.get(name) if over else None
     extra = next((f for f in facts if f.id == beyond and f.valid_on(on)), None) if beyond else None
     if extra is not None:
         # Over the criterion is not "nothing for you": what the CUS gives whatever the income
@@ -369,10 +370,15 @@ def calculate(
 
 
 _ACTS = ("pomocy spolecznej", "swiadczeniach rodzinnych", "dodatkach mieszkaniowych")
-# The curated fact said after a "not eligible" of a calculator: the help its benefit's office
-# gives whatever the income (work with a social worker, counselling, crisis intervention, the
-# special benefit for a particular need).
-_BEYOND_THE_CRITERION = {"kryterium_dochodowe": "ps-kto-bez-wzgledu-na-dochod"}
+# The curated fact said after a calculator's "not eligible": the help its benefit's office gives
+# whatever the income (work with a social worker, counselling, crisis intervention, the special
+# benefit for a particular need).
+# Said only when the income decided ("dochód 1 500 zł nie jest niższy od kryterium 1 010 zł"),
+# not an age or a missing certificate.
+_BEYOND_THE_CRITERION = dict.fromkeys(
+    ("kryterium_dochodowe", "zasilek_staly", "zasilek_okresowy"), "ps-kto-bez-wzgledu-na-dochod"
+)
+_OVER = re.compile(r"\bprzekracza kryterium|\bnie jest niższy od kryterium")
 
 
 def _act(provision: str) -> str | None:
