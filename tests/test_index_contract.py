@@ -11,15 +11,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from qdrant_client import QdrantClient
+import qdrant_edge as qe
+from qdrant_client import QdrantClient, models
 
 from rag.documents import Chunk, DocumentMeta
 from rag.embedding import HashEmbedder
 from rag.errors import IndexNotReady
-from rag.index import GenerationInfo, HybridQuery, IndexPoint, IndexStore, SearchFilter
-from rag.index.edge import EdgeStore
+from rag.index import (
+    DENSE,
+    SPARSE,
+    GenerationInfo,
+    HybridQuery,
+    IndexPoint,
+    IndexStore,
+    SearchFilter,
+)
+from rag.index.edge import EdgeIndex, EdgeStore
 from rag.index.payload import point_id
-from rag.index.server import ServerStore
+from rag.index.server import ServerIndex, ServerStore
 from rag.knowledge_vectors import FILE_NAME, KnowledgeVectors, content_key
 from rag.lexical import PolishAnalyzer
 
@@ -332,22 +341,59 @@ def test_equal_scores_come_back_in_one_order(store: IndexStore, analyzer: Polish
         assert found == [smallest] * 5, using
 
 
-def test_the_fused_score_is_reciprocal_rank_fusion(
-    store: IndexStore, analyzer: PolishAnalyzer
-) -> None:
+def test_the_fusion_is_the_engines_own(store: IndexStore, analyzer: PolishAnalyzer) -> None:
+    # The engines' RRF over the same two prefetches gives the same scores (tied points aside).
     build(store, [make_point(analyzer, k) for k in PASSAGES])
     served = store.open_served()
     try:
-        text = PASSAGES["odwolanie"][0]  # first on both sides: 1/(60 + 1) twice
-        (dense,) = EMBEDDER.embed([text], kind="query")
-        (top, *_) = served.index.query(
-            HybridQuery(dense=dense.tolist(), sparse=analyzer.query_vector(text), limit=3)
-        )
+        for text in ("Odwołanie od decyzji w terminie czternastu dni", "dodatek mieszkaniowy"):
+            (dense,) = EMBEDDER.embed([text], kind="query")
+            query = HybridQuery(dense=dense.tolist(), sparse=analyzer.query_vector(text), limit=5)
+            ours = {h.chunk.doc_id: h.score for h in served.index.query(query)}
+            engines = _engine_rrf(served.index, query)
+            assert ours.keys() == engines.keys()
+            for doc_id, score in ours.items():
+                assert score == pytest.approx(engines[doc_id], rel=1e-6), doc_id
     finally:
         served.close()
-    assert top.chunk.doc_id == "kb/odwolanie"
-    assert top.score == pytest.approx(2 / 61)
-    assert top.rank == 1
+
+
+def _engine_rrf(index: object, query: HybridQuery) -> dict[str, float]:
+    """The engine's own fusion of the same prefetches, as the index asked for it before."""
+    if isinstance(index, EdgeIndex):
+        dense = qe.Query.Nearest([float(x) for x in query.dense], using=DENSE)
+        sparse = qe.Query.Nearest(
+            qe.SparseVector(list(query.sparse.indices), list(query.sparse.values)), using=SPARSE
+        )
+        hits = index._shard.query(
+            qe.QueryRequest(
+                query.limit,
+                query=qe.Fusion.Rrf(k=query.rrf_k),  # type: ignore[arg-type]
+                prefetches=[
+                    qe.Prefetch(query.prefetch_limit, query=side) for side in (dense, sparse)
+                ],
+                with_payload=True,
+            )
+        )
+        return {hit.payload["doc_id"]: hit.score for hit in hits}
+    assert isinstance(index, ServerIndex)
+    response = index._client.query_points(
+        index._collection,
+        prefetch=[
+            models.Prefetch(query=list(query.dense), using=DENSE, limit=query.prefetch_limit),
+            models.Prefetch(
+                query=models.SparseVector(
+                    indices=list(query.sparse.indices), values=list(query.sparse.values)
+                ),
+                using=SPARSE,
+                limit=query.prefetch_limit,
+            ),
+        ],
+        query=models.RrfQuery(rrf=models.Rrf(k=query.rrf_k)),
+        limit=query.limit,
+        with_payload=True,
+    )
+    return {p.payload["doc_id"]: p.score for p in response.points if p.payload}
 
 
 def test_a_generation_from_a_newer_version_still_opens() -> None:

@@ -79,11 +79,12 @@ def best(hits: Iterable[tuple[Any, float]], limit: int) -> list[tuple[str, float
 def fused(
     rankings: Sequence[Sequence[tuple[str, float]]], *, k: int, limit: int
 ) -> list[tuple[str, float]]:
-    """Reciprocal rank fusion as Qdrant computes it (the sum of 1 / (k + rank), ranks from 1),
-    done here so that its ties are ordered as `best` orders them."""
+    """Reciprocal rank fusion as both engines compute it (the sum of 1 / (k + position), the
+    first position 0: a point first on both sides scores 2 / k), done here so that its ties are
+    ordered as `best` orders them."""
     scores: dict[str, float] = {}
     for ranking in rankings:
-        for rank, (pid, _) in enumerate(ranking, start=1):
+        for rank, (pid, _) in enumerate(ranking):
             scores[pid] = scores.get(pid, 0.0) + 1.0 / (k + rank)
     return best(scores.items(), limit)
 
