@@ -81,10 +81,22 @@ def test_a_rule_question_beside_figures_is_no_sum(text: str) -> None:
     assert is_calculable(text, read_situation(text, today=DAY), lexicon) is None
 
 
-def test_help_that_tests_income_is_still_summed_with_the_lexicon() -> None:
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("mieszkam sama, mam 900 zl emerytury, czy dostane cos z mopsu?", "kryterium_dochodowe"),
+        # A funeral in the story is not a question about its costs.
+        (
+            "Po pogrzebie męża zostałam sama, mam 1000 zł renty. Czy dostanę coś z MOPS-u?",
+            "kryterium_dochodowe",
+        ),
+        # The person's own counting is their figure, not a question of how the office counts.
+        ("policzylam ze mam 900 zl w dochodzie, czy dostane zasilek staly?", "zasilek_staly"),
+    ],
+)
+def test_help_that_tests_income_is_still_summed_with_the_lexicon(text: str, name: str) -> None:
     lexicon = ResidentsWords.load(KB / "slownik.yaml")
-    text = "mieszkam sama, mam 900 zl emerytury, czy dostane cos z mopsu?"
-    assert is_calculable(text, read_situation(text, today=DAY), lexicon) == "kryterium_dochodowe"
+    assert is_calculable(text, read_situation(text, today=DAY), lexicon) == name
 
 
 def test_over_the_criterion_the_help_given_whatever_the_income_follows_the_verdict(

@@ -57,9 +57,14 @@ _ASKS = re.compile(
 )
 # The message asks how a sum of money is counted, not what the person would get: "czy policzą mi
 # te 6000 zł jako dochód?", "czy alimenty wliczają się do dochodu?". A rule answers it.
+# The office's counting, not the person's own ("policzyłam, że mam 900 zł w dochodzie" is a sum).
+_COUNTING = (
+    r"(?:wlicz\w*|zalicz\w*|uwzgledni\w*|policz(?:a|y|aja|ona|one|ony)|"
+    r"licz(?:a|y) sie|liczon\w*|(?:biora|bierze|wezma|wezmie) pod uwage)"
+)
 _COUNTED = re.compile(
-    r"\b(?:wlicz|polic|zalicz|uwzgledni|licz[aey])\w*\b[^.?!]{0,60}\b(?:jako|do|w) doch\w*|"
-    r"\bjako doch\w*[^.?!]{0,30}\b(?:wlicz|polic|zalicz|uwzgledni|licz[aey])\w*"
+    rf"\b{_COUNTING}\b[^.?!]{{0,60}}\b(?:jako|do) doch\w*|"
+    rf"\bjako doch\w*[^.?!]{{0,30}}\b{_COUNTING}\b"
 )
 # What to ask for a missing input, one question at a time, in the order a worker would ask.
 _QUESTIONS: dict[str, str] = {
