@@ -37,7 +37,7 @@ from rag.crisis.messages import LabelledMessage, conversation_text, load_message
 from rag.crisis.sentence_reader import SENTENCE_FALSE_ALARMS, SentenceReader, sentences_of
 from rag.crisis.sentence_reader import C as SENTENCE_C
 from rag.derived import prune_siblings, used
-from rag.embedding import Embedder, signature
+from rag.embedding import Embedder
 from rag.lexical import fold
 from rag.sentences import split_sentences
 
@@ -402,8 +402,7 @@ class CrisisClassifier:
 
 
 def fingerprint(model: str, messages: Sequence[LabelledMessage]) -> str:
-    """Names a trained classifier: the model (`rag.embedding.signature`, what it makes of
-    text, not only its name), the training data and the training code."""
+    """Names a trained classifier: the model, the training data and the training code."""
     digest = hashlib.blake2b(digest_size=8)
     # Every number that shapes training or calibration: a change to any retrains.
     knobs = (
@@ -443,7 +442,10 @@ def trained_classifier(embedder: Embedder, models_dir: Path) -> CrisisClassifier
     """
     parts = split(load_messages())
     train = parts["train"] + parts["dev"]  # never the test split
-    name = fingerprint(signature(embedder), train)
+    # Keyed by the model's name, not `rag.embedding.signature`: float noise between machines or
+    # thread counts can move the signature's rounded probe, and a new key retrains (a minute)
+    # on the serving path. A changed query prefix under the same name is not caught here.
+    name = fingerprint(embedder.model_id, train)
     path = models_dir / "crisis" / f"classifier-{name}.npz"
     if path.exists():
         try:
