@@ -30,9 +30,9 @@ from rag.index.payload import (
     TIE_MARGIN,
     best,
     day_number,
-    fused,
     point_id,
     scored,
+    searched,
     to_payload,
 )
 from rag.knowledge_vectors import FILE_NAME, KnowledgeVectors, load_or_empty
@@ -94,21 +94,18 @@ class EdgeIndex:
         sparse = qe.Query.Nearest(
             qe.SparseVector(list(query.sparse.indices), list(query.sparse.values)), using=SPARSE
         )
-        if query.using == "sparse" and not len(query.sparse):
-            return []  # a sparse-only search for a question of stopwords finds nothing
-        if query.using != "hybrid":
-            single = dense if query.using == "dense" else sparse
-            return self._chunks(self._ids(single, query.limit, flt))
-        # Both prefetches here and fused by `fused`, not by the engine: see TIE_MARGIN.
-        sides = [dense, sparse] if len(query.sparse) else [dense]
-        found = [self._ids(side, query.prefetch_limit, flt) for side in sides]
-        return self._chunks(fused(found, k=query.rrf_k, limit=query.limit))
 
-    def _ids(self, side: Any, limit: int, flt: qe.Filter | None) -> list[tuple[str, float]]:
-        hits = self._shard.query(
-            qe.QueryRequest(limit + TIE_MARGIN, query=side, with_payload=False, filter=flt)
-        )
-        return best(((hit.id, hit.score) for hit in hits), limit)
+        def ids(sides: Sequence[Any], limit: int) -> list[list[tuple[str, float]]]:
+            # Each side asked with room for ties (TIE_MARGIN), then cut by `best`.
+            return [
+                best(((hit.id, hit.score) for hit in self._shard.query(request)), limit)
+                for request in (
+                    qe.QueryRequest(limit + TIE_MARGIN, query=side, with_payload=False, filter=flt)
+                    for side in sides
+                )
+            ]
+
+        return self._chunks(searched(query, dense, sparse, ids))
 
     def _chunks(self, found: list[tuple[str, float]]) -> list[ScoredChunk]:
         if not found:

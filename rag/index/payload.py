@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from rag.documents import Chunk, DocumentMeta, ScoredChunk
+from rag.index import HybridQuery
 
 _NAMESPACE = uuid.UUID("6f1c2a52-3b1e-4d0c-9a57-0c0e4b1d7a11")
 
@@ -87,6 +88,25 @@ def fused(
         for rank, (pid, _) in enumerate(ranking):
             scores[pid] = scores.get(pid, 0.0) + 1.0 / (k + rank)
     return best(scores.items(), limit)
+
+
+Side = TypeVar("Side")  # one engine's request for one side (dense or sparse)
+
+
+def searched(
+    query: HybridQuery,
+    dense: Side,
+    sparse: Side,
+    ids: Callable[[Sequence[Side], int], list[list[tuple[str, float]]]],
+) -> list[tuple[str, float]]:
+    """The (point id, score) pairs a query keeps, best first, whichever engine `ids` asks: each
+    side's `best` of the engine's candidates, fused here for a hybrid query (see TIE_MARGIN)."""
+    if query.using == "sparse" and not len(query.sparse):
+        return []  # a sparse-only search for a question of stopwords finds nothing
+    if query.using != "hybrid":
+        return ids([dense if query.using == "dense" else sparse], query.limit)[0]
+    sides = [dense, sparse] if len(query.sparse) else [dense]
+    return fused(ids(sides, query.prefetch_limit), k=query.rrf_k, limit=query.limit)
 
 
 def scored(found: Sequence[tuple[str, float]], payloads: Mapping[str, Any]) -> list[ScoredChunk]:

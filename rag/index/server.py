@@ -38,9 +38,9 @@ from rag.index.payload import (
     TIE_MARGIN,
     best,
     day_number,
-    fused,
     point_id,
     scored,
+    searched,
     to_payload,
 )
 from rag.knowledge_vectors import KnowledgeVectors, loaded, unavailable
@@ -117,19 +117,13 @@ class ServerIndex:
             filter=flt,
             with_payload=False,
         )
-        if query.using == "sparse" and not len(query.sparse):
-            return []  # a sparse-only search for a question of stopwords finds nothing
-        if query.using != "hybrid":
-            single = dense if query.using == "dense" else sparse
-            return self._chunks(self._ids([single], query.limit)[0])
-        # Both prefetches in one request and fused by `fused`, not by the engine: see TIE_MARGIN.
-        sides = [dense, sparse] if len(query.sparse) else [dense]
-        found = self._ids(sides, query.prefetch_limit)
-        return self._chunks(fused(found, k=query.rrf_k, limit=query.limit))
+        return self._chunks(searched(query, dense, sparse, self._ids))
 
     def _ids(
         self, requests: Sequence[models.QueryRequest], limit: int
     ) -> list[list[tuple[str, float]]]:
+        """Each side's best `limit` (point id, score) pairs, in one request, with room for
+        ties (TIE_MARGIN)."""
         responses = self._client.query_batch_points(
             self._collection,
             requests=[r.model_copy(update={"limit": limit + TIE_MARGIN}) for r in requests],
