@@ -88,7 +88,7 @@ def _follows_up(question: str, key_terms: set[str], analyzer: PolishAnalyzer) ->
     folded = [fold(word) for word in words]
     # "co to jest CUS?", "czym się zajmuje OPS?": the office asked about is the subject.
     defines = re.search(
-        r"\b(?:co to (?:jest )?(?:za )?|czym (?:jest|sie zajmuje) )(?:cus|ops|mops|gops)\b",
+        rf"\b(?:co to (?:jest )?(?:za )?|czym (?:jest|sie zajmuje) )(?:{'|'.join(_OFFICES)})\b",
         " ".join(folded),
     )
     subjects = {

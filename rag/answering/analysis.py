@@ -193,6 +193,15 @@ def _word_matches(pattern: str, word: str) -> bool:
     return word == pattern
 
 
+def _said(entries: Sequence[LexiconEntry]) -> list[_Phrase]:
+    """Every phrase residents say for these entries, folded."""
+    return [
+        _Phrase(tuple(fold(w) for w in said.split()), entry)
+        for entry in entries
+        for said in entry.said
+    ]
+
+
 class Lexicon:
     """Residents' words → the office's terms (and their topics)."""
 
@@ -200,18 +209,8 @@ class Lexicon:
         self, entries: Sequence[LexiconEntry], income_free: Sequence[LexiconEntry] = ()
     ) -> None:
         self.entries = tuple(entries)
-        self._income_free = _PhraseIndex(
-            [
-                _Phrase(tuple(fold(w) for w in said.split()), e)
-                for e in income_free
-                for said in e.said
-            ]
-        )
-        self._phrases = [
-            _Phrase(tuple(fold(w) for w in said.split()), entry)
-            for entry in entries
-            for said in entry.said
-        ]
+        self._income_free = _PhraseIndex(_said(income_free))
+        self._phrases = _said(entries)
         # The office's own term, inflected: "dodatku mieszkaniowego" names "dodatek mieszkaniowy".
         self._official = [
             _Phrase(tuple(_stem(fold(w)) for w in entry.term.split()), entry) for entry in entries

@@ -401,7 +401,7 @@ class CrisisClassifier:
             )
 
 
-def fingerprint(model: str, messages: Sequence[LabelledMessage]) -> str:
+def fingerprint(model_id: str, messages: Sequence[LabelledMessage]) -> str:
     """Names a trained classifier: the model, the training data and the training code."""
     digest = hashlib.blake2b(digest_size=8)
     # Every number that shapes training or calibration: a change to any retrains.
@@ -420,7 +420,7 @@ def fingerprint(model: str, messages: Sequence[LabelledMessage]) -> str:
         SENTENCE_FALSE_ALARMS,
         SENTENCE_C,
     )
-    digest.update(f"{knobs}\0{model}\0".encode())
+    digest.update(f"{knobs}\0{model_id}\0".encode())
     for message in messages:
         digest.update(f"{message.id}\0{message.level}\0{message.kind}\0".encode())
         digest.update(conversation_text(message).encode())

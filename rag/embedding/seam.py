@@ -193,7 +193,7 @@ _PROBE = "Ile wynosi dodatek mieszkaniowy?"
 
 def signature(embedder: Embedder) -> str:
     """Names what this embedder makes of text, for keying what is computed from its vectors
-    (a cache, a trained classifier): its model id and its vector of one fixed question,
+    (the refusal model's embedded seen messages): its model id and its vector of one fixed question,
     rounded, so a changed query prefix or backend is another key, which the id alone would
     not say. Float noise (another machine, thread count) can move a rounded component too: key
     only what is cheap to compute again with it.
