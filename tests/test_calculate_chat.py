@@ -16,6 +16,7 @@ from rag.answering.calculate import (
     ASSUMED_NO_WHEELCHAIR,
     ASSUMED_TITLE,
     ESTIMATE,
+    CalculatorAnswer,
     calculate,
     follow_up_text,
     is_calculable,
@@ -102,14 +103,11 @@ def test_help_that_tests_income_is_still_summed_with_the_lexicon(text: str, name
 def test_over_the_criterion_the_help_given_whatever_the_income_follows_the_verdict(
     facts: list[SourcedFact],
 ) -> None:
-    over = calculate(
+    over = _not_eligible(
         "kryterium_dochodowe",
-        ["mam 74 lata, emerytura 1600 zl, sama mieszkam. czy dostane cos z mopsu na leki?"],
-        on=DAY,
-        facts=facts,
+        "mam 74 lata, emerytura 1600 zl, sama mieszkam. czy dostane cos z mopsu na leki?",
+        facts,
     )
-    assert over.calculation is not None
-    assert over.calculation.result == "not_eligible"
     assert over.cited[0].id == "ps-kto-bez-wzgledu-na-dochod"
     assert "specjalny zasiłek celowy" in over.lead
     # Numbered in the order read: the note [1] right after the verdict, the working's facts after.
@@ -129,23 +127,25 @@ def test_over_the_criterion_the_help_given_whatever_the_income_follows_the_verdi
     staly = "mam 70 lat, sama, emerytura 1500 zl, czy dostane staly?"
     assert "przy wyższym dochodzie" in calculate("zasilek_staly", [staly], on=DAY, facts=facts).text
     lekki = "mam 50 lat, lekki stopien, sama, 300 zl dochodu, czy dostane staly?"
-    no_title = calculate("zasilek_staly", [lekki], on=DAY, facts=facts)
-    assert no_title.calculation is not None
-    assert no_title.calculation.result == "not_eligible"
-    assert "przy wyższym dochodzie" not in no_title.text
+    assert "przy wyższym dochodzie" not in _not_eligible("zasilek_staly", lekki, facts).text
+
+
+def _not_eligible(name: str, text: str, facts: list[SourcedFact]) -> CalculatorAnswer:
+    """The calculator's answer to one message, which must be "not eligible"."""
+    found = calculate(name, [text], on=DAY, facts=facts)
+    assert found.calculation is not None
+    assert found.calculation.result == "not_eligible"
+    return found
 
 
 def test_the_result_leads_with_the_comparison_and_cites_the_figures(
     facts: list[SourcedFact],
 ) -> None:
-    found = calculate(
+    found = _not_eligible(
         "zasilek_okresowy",
-        ["mam 1500 zł emerytury i mieszkam sama, czy dostanę zasiłek okresowy?"],
-        on=DAY,
-        facts=facts,
+        "mam 1500 zł emerytury i mieszkam sama, czy dostanę zasiłek okresowy?",
+        facts,
     )
-    assert found.calculation is not None
-    assert found.calculation.result == "not_eligible"
     assert found.lead.startswith("Z tego, co piszesz: zasiłek okresowy nie przysługuje")
     assert "1 500 zł" in found.lead
     assert "1 010 zł" in found.lead
