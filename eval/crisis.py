@@ -25,7 +25,7 @@ from rag.crisis.classifier import trained_classifier
 from rag.crisis.levels import rank
 from rag.crisis.lexicon import Lexicon
 from rag.crisis.messages import LabelledMessage, load_messages, split
-from rag.embedding import Embedder
+from rag.embedding import CachedEmbedder, Embedder
 
 DETECTORS = ("lexicon", "classifier", "combined")
 LABELS = {"lexicon": "słownik (bez modelu)", "classifier": "klasyfikator", "combined": "oba"}
@@ -140,6 +140,22 @@ def score(
     return scores
 
 
+_BATCH = 64
+
+
+def _embedded_once(embedder: Embedder, texts: Sequence[str]) -> Embedder:
+    """The embedder with every message's vector computed up front, in batches.
+
+    Two detectors read the same messages through the model; one by one, and twice, that was
+    the slowest part of the crisis evaluation (and of CI's crisis gate).
+    """
+    unique = list(dict.fromkeys(texts))
+    remembered = CachedEmbedder(embedder, size=len(unique) + 256, kinds=("query",))
+    for start in range(0, len(unique), _BATCH):
+        remembered.embed(unique[start : start + _BATCH], kind="query")
+    return remembered
+
+
 def run_crisis(embedder: Embedder, *, models_dir: Path, golden: Path) -> CrisisRun:
     """Score the three detectors on the test split and the golden file's ordinary questions.
 
@@ -151,6 +167,10 @@ def run_crisis(embedder: Embedder, *, models_dir: Path, golden: Path) -> CrisisR
     ordinary = [case.turns for case in load_cases(golden).cases if not case.crisis]
     lexicon = Lexicon.load()
     classifier = trained_classifier(embedder, models_dir)
+    embedder = _embedded_once(
+        embedder,
+        [*(t for m in test for t in (*m.turns, m.text)), *(t for turns in ordinary for t in turns)],
+    )
     assessors = {
         "lexicon": CrisisAssessor(lexicon=lexicon),
         "classifier": CrisisAssessor(
