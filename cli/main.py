@@ -549,10 +549,24 @@ def kb_check_command() -> None:
             f"Nieaktualny od {doc.date.isoformat()} (valid_to), nie jest podawany: {doc.doc_id}",
             highlight=False,
         )
+    for fact in report.facts_expired:
+        console.print(
+            f"Fakt nieaktualny od {fact.valid_to + dt.timedelta(days=1)}, nie jest podawany: "
+            f"{fact.fact_id} ({fact.doc_id})",
+            highlight=False,
+        )
+    for fact in report.facts_lapsing:
+        console.print(
+            f"Fakt podawany ostatni dzień {fact.valid_to}: {fact.fact_id} ({fact.doc_id}); "
+            "dodaj kwotę lub zasadę na następny okres",
+            highlight=False,
+        )
     console.print(
         f"Dokumenty: {report.documents}, fakty podawane: {report.facts}, "
         f"błędy: {len(report.load_errors) + len(report.fact_problems)}, "
-        f"do przeglądu: {len(report.review_due)}, nieaktualne: {len(report.expired)}.",
+        f"do przeglądu: {len(report.review_due)}, nieaktualne: {len(report.expired)}, "
+        f"fakty nieaktualne: {len(report.facts_expired)}, "
+        f"fakty wygasające: {len(report.facts_lapsing)}.",
         highlight=False,
     )
     if report.broken:

@@ -3,6 +3,9 @@
 Every document must load with the full front matter, every curated fact must hold against the
 section it rests on (`rag.answering.facts.check_fact`), and a document past its review date or
 its validity is listed, so that nothing stale is served without someone deciding it still holds.
+So is a curated fact whose own validity has ended (an amount for last year: no longer served,
+so its question falls back to passages or a refusal) or ends within `LAPSING_DAYS`, the time
+staff have to add the next period's figure before residents lose the answer.
 Nothing is written: the check reads `knowledge_base/` as ingest would.
 """
 
@@ -25,14 +28,28 @@ class Dated:
     date: dt.date
 
 
+LAPSING_DAYS = 31
+
+
+@dataclass(frozen=True, slots=True)
+class DatedFact:
+    """A curated fact and the last day it is served."""
+
+    fact_id: str
+    doc_id: str
+    valid_to: dt.date
+
+
 @dataclass(frozen=True, slots=True)
 class KnowledgeBaseReport:
     documents: int
-    facts: int
+    facts: int  # served today
     load_errors: tuple[LoadError, ...]
     fact_problems: tuple[FactProblem, ...]
     review_due: tuple[Dated, ...]  # reviewed longer ago than the review period
     expired: tuple[Dated, ...]  # valid_to in the past: served no more
+    facts_expired: tuple[DatedFact, ...] = ()  # in a document still in force
+    facts_lapsing: tuple[DatedFact, ...] = ()  # last served within LAPSING_DAYS
 
     @property
     def broken(self) -> bool:
@@ -57,11 +74,19 @@ def check_knowledge_base(
         for d in documents
         if d.meta.valid_to is not None and d.meta.valid_to < today
     ]
+    gone = {d.doc_id for d in expired}
+    ending = sorted(
+        (DatedFact(f.id, f.document.doc_id, f.valid_to) for f in facts if f.valid_to is not None),
+        key=lambda f: (f.valid_to, f.fact_id),
+    )
+    horizon = today + dt.timedelta(days=LAPSING_DAYS)
     return KnowledgeBaseReport(
         documents=len(documents),
-        facts=len(facts),
+        facts=sum(f.valid_on(today) for f in facts),
         load_errors=tuple(errors),
         fact_problems=tuple(problems),
         review_due=tuple(sorted(due, key=lambda x: x.date)),
         expired=tuple(sorted(expired, key=lambda x: x.date)),
+        facts_expired=tuple(f for f in ending if f.valid_to < today and f.doc_id not in gone),
+        facts_lapsing=tuple(f for f in ending if today <= f.valid_to < horizon),
     )

@@ -38,9 +38,10 @@ def _document(root: Path, name: str, *, reviewed: str, valid_to: str | None = No
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
-def _facts(root: Path, name: str, answer: str) -> None:
+def _facts(root: Path, name: str, answer: str, *, valid_to: dt.date | None = None) -> None:
     fact = {
         "id": f"{name}-kwota",
+        **({"valid_to": valid_to} if valid_to else {}),
         "section": "Ile wynosi zasiłek",
         "type": "kwota",
         "answer": answer,
@@ -92,3 +93,40 @@ def test_the_command_exits_1_only_when_something_would_not_be_served(
     broken = runner.invoke(app, ["kb", "check"])
     assert broken.exit_code == 1
     assert "Fakt nie podawany" in broken.output
+
+
+@pytest.mark.parametrize(
+    ("valid_to", "expired", "lapsing", "served"),
+    [
+        (dt.date(2026, 12, 5), ["swiezy-kwota"], [], 0),  # yesterday was its last day
+        (dt.date(2026, 12, 6), [], ["swiezy-kwota"], 1),  # today is
+        (dt.date(2027, 1, 5), [], ["swiezy-kwota"], 1),  # within the month staff have
+        (dt.date(2027, 1, 6), [], [], 1),
+    ],
+)
+def test_a_fact_whose_validity_ends_is_listed_before_residents_lose_it(
+    kb: Path, valid_to: dt.date, expired: list[str], lapsing: list[str], served: int
+) -> None:
+    _facts(kb, "swiezy", "Zasiłek stały wynosi najwyżej 1229 zł miesięcznie.", valid_to=valid_to)
+    report = check_knowledge_base(kb, today=TODAY, review_every_days=365)
+    assert [f.fact_id for f in report.facts_expired] == expired
+    assert [f.fact_id for f in report.facts_lapsing] == lapsing
+    assert report.facts == served
+    assert not report.broken  # a lapsed amount is news for staff, not a broken base
+
+
+def test_a_fact_in_an_expired_document_is_listed_once_with_its_document(kb: Path) -> None:
+    _facts(kb, "wygasly", "Zasiłek stały wynosi najwyżej 1229 zł miesięcznie.")
+    report = check_knowledge_base(kb, today=TODAY, review_every_days=365)
+    assert [d.doc_id.split("/")[-1] for d in report.expired] == ["wygasly"]
+    assert report.facts_expired == ()
+
+
+def test_the_command_names_a_fact_about_to_lapse(kb: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OKIENKO_KNOWLEDGE_BASE_DIR", str(kb))
+    last_day = dt.date.today() + dt.timedelta(days=3)
+    _facts(kb, "swiezy", "Zasiłek stały wynosi najwyżej 1229 zł miesięcznie.", valid_to=last_day)
+    result = CliRunner().invoke(app, ["kb", "check"])
+    assert result.exit_code == 0, result.output
+    assert f"Fakt podawany ostatni dzień {last_day}: swiezy-kwota" in result.output
+    assert "fakty wygasające: 1." in result.output
