@@ -368,6 +368,14 @@ class MissingOut(BaseModel):
     title: str = Field(examples=["Dziecko 2: nauka dziecka"], description="Tytuł pola po polsku.")
 
 
+class ProvisionalOut(BaseModel):
+    amount: Money = Field(examples=["340.00"])
+    condition: str = Field(
+        description="Warunek, po słowie „jeśli”.",
+        examples=["dochód na osobę (2 400 zł) nie przekracza progu 40% przeciętnego wynagrodzenia"],
+    )
+
+
 class CalculationOut(BaseModel):
     calculator: str = Field(examples=["zasilek_staly"])
     title: str = Field(examples=["Zasiłek stały"])
@@ -399,6 +407,12 @@ class CalculationOut(BaseModel):
         description="Kwoty, których źródła kalkulatora nie podają na ten dzień."
     )
     steps: list[StepOut] = Field(description="Wyliczenie krok po kroku, z przepisami.")
+    provisional: ProvisionalOut | None = Field(
+        default=None,
+        description="Przy wyniku unknown: kwota, jeśli zachodzi warunek, którego kalkulator nie "
+        "może sprawdzić (np. próg liczony od wynagrodzenia, którego źródła jeszcze nie podają); "
+        "null, gdy przed uzupełnieniem brakującej wartości nic nie da się powiedzieć.",
+    )
     notice: str = Field(default=CALCULATION_NOTICE, description="Stała uwaga: to szacunek.")
 
     @classmethod
@@ -419,6 +433,12 @@ class CalculationOut(BaseModel):
             missing=missing,
             unknown_figures=list(calculation.unknown_figures),
             steps=[StepOut(text=s.text, provision=s.provision) for s in calculation.steps],
+            provisional=None
+            if calculation.provisional is None
+            else ProvisionalOut(
+                amount=f"{calculation.provisional.amount:.2f}",
+                condition=calculation.provisional.condition,
+            ),
         )
 
 

@@ -43,6 +43,7 @@ RESULT_KEYS = {
     "missing",
     "unknown_figures",
     "steps",
+    "provisional",
     "notice",
 }
 RETIRED_SINGLE = {"household_size": 1, "household_income": "600", "age": 70}
@@ -353,3 +354,26 @@ def test_the_openapi_document_describes_the_routes(client: TestClient) -> None:
     amount = schemas["CalculationOut"]["properties"]["amount"]
     assert {"type": "string", "pattern": r"^[0-9]+\.[0-9]{2}$"} in amount["anyOf"]
     assert "fields" in schemas["FieldErrorDetail"]["properties"]
+
+
+def test_a_housing_sum_past_the_last_wage_comes_with_its_provisional_amount(
+    client: TestClient,
+) -> None:
+    household = {
+        "household_size": 2,
+        "household_income_monthly": 3000,
+        "flat_area": 48,
+        "monthly_expenses": 960,
+        "tenure": "najem",
+        "disabled_needing_room": False,
+        "municipal_flat": True,
+        "central_installations": True,
+        "on": "2026-12-06",
+    }
+    body = calculate(client, "dodatek_mieszkaniowy", household)
+    assert (body["result"], body["amount"]) == ("unknown", None)
+    assert body["provisional"]["amount"] == "440.00"
+    assert body["summary"].startswith("Dodatek mieszkaniowy wyniesie około 440 zł miesięcznie")
+    assert body["unknown_figures"]  # the missing wage is still named
+    earlier = calculate(client, "dodatek_mieszkaniowy", {**household, "on": "2026-03-01"})
+    assert (earlier["result"], earlier["provisional"]) == ("eligible", None)

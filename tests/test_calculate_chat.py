@@ -331,3 +331,51 @@ def test_a_reply_without_a_title_ends_the_question_with_the_answer() -> None:
     )
     assert found.calculation is not None
     assert found.calculation.result == "not_eligible"
+
+
+def test_a_housing_sum_is_answered_with_its_amount_even_while_the_wage_is_missing(
+    served: ServedIndex,  # noqa: F811
+    analyzer: PolishAnalyzer,
+) -> None:
+    # Today's GUS wage may be missing from the rules (then: "340 zł, if the income is within the
+    # threshold") or present (then: "przysługuje, około 340 zł"); either way the sum is answered,
+    # not replaced by passages about the threshold.
+    chat = assistant(served, analyzer)
+    answer = chat.ask(
+        "ile dostane dodatku mieszkaniowego? mieszkam sam na 33 metrach w mieszkaniu "
+        "komunalnym, czynsz 700 zl, emerytura 2400 na reke"
+    )
+    lead = answer.answer.split("\n", 1)[0]
+    assert "340 zł miesięcznie" in lead
+    assert "15% × 2 400 zł = 360 zł" in answer.answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "piecioosobowa rodzina, 60m2, oplaty 1200 zl, dochod 5000 zl. ile wyjdzie dodatku "
+        "mieszkaniowego?",
+        "jest nas piec osob, 60 m2, oplaty 1200 zl, dochod 5000 zl, ile dodatku mieszkaniowego?",
+    ],
+)
+def test_five_people_are_no_stove(text: str) -> None:
+    # Folded, "pięć" and "pięcio-" read "piec": a count, not a flat heated by a stove.
+    found = calculate("dodatek_mieszkaniowy", [text], on=DAY)
+    assert found.asked != "central_installations"
+    assert "Normatywna powierzchnia dla 5 osób: 65 m²" in found.text
+
+
+def test_a_stove_is_still_asked_about_for_the_fuel_lump_sum() -> None:
+    found = calculate(
+        "dodatek_mieszkaniowy",
+        [
+            "jest nas dwoje, 40 m2, grzejemy piecem kaflowym, oplaty 800 zl, dochod 3000 zl, "
+            "ile dodatku mieszkaniowego?"
+        ],
+        on=DAY,
+    )
+    assert found.asked == "central_installations"
+
+
+def test_a_flat_written_as_45_metrowe_has_its_area() -> None:
+    assert read_situation("mieszkamy w mieszkaniu 45-metrowym, we trojke").flat_area == 45

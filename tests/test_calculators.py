@@ -17,6 +17,7 @@ from rag.calculators import (
     compute,
     read_date,
 )
+from rag.calculators.calculation import Provisional
 from rag.calculators.money import zl
 from rag.calculators.permanent_allowance import PermanentAllowanceInput
 from rag.calculators.rules import Rules
@@ -539,6 +540,54 @@ def test_housing_allowance_cannot_tell_where_no_announcement_in_the_rules_covers
     assert (calc.result, calc.amount) == ("unknown", None)
     assert calc.unknown_figures[0].startswith("przeciętne wynagrodzenie w gospodarce narodowej")
     assert "Próg dochodowy" not in texts(calc)
+
+
+def test_after_the_last_announcement_the_allowance_is_given_on_the_condition_of_the_threshold() -> (
+    None
+):
+    calc = run("dodatek_mieszkaniowy", HOUSING_EXAMPLE, dt.date(2026, 12, 6))
+    assert (calc.result, calc.amount, calc.frequency) == ("unknown", None, "monthly")
+    assert calc.provisional == Provisional(
+        Decimal("440"),
+        "dochód na osobę (1 500 zł) nie przekracza progu 30% przeciętnego wynagrodzenia",
+    )
+    working = texts(calc)
+    # The last wage the rules hold, its dates and the threshold it gave: a yardstick, not a claim.
+    assert "Ostatnie, jakie podają: 9 197,79 zł" in working
+    assert (
+        "do 30 kwietnia 2026 r.); przy nim próg wynosił 30% × 9 197,79 zł = 2 759,33 zł" in working
+    )
+    assert "maleje o nadwyżkę" in working  # what happens above the threshold is said too
+
+
+@pytest.mark.parametrize(
+    ("change", "figures"),
+    [
+        # 340 − 300 = 40 zł: under twice the smallest allowance paid (0,5 % of 9 197,79 zł =
+        # 45,99 zł), a newer wage could make it too small to pay; nothing is promised.
+        (
+            {
+                "household_size": 1,
+                "household_income_monthly": 2000,
+                "flat_area": 35,
+                "monthly_expenses": 340,
+            },
+            1,
+        ),
+        ({"central_installations": False}, 2),  # the fuel lump sum is not worked out
+    ],
+)
+def test_no_provisional_amount_where_the_missing_wage_or_lump_sum_could_change_it(
+    change: dict[str, Any], figures: int
+) -> None:
+    calc = run("dodatek_mieszkaniowy", {**HOUSING_EXAMPLE, **change}, dt.date(2026, 12, 6))
+    assert (calc.result, calc.provisional) == ("unknown", None)
+    assert len(calc.unknown_figures) == figures
+
+
+def test_before_the_first_announcement_nothing_is_provisional() -> None:
+    calc = run("dodatek_mieszkaniowy", HOUSING_EXAMPLE, dt.date(2025, 8, 7))
+    assert (calc.result, calc.provisional) == ("unknown", None)
 
 
 # --- the figures by date -----------------------------------------------------------------------

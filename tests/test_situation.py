@@ -134,3 +134,22 @@ def test_an_amount_after_the_rent_is_not_rent_too(text: str, rent: int, income: 
     found = read_situation(text)
     assert found.housing_costs == Decimal(rent)
     assert found.household_income == Decimal(income)
+
+
+@pytest.mark.parametrize(
+    ("text", "income", "costs"),
+    [
+        (
+            "Razem mamy 4500 zł dochodu, a za czynsz, ogrzewanie, wodę i śmieci płacimy 1100 zł.",
+            "4500",
+            "1100",
+        ),
+        ("czynsz placimy sami, maz ma rente 1500 zl", "1500", None),  # an income after the rent
+    ],
+)
+def test_costs_listed_after_the_rent_are_the_housing_costs(
+    text: str, income: str, costs: str | None
+) -> None:
+    found = read_situation(text)
+    assert found.household_income == Decimal(income)
+    assert found.housing_costs == (Decimal(costs) if costs else None)

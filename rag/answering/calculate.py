@@ -185,6 +185,13 @@ def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
 
 
+# Signs of a flat heated or supplied on its own (a stove, coal, a gas bottle): the fuel lump sum
+# then changes the sum. Folded "piec" is also "pięć" (five): not before a count, nor "pięcio-".
+_OWN_HEATING = re.compile(
+    r"\bpiec(?:a|e|em|u|y|ach|ami|om|yk\w*)?\b"
+    r"(?!\s+(?:osob\w*|dzieci\w*|lat|miesiec\w*|pokoj\w*|tysiec\w*|m2|metr\w*|zl)\b)|"
+    r"wegl\w*|kaflow\w*|bez (?:centralnego|co\b)|butl\w*|drewn"
+)
 # Signs that the person may live with no title to the flat: then the title is asked, not assumed
 # ("bez tytułu" itself the reader takes as the title: `_TENURES`).
 _NO_TITLE = re.compile(
@@ -276,9 +283,7 @@ def payload(name: str, s: Situation, folded: str = "") -> tuple[dict[str, Any], 
             # Only living with no title at all changes the sum; any title gives the same one.
             data["tenure"] = "inny_tytul"
             assumed.append(ASSUMED_TITLE)
-        if not re.search(
-            r"\bpiec\w*|wegl\w*|kaflow\w*|bez (?:centralnego|co\b)|butl\w*|drewn", folded
-        ):
+        if not _OWN_HEATING.search(folded):
             data["central_installations"] = True
             assumed.append(ASSUMED_INSTALLATIONS)
         if _ROOM_NEEDED.search(folded) and not _ROOM_DENIED.search(folded):
@@ -431,6 +436,8 @@ def supporting_facts(
         supported = candidates.pop(best)
         chosen.append((best, supported))
         covered |= supported
+    # Numbered in the order the working first leans on them, as a reader meets them.
+    chosen.sort(key=lambda pair: min(pair[1]))
     markers: dict[int, list[int]] = {}
     for number, (_, supported) in enumerate(chosen, start=1):
         for index in sorted(supported):
@@ -514,7 +521,7 @@ def _titled(name: str, field: str) -> str:
 def verdict(result: Calculation, title: str) -> str | None:
     """The result in one sentence, lower-case, for a sentence that leads up to it: "zasiłek
     stały wstępnie przysługuje, około 713 zł miesięcznie (zasiłek stały: 1 313 zł − 600 zł =
-    713 zł)."; None while the result is unknown.
+    713 zł)."; for an unknown result, the provisional amount and its condition, else None.
 
     Args:
         result: the calculation.
@@ -536,6 +543,12 @@ def verdict(result: Calculation, title: str) -> str | None:
                 said += f", około {low}{per}"
     elif result.result == "not_eligible":
         said = no
+    elif result.provisional is not None:
+        per = " miesięcznie" if result.frequency == "monthly" else ""
+        return (
+            f"{title.lower()} wyniesie około {zl(result.provisional.amount)}{per}, jeśli "
+            f"{result.provisional.condition}."
+        )
     else:
         return None
     return said + (f" ({decisive})." if decisive else ".")

@@ -575,7 +575,12 @@ class Assistant:
                 dict.fromkeys(t for fact in found.cited for t in fact.document.meta.topics)
             ),
         )
-        settled = found.calculation is None or found.calculation.result != "unknown"
+        settled = (
+            found.calculation is None
+            or found.calculation.result != "unknown"
+            # "340 zł, if the income is within the threshold": an answer, not a question.
+            or found.calculation.provisional is not None
+        )
         return _Calculated(
             draft=draft,
             pending=f"{name}:{found.asked}" if found.asked else None,

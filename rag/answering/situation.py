@@ -246,6 +246,23 @@ def _rent_split_off(clause_before: str) -> bool:
     return not re.search(r"\d", between) and not _EARNED.search(between)
 
 
+def _costs_listed(before: str) -> bool:
+    """ "za czynsz, ogrzewanie, wodę i śmieci płacimy 1100 zł": a housing word opens a list of
+    costs, and between it and the amount only more costs (no other number, no income word)."""
+    sentence = re.split(r"[.;!?()]", before)[-1]
+    ends = [m.end() for m in _HOUSING_WORDS.finditer(sentence)]
+    if not ends:
+        return False
+    between = sentence[ends[-1] :]
+    return (
+        "," in between
+        and len(between) <= 70
+        and not re.search(r"\d", between)
+        and not _EARNED.search(between)
+        and not _INCOME_WORDS.search(between)
+    )
+
+
 def _clause_before(before: str) -> str:
     return re.split(r"[,.;()!?]", before)[-1]
 
@@ -306,6 +323,7 @@ def _money(folded: str) -> tuple[list[Money], list[str]]:
                 _HOUSING_WORDS.search(clause)
                 # "czynsz z wodą i ogrzewaniem wychodzi 700 zł": the "i" split the rent off.
                 or _rent_split_off(clause_before)
+                or _costs_listed(before)
                 or (
                     not narrow.strip()
                     and _HOUSING_WORDS.search(before[-45:])
@@ -589,7 +607,7 @@ _DISABILITY = re.compile(
     r"\b(?:orzeczen\w*|stopien|stopniem|stopniu|grup\w* inwalidzk\w*|niepelnosprawn\w*)"
 )
 _DEGREE = re.compile(r"\b(znaczn\w*|umiarkowan\w*|lekki\w*|lekkim)\b")
-_AREA = re.compile(r"(\d{1,3}(?:[,.]\d{1,2})?)\s*(?:m2|m²|m kw|mkw|metr\w*)")
+_AREA = re.compile(r"(\d{1,3}(?:[,.]\d{1,2})?)(?:\s*|-)(?:m2|m²|m kw|mkw|metr\w*)")
 _ROOMS_AREA = re.compile(
     r"pokoj\w*\s+(?:i|z|razem z|oraz)\s+kuchni\w*[^0-9]{0,30}?(\d{1,3}(?:[,.]\d{1,2})?)\s*"
     r"(?:m2|m²|metr\w*)"

@@ -29,6 +29,16 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
+class Provisional:
+    """The amount an "unknown" calculation comes to if a condition it cannot check holds: the
+    housing allowance is 340 zł "if the income per person is within the threshold", when the
+    threshold's wage is not in the sources yet. `condition` reads after "jeśli"."""
+
+    amount: Decimal
+    condition: str
+
+
+@dataclass(frozen=True, slots=True)
 class Calculation:
     """The outcome of one calculator on one input and one date.
 
@@ -43,10 +53,12 @@ class Calculation:
             for zasiłek okresowy the amount the office must grant at least. None otherwise.
         amount_max: where the office sets the amount within a range (zasiłek okresowy), the
             most it may grant; None elsewhere.
-        frequency: "monthly" or "once" (becikowe); None without an amount.
+        frequency: "monthly" or "once" (becikowe); None without an amount (or a provisional one).
         missing: names of inputs to ask for ("household_income", "children.1.education").
         unknown_figures: figures the sources do not give for the date, in Polish words.
         steps: the working in order.
+        provisional: for an "unknown" result, the amount if the condition it names holds; None
+            when nothing can be said before the missing value is known.
     """
 
     calculator: str
@@ -58,6 +70,7 @@ class Calculation:
     missing: tuple[str, ...]
     unknown_figures: tuple[str, ...]
     steps: tuple[Step, ...]
+    provisional: Provisional | None = None
 
 
 class FigureUnknown(CalculatorError):
@@ -136,9 +149,13 @@ class Working:
         return self._done("not_eligible")
 
     def unknown(
-        self, *, missing: tuple[str, ...] = (), figures: tuple[str, ...] = ()
+        self,
+        *,
+        missing: tuple[str, ...] = (),
+        figures: tuple[str, ...] = (),
+        provisional: Provisional | None = None,
     ) -> Calculation:
-        return self._done("unknown", missing=missing, figures=figures)
+        return self._done("unknown", missing=missing, figures=figures, provisional=provisional)
 
     def _done(
         self,
@@ -148,15 +165,19 @@ class Working:
         amount_max: Decimal | None = None,
         missing: tuple[str, ...] = (),
         figures: tuple[str, ...] = (),
+        provisional: Provisional | None = None,
     ) -> Calculation:
+        if provisional is not None:
+            provisional = Provisional(to_grosze(provisional.amount), provisional.condition)
         return Calculation(
             calculator=self.calculator,
             on=self.on,
             result=result,
             amount=None if amount is None else to_grosze(amount),
             amount_max=None if amount_max is None else to_grosze(amount_max),
-            frequency=self.frequency if amount is not None else None,
+            frequency=self.frequency if amount is not None or provisional is not None else None,
             missing=missing,
             unknown_figures=figures,
             steps=tuple(self.steps),
+            provisional=provisional,
         )

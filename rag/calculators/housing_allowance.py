@@ -8,8 +8,10 @@ percentage of the average wage, where a small excess lowers the allowance instea
 (art. 3 ust. 1, art. 6 ust. 8); and the smallest amount paid (art. 7 ust. 6). The average wage is
 the quarterly GUS figure last announced before the application (art. 3 ust. 2); the rules hold the
 announcements the sources give, each from its announcement to the day before the next. For a date
-no announcement in the rules covers, the answer stops there as "unknown"; what comes before it (a
-flat too large, costs below the own share) still answers "not eligible".
+no announcement in the rules covers, the answer is "unknown" with the amount worked out so far as
+provisional: the allowance it comes to if the income per person is within the threshold, beside
+the threshold the last announcement the rules hold gave. What comes before it (a flat too large,
+costs below the own share) still answers "not eligible".
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from rag.calculators.calculation import Calculation, Working
+from rag.calculators.calculation import Calculation, FigureUnknown, Provisional, Working
 from rag.calculators.calculator import Calculator
 from rag.calculators.errors import RulesError
 from rag.calculators.inputs import Amount, Area, Flag, People, closed, not_given, one_of
@@ -316,9 +318,14 @@ def _housing(data: HousingAllowanceInput, w: Working) -> Calculation:
 def _threshold_and_minimum(
     data: HousingAllowanceInput, w: Working, size: int, income: Decimal, amount: Decimal
 ) -> Calculation:
-    wage = w.figure(WAGE)
     key = "dm_prog_jednoosobowe" if size == 1 else "dm_prog_wieloosobowe"
     rate = w.figure(key)
+    try:
+        wage = w.figure(WAGE)
+    except FigureUnknown as gap:
+        return _without_the_wage(
+            data, w, gap, rate, w.per_person(income, size, f"art. 3 ust. 1 {ACT}"), amount
+        )
     # Down to the grosz: an income in grosze is "not above" 40 % of the wage exactly when it is
     # not above the rounded-down amount (9 197,79 zł: 3 679,116 zł, so up to 3 679,11 zł fits).
     threshold = to_grosze_down(percent_of(rate, wage))
@@ -374,6 +381,63 @@ def _threshold_and_minimum(
         f"art. 7 ust. 1 i 1a {ACT}",
     )
     return w.eligible(amount)
+
+
+# Below twice the smallest allowance paid at the last wage the rules hold, a newer (higher) wage
+# could put the allowance under the minimum: then no amount is promised, even on a condition.
+_CLEAR_OF_THE_MINIMUM = 2
+
+
+def _without_the_wage(
+    data: HousingAllowanceInput,
+    w: Working,
+    gap: FigureUnknown,
+    rate: Decimal,
+    share: Decimal,
+    amount: Decimal,
+) -> Calculation:
+    """The end of the working when the sources lack the wage for the date: what the allowance
+    comes to if the income is within the threshold, and the threshold the last wage gave."""
+    unknown = (gap.figure.title,)
+    last = next(
+        (p for p in reversed(gap.figure.periods) if p.value is not None and p.valid_from <= w.on),
+        None,
+    )
+    floor_then: Decimal | None = None
+    w.step(
+        f"Źródła kalkulatora nie podają na {day(w.on)} przeciętnego wynagrodzenia, od którego "
+        f"liczy się próg ({pct(rate)}).",
+        w.provision(WAGE),
+    )
+    if last is not None and isinstance(last.value, Decimal) and last.valid_to is not None:
+        then = to_grosze_down(percent_of(rate, last.value))
+        floor_then = to_grosze_up(percent_of(w.figure("dm_minimum"), last.value))
+        w.step(
+            f"Ostatnie, jakie podają: {zl(last.value)} (stosowane od {day(last.valid_from)} do "
+            f"{day(last.valid_to)}); przy nim próg wynosił {pct(rate)} × {zl(last.value)} = "
+            f"{zl(then)} na osobę. Aktualną kwotę poda CUS.",
+            last.provision,
+        )
+    w.step(
+        f"Jeśli dochód na osobę nie przekracza progu, dodatek wynosi {zl(amount)} miesięcznie; "
+        "jeśli przekracza, dodatek maleje o nadwyżkę, a gdy nadwyżka jest równa dodatkowi lub "
+        "większa – nie przysługuje.",
+        f"art. 3 ust. 1 i art. 6 ust. 8 {ACT}",
+    )
+    if not data.central_installations:
+        price = w.rules.figure("srednia_cena_kwh")
+        w.step(
+            "Mieszkanie bez centralnego ogrzewania, ciepłej wody albo gazu z sieci: do dodatku "
+            "należy się ryczałt na zakup opału – kalkulator go nie liczy, zrobi to CUS.",
+            f"art. 6 ust. 7 i 7a oraz art. 6a {ACT}",
+        )
+        return w.unknown(figures=(*unknown, price.title))
+    if floor_then is None or amount < _CLEAR_OF_THE_MINIMUM * floor_then:
+        return w.unknown(figures=unknown)
+    condition = (
+        f"dochód na osobę ({zl(share)}) nie przekracza progu {pct(rate)} przeciętnego wynagrodzenia"
+    )
+    return w.unknown(figures=unknown, provisional=Provisional(amount, condition))
 
 
 def _income(data: HousingAllowanceInput, w: Working) -> Decimal | None:
