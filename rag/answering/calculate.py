@@ -487,13 +487,7 @@ def compose(
             "Podałeś(-aś) kwotę brutto: przepisy liczą dochód netto (po podatku i składkach)."
         )
     if result.steps:
-        lines = [
-            f"- {step.text}"
-            + (f" ({step.provision})" if step.provision else "")
-            + "".join(f"[{m}]" for m in markers.get(index, ()))
-            for index, step in enumerate(result.steps)
-        ]
-        parts.append("Jak to policzyłem:\n" + "\n".join(lines))
+        parts.append(working(result.steps, markers))
     if result.unknown_figures:
         parts.append(
             "Brakuje mi danych, których nie mam w źródłach: "
@@ -504,6 +498,18 @@ def compose(
         parts.append(question_for(result.calculator, asked))
     parts.append(ESTIMATE)
     return "\n\n".join(parts), lead
+
+
+def working(steps: Sequence[Step], markers: dict[int, list[int]]) -> str:
+    """ "Jak to policzyłem:" and the steps, each with its provision and the numbers of the facts
+    it rests on."""
+    lines = [
+        f"- {step.text}"
+        + (f" ({step.provision})" if step.provision else "")
+        + "".join(f"[{m}]" for m in markers.get(index, ()))
+        for index, step in enumerate(steps)
+    ]
+    return "Jak to policzyłem:\n" + "\n".join(lines)
 
 
 def question_for(name: str, field: str) -> str:

@@ -28,7 +28,9 @@ from rag.answering.calculate import (
     is_calculable,
     named_calculator,
     question_for,
+    working,
 )
+from rag.answering.dates import dated_answer, rule_facts
 from rag.answering.direct import fact_citation, support_quote
 from rag.answering.facts import FactIndex, FactMatch
 from rag.answering.refusal import Evidence, Refusal
@@ -558,7 +560,7 @@ class Assistant:
         elif fresh is not None:
             name, texts = fresh, [text]
         else:
-            return None
+            return self._dated(text, history)
         facts = self._facts.facts if self._facts is not None else ()
         found = calculate(name, texts, facts=facts)
         citations = tuple(
@@ -588,6 +590,36 @@ class Assistant:
             follow_up=follow_up,
             question=question_for(name, found.asked) if found.asked else None,
             known=_worked_so_far(found.calculation, found.assumed) if found.asked else "",
+        )
+
+    def _dated(self, text: str, history: Sequence[Turn]) -> _Calculated | None:
+        """The day a question about the person's own case comes to ("do kiedy mogę się
+        odwołać?" after "dostałam decyzję 27 listopada"), worked out with its provisions and the
+        facts that state them; None when it is no such question, the day it counts from is not
+        said, or no curated fact states the rule (`rag.answering.dates`)."""
+        said = [turn.text for turn in history if turn.role == "user"][-3:]
+        today = dt.date.today()
+        found = dated_answer([*said, text], today=today)
+        if found is None:
+            return None
+        facts = self._facts.facts if self._facts is not None else ()
+        cited, markers = rule_facts(found.steps, facts, today)
+        if not cited:
+            return None  # no curated fact states the rule: the passages answer, cited
+        citations = tuple(
+            fact_citation(n, fact, support_quote(fact, self._analyzer))
+            for n, fact in enumerate(cited, start=1)
+        )
+        draft = _Draft(
+            text=f"{found.lead}\n\n{working(found.steps, markers)}",
+            citations=citations,
+            mode="extractive",
+            check=CitationReport(),
+            direct=found.lead,
+            topic_names=tuple(dict.fromkeys(t for f in cited for t in f.document.meta.topics)),
+        )
+        return _Calculated(
+            draft=draft, pending=None, settled=True, follow_up=False, question=None, known=""
         )
 
     def _names_cus_matter(self, text: str) -> bool:
