@@ -150,7 +150,8 @@ def _embedded_once(embedder: Embedder, texts: Sequence[str]) -> Embedder:
     the slowest part of the crisis evaluation (and of CI's crisis gate).
     """
     unique = list(dict.fromkeys(texts))
-    remembered = CachedEmbedder(embedder, size=len(unique) + 256, kinds=("query",))
+    # Room for the conversations' joined texts too, which the detectors embed as they go.
+    remembered = CachedEmbedder(embedder, size=2 * len(unique) + 256, kinds=("query",))
     for start in range(0, len(unique), _BATCH):
         remembered.embed(unique[start : start + _BATCH], kind="query")
     return remembered

@@ -75,8 +75,16 @@ def check_knowledge_base(
         if d.meta.valid_to is not None and d.meta.valid_to < today
     ]
     gone = {d.doc_id for d in expired}
+    # A fact whose next period's fact is already written (same document, starting the day after)
+    # needs nothing from staff.
+    starts = {(f.document.doc_id, f.valid_from) for f in facts if f.valid_from is not None}
     ending = sorted(
-        (DatedFact(f.id, f.document.doc_id, f.valid_to) for f in facts if f.valid_to is not None),
+        (
+            DatedFact(f.id, f.document.doc_id, f.valid_to)
+            for f in facts
+            if f.valid_to is not None
+            and (f.document.doc_id, f.valid_to + dt.timedelta(days=1)) not in starts
+        ),
         key=lambda f: (f.valid_to, f.fact_id),
     )
     horizon = today + dt.timedelta(days=LAPSING_DAYS)

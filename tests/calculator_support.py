@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
@@ -32,3 +33,16 @@ def with_value(key: str, value: Decimal | int | str, rules: Rules | None = None)
 def housing_rules() -> Rules:
     """The shipped rules with `TEST_WAGE` as the average wage."""
     return with_value("przecietne_wynagrodzenie", TEST_WAGE)
+
+
+def wage_gap_rules() -> Rules:
+    """The shipped rules with the GUS wage known until 30 April 2026 (9 197,79 zł, the fourth
+    quarter of 2025) and unknown after: as the sources stand on 2026-12-07, kept so when staff
+    add later announcements."""
+    rules = load_rules()
+    figure = rules.figure("przecietne_wynagrodzenie")
+    known = next(p for p in figure.periods if p.value == Decimal("9197.79"))
+    gap = replace(
+        known, valid_from=known.valid_to + dt.timedelta(days=1), valid_to=None, value=None
+    )
+    return Rules({**rules.figures, figure.key: replace(figure, periods=(known, gap))})

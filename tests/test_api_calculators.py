@@ -368,7 +368,7 @@ def test_a_housing_sum_past_the_last_wage_comes_with_its_provisional_amount(
         "disabled_needing_room": False,
         "municipal_flat": True,
         "central_installations": True,
-        "on": "2026-12-06",
+        "on": "2030-01-01",  # past any GUS wage the rules will hold
     }
     body = calculate(client, "dodatek_mieszkaniowy", household)
     assert (body["result"], body["amount"]) == ("unknown", None)

@@ -12,6 +12,7 @@ import pytest
 from ingest.loaders import discover, load_document
 from rag.answering.analysis import Lexicon as ResidentsWords
 from rag.answering.calculate import (
+    _OWN_HEATING,
     ASSUMED_INSTALLATIONS,
     ASSUMED_NO_WHEELCHAIR,
     ASSUMED_TITLE,
@@ -358,7 +359,7 @@ def test_a_housing_sum_is_answered_with_its_amount_even_while_the_wage_is_missin
         "jest nas piec osob, 60 m2, oplaty 1200 zl, dochod 5000 zl, ile dodatku mieszkaniowego?",
     ],
 )
-def test_five_people_are_no_stove(text: str) -> None:
+def test_five_people_are_no_stove(text: str) -> None:  # see also the pięć cases below
     # Folded, "pięć" and "pięcio-" read "piec": a count, not a flat heated by a stove.
     found = calculate("dodatek_mieszkaniowy", [text], on=DAY)
     assert found.asked != "central_installations"
@@ -379,3 +380,18 @@ def test_a_stove_is_still_asked_about_for_the_fuel_lump_sum() -> None:
 
 def test_a_flat_written_as_45_metrowe_has_its_area() -> None:
     assert read_situation("mieszkamy w mieszkaniu 45-metrowym, we trojke").flat_area == 45
+
+
+@pytest.mark.parametrize(
+    ("text", "stove"),
+    [
+        ("w mieszkaniu piec pokoi", False),
+        ("jest nas piec", False),
+        ("piec corek", False),
+        ("mamy piec kaflowy", True),
+        ("ogrzewamy piecem", True),
+        ("piec w kuchni sie psuje", True),
+    ],
+)
+def test_five_or_a_stove(text: str, stove: bool) -> None:
+    assert bool(_OWN_HEATING.search(text)) == stove

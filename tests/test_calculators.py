@@ -21,7 +21,7 @@ from rag.calculators.calculation import Provisional
 from rag.calculators.money import zl
 from rag.calculators.permanent_allowance import PermanentAllowanceInput
 from rag.calculators.rules import Rules
-from tests.calculator_support import housing_rules, with_value
+from tests.calculator_support import housing_rules, wage_gap_rules, with_value
 
 ON = dt.date(2025, 3, 1)  # criteria of 2025, benefit period 2024/2025
 FAMILY_ON = dt.date(2025, 12, 1)  # benefit period 2025/2026, the one the knowledge base describes
@@ -545,7 +545,7 @@ def test_housing_allowance_cannot_tell_where_no_announcement_in_the_rules_covers
 def test_after_the_last_announcement_the_allowance_is_given_on_the_condition_of_the_threshold() -> (
     None
 ):
-    calc = run("dodatek_mieszkaniowy", HOUSING_EXAMPLE, dt.date(2026, 12, 6))
+    calc = run("dodatek_mieszkaniowy", HOUSING_EXAMPLE, dt.date(2026, 12, 6), wage_gap_rules())
     assert (calc.result, calc.amount, calc.frequency) == ("unknown", None, "monthly")
     assert calc.provisional == Provisional(
         Decimal("440"),
@@ -575,12 +575,24 @@ def test_after_the_last_announcement_the_allowance_is_given_on_the_condition_of_
             1,
         ),
         ({"central_installations": False}, 2),  # the fuel lump sum is not worked out
+        # 4 500 zł alone: over the last known threshold (3 679,11 zł) by 820,89 zł, more than the
+        # 325 zł worked out: "325 zł, if within the threshold" would mislead.
+        (
+            {
+                "household_size": 1,
+                "household_income_monthly": 4500,
+                "flat_area": 35,
+                "monthly_expenses": 1000,
+            },
+            1,
+        ),
     ],
 )
 def test_no_provisional_amount_where_the_missing_wage_or_lump_sum_could_change_it(
     change: dict[str, Any], figures: int
 ) -> None:
-    calc = run("dodatek_mieszkaniowy", {**HOUSING_EXAMPLE, **change}, dt.date(2026, 12, 6))
+    on = dt.date(2026, 12, 6)
+    calc = run("dodatek_mieszkaniowy", {**HOUSING_EXAMPLE, **change}, on, wage_gap_rules())
     assert (calc.result, calc.provisional) == ("unknown", None)
     assert len(calc.unknown_figures) == figures
 

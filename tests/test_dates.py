@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from rag.answering import dates
 from rag.answering.dates import (
     appeal_deadline,
     cited_units,
@@ -106,7 +107,13 @@ def test_the_months_a_housing_allowance_is_granted_for(
         ("doreczona 27.11.2025", dt.date(2025, 11, 27)),
         ("w piatek 17 kwietnia 2026 odebralam", dt.date(2026, 4, 17)),
         ("zlozylam dzisiaj wniosek, mamy 20 stycznia", dt.date(2026, 1, 20)),  # said wins
-        ("dostalam ja 20 grudnia", dt.date(2025, 12, 20)),  # not after today: last year's
+        ("dostalam ja 20 listopada", dt.date(2026, 11, 20)),
+        ("dostalam ja 20 grudnia", None),  # last year's would be a year ago: a slip, not guessed
+        ("decyzja z 20 listopada, dostalam ja wczoraj", None),  # issued, not delivered
+        ("decyzja z dnia 20.11 przyszla", None),
+        ("zlozylam wniosek 10 listopada, decyzje dostalam wczoraj", None),  # which is which?
+        ("pracuje na 1/2 etatu", None),
+        ("przyszla 27/11/2026", dt.date(2026, 11, 27)),
         ("jedna przyszla 3 grudnia, druga 5 grudnia", None),  # two days: none is guessed
         ("decyzja przyszla niedawno", None),
     ],
@@ -115,9 +122,41 @@ def test_the_day_a_sentence_names(sentence: str, said: dt.date | None) -> None:
     assert day_of(sentence, TODAY) == said
 
 
-def test_a_question_without_the_day_it_counts_from_gets_no_day() -> None:
-    assert dated_answer(["do kiedy mozna sie odwolac od decyzji?"], today=TODAY) is None
-    assert dated_answer(["dostalam decyzje 1 grudnia, co dalej?"], today=TODAY) is None
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["do kiedy mozna sie odwolac od decyzji?"],
+        ["dostalam decyzje 1 grudnia, co dalej?"],
+        # An awizo: the decision counts as delivered 14 days later (art. 44 k.p.a.).
+        ["dostalam awizo z decyzja 20 listopada, do kiedy moge sie odwolac?"],
+        # Two decisions: which one is not guessed.
+        [
+            "Pierwszą decyzję dostałam 20 listopada. Drugą dostałam 1 grudnia.",
+            "Do kiedy mogę się odwołać od pierwszej?",
+        ],
+        ["dostalam przelew 27 listopada, do kiedy moge sie odwolac?"],  # no decision named
+        # Not the 14 days to the SKO: a court, ZUS, a postanowienie, the SKO itself, a notice,
+        # or a deadline the person was given.
+        ["dostalam wyrok sadu 27 listopada, do kiedy moge sie odwolac?"],
+        ["decyzje z ZUS dostalam 27 listopada, do kiedy odwolanie?"],
+        ["postanowienie dostalam 27 listopada, do kiedy moge sie odwolac?"],
+        ["decyzje SKO dostalam 27 listopada, do kiedy moge sie odwolac?"],
+        ["decyzje dostalam 27 listopada, napisali ze odwolanie w ciagu 30 dni. do kiedy?"],
+        # The housing allowance: when the decision comes is not the months it is paid for.
+        ["Złożyłam wniosek o dodatek mieszkaniowy 27 listopada, do kiedy będzie decyzja?"],
+        ["Mam dodatek mieszkaniowy. Złożyłam wniosek o zasiłek 27 listopada, do kiedy dostanę?"],
+    ],
+)
+def test_no_day_is_worked_out_where_it_could_be_the_wrong_one(texts: list[str]) -> None:
+    assert dated_answer(texts, today=TODAY) is None
+
+
+def test_a_decision_delivered_yesterday() -> None:
+    found = dated_answer(
+        ["wczoraj listonosz przyniosl decyzje z MOPS, ile mam czasu na odwolanie?"], today=TODAY
+    )
+    assert found is not None
+    assert "najpóźniej 21 grudnia 2026 r. (poniedziałek)" in found.lead  # the 20th is a Sunday
 
 
 def test_the_day_said_in_an_earlier_message_counts() -> None:
@@ -145,7 +184,9 @@ QUESTION = "dostałam decyzję o odmowie zasiłku 27 listopada, do kiedy mogę s
 def test_the_assistant_answers_with_the_day_and_cites_the_procedure(
     served: ServedIndex,  # noqa: F811
     analyzer: PolishAnalyzer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(dates, "warsaw_today", lambda: TODAY)
     facts, _ = knowledge_base_facts(Settings())
     chat: Assistant = assistant(
         served, analyzer, facts=FactIndex(facts, embedder=EMBEDDER, analyzer=analyzer)

@@ -130,3 +130,24 @@ def test_the_command_names_a_fact_about_to_lapse(kb: Path, monkeypatch: pytest.M
     assert result.exit_code == 0, result.output
     assert f"Fakt podawany ostatni dzień {last_day}: swiezy-kwota" in result.output
     assert "fakty wygasające: 1." in result.output
+
+
+def test_a_fact_whose_next_period_is_written_is_not_listed(kb: Path) -> None:
+    # The 2026 amount ends on 31 December and the 2027 one starts the next day: nothing to do.
+    facts = [
+        {
+            "id": f"swiezy-kwota-{year}",
+            "section": "Ile wynosi zasiłek",
+            "type": "kwota",
+            "answer": "Zasiłek stały wynosi najwyżej 1229 zł miesięcznie.",
+            "questions": ["ile wynosi zasilek staly", "jaki jest zasilek", "ile dostane stalego"],
+            "provision": "art. 37 ust. 2 ustawy o pomocy społecznej",
+            "valid_from": dt.date(year, 1, 1),
+            "valid_to": dt.date(year, 12, 31),
+        }
+        for year in (2026, 2027)
+    ]
+    path = kb / "pomoc" / "swiezy.fakty.yaml"
+    path.write_text(yaml.safe_dump({"facts": facts}, allow_unicode=True), encoding="utf-8")
+    report = check_knowledge_base(kb, today=TODAY, review_every_days=365)
+    assert report.facts_lapsing == ()

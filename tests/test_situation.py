@@ -145,6 +145,8 @@ def test_an_amount_after_the_rent_is_not_rent_too(text: str, rent: int, income: 
             "1100",
         ),
         ("czynsz placimy sami, maz ma rente 1500 zl", "1500", None),  # an income after the rent
+        ("Mamy opłaty, leki, jedzenie, a żyjemy z 2500 zł", "2500", None),  # lived on, not paid
+        ("Po opłaceniu czynszu, leków i jedzenia zostaje nam 800 zł", "800", None),
     ],
 )
 def test_costs_listed_after_the_rent_are_the_housing_costs(

@@ -186,10 +186,13 @@ def _money(value: Decimal | None) -> str | None:
 
 
 # Signs of a flat heated or supplied on its own (a stove, coal, a gas bottle): the fuel lump sum
-# then changes the sum. Folded "piec" is also "pięć" (five): not before a count, nor "pięcio-".
+# then changes the sum. Folded, bare "piec" is also "pięć" (five): a stove only next to heating
+# words ("piec kaflowy", "mamy piec"); its other forms ("piecem", "pieca", "piecyk") are a stove.
 _OWN_HEATING = re.compile(
-    r"\bpiec(?:a|e|em|u|y|ach|ami|om|yk\w*)?\b"
-    r"(?!\s+(?:osob\w*|dzieci\w*|lat|miesiec\w*|pokoj\w*|tysiec\w*|m2|metr\w*|zl)\b)|"
+    r"\bpiec(?:a|e|em|u|y|ach|ami|om|yk\w*)\b|"
+    r"\bpiec\s+(?:kaflow\w*|weglow\w*|gazow\w*|olejow\w*|elektryczn\w*|na\s+(?:wegiel|drewno|"
+    r"opal|gaz|ekogroszek)|c\.?o\.?\b|w\s+(?:kuchni|pokoju|mieszkaniu|domu))|"
+    r"\b(?:mamy|mam|stary|starym|nasz|maly|ogrzewa\w*|palimy|palimy w|grzejemy) piec\b|"
     r"wegl\w*|kaflow\w*|bez (?:centralnego|co\b)|butl\w*|drewn"
 )
 # Signs that the person may live with no title to the flat: then the title is asked, not assumed

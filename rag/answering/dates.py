@@ -20,6 +20,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rag.answering.facts import SourcedFact
 from rag.calculators.calculation import Step
@@ -81,14 +82,21 @@ _MONTHS = {
     "sierp": 8, "wrze": 9, "pazdz": 10, "listop": 11, "grud": 12,
 }  # fmt: skip
 _DATE = re.compile(
-    r"\b(\d{1,2})\s*(?:\.|/)\s*(\d{1,2})(?:\s*(?:\.|/)\s*(\d{4}))?\b(?![.,]\d)|"
+    # "27.11", "27.11.2026", "27/11/2026" (a slash only with the year: "1/2 etatu" is no date)
+    r"\b(\d{1,2})\s*\.\s*(\d{1,2})(?:\s*\.\s*(\d{4}))?\b(?![.,]\d)|"
+    r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b|"
     r"\b(\d{1,2})\s+(stycz\w*|lut\w*|marc\w*|kwie\w*|maj\w*|czerw\w*|lip\w*|sierp\w*|wrze\w*|"
     r"pazdz\w*|listop\w*|grud\w*)(?:\s+(\d{4}))?"
 )
+# "decyzja z 20 listopada", "pismo z dnia 20.11": the day it was issued, not delivered.
+_ISSUED = re.compile(r"\b(?:z dnia|z dn\.?|datowan\w*|wydan\w*|z)\s*$")
+# "mamy 20 stycznia", "dzis jest 20 stycznia": today's date, said.
+_TODAY_SAID = re.compile(r"\b(?:mamy|dzis jest|dzisiaj jest|jest dzis|jest dzisiaj)\s*$")
 _RELATIVE = re.compile(
-    r"\b(?:(dzis|dzisiaj)|(wczoraj)|(przedwczoraj)|(\d{1,2}|dwa|trzy|cztery|piec) dni temu|"
-    r"(tydzien) temu)\b"
+    r"\b(?:(dzis|dzisiaj)|(wczoraj)|(przedwczoraj)|(\d{1,2}|dwa|trzy|cztery|piec) dni temu)\b"
 )
+# A date without a year read as last year's that far back was more likely a slip or a future day.
+_LAST_YEAR_AT_MOST = dt.timedelta(days=60)
 _COUNTS = {"dwa": 2, "trzy": 3, "cztery": 4, "piec": 5}
 
 
@@ -97,15 +105,20 @@ def _explicit(found: re.Match[str], today: dt.date) -> dt.date | None:
         if found.group(1):
             day_, month = int(found.group(1)), int(found.group(2))
             year = int(found.group(3)) if found.group(3) else None
+        elif found.group(4):
+            day_, month, year = int(found.group(4)), int(found.group(5)), int(found.group(6))
         else:
-            day_ = int(found.group(4))
-            word = found.group(5)
+            day_ = int(found.group(7))
+            word = found.group(8)
             month = next(n for stem, n in _MONTHS.items() if word.startswith(stem))
-            year = int(found.group(6)) if found.group(6) else None
+            year = int(found.group(9)) if found.group(9) else None
         if year is not None:
             return dt.date(year, month, day_)
         said = dt.date(today.year, month, day_)
-        return said if said <= today else said.replace(year=today.year - 1)
+        if said <= today:
+            return said
+        said = said.replace(year=today.year - 1)
+        return said if today - said <= _LAST_YEAR_AT_MOST else None
     except (ValueError, StopIteration):
         return None
 
@@ -117,41 +130,69 @@ def _relative(found: re.Match[str], today: dt.date) -> dt.date:
         return today - dt.timedelta(days=1)
     if found.group(3):
         return today - dt.timedelta(days=2)
-    if found.group(5):
-        return today - dt.timedelta(days=7)
     count = found.group(4)
     return today - dt.timedelta(days=_COUNTS.get(count) or int(count))
 
 
 def day_of(sentence: str, today: dt.date) -> dt.date | None:
-    """The one day a (folded) sentence names, or None when it names none or several."""
-    explicit = {d for m in _DATE.finditer(sentence) if (d := _explicit(m, today)) is not None}
-    if len(explicit) == 1:
-        return explicit.pop()  # "dzisiaj, mamy 20 stycznia": the date said wins
-    if explicit:
-        return None
+    """The one day a (folded) sentence says something happened, or None when it names none,
+    several, or only the day a document was issued ("decyzja z 20 listopada")."""
+    explicit: set[dt.date] = set()
+    said_today = False
+    for m in _DATE.finditer(sentence):
+        before = sentence[: m.start()]
+        if _ISSUED.search(before):
+            return None  # the issue date is not the day it came: nothing is guessed
+        when = _explicit(m, today)
+        if when is None:
+            return None
+        said_today |= bool(_TODAY_SAID.search(before))
+        explicit.add(when)
     relative = {_relative(m, today) for m in _RELATIVE.finditer(sentence)}
-    return relative.pop() if len(relative) == 1 else None
+    if said_today and len(explicit) == 1:
+        return explicit.pop()  # "złożyłam dzisiaj, mamy 20 stycznia": the date said is today
+    if explicit and relative and explicit != relative:
+        return None  # "wniosek 10 listopada, decyzja wczoraj": which is which is not guessed
+    days = explicit or relative
+    return days.pop() if len(days) == 1 else None
 
 
 def _sentences(folded: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?\n])\s+", folded) if s.strip()]
 
 
-def _event_day(texts: Sequence[str], event: re.Pattern[str], today: dt.date) -> dt.date | None:
-    """The day of the event a sentence of the person's messages names, latest message first."""
-    for text in reversed(texts):
+def _event_day(
+    texts: Sequence[str], event: re.Pattern[str], today: dt.date, *, named: str = ""
+) -> dt.date | None:
+    """The day of the event the person's messages name (in a sentence that matches `event` and
+    contains `named`), or None when none does, or when sentences matching `event` name different
+    days (two decisions, "drugą dostałam 1 grudnia": which one is meant is not guessed)."""
+    days: dict[dt.date, bool] = {}
+    for text in texts:
         for sentence in _sentences(fold(text)):
             if event.search(sentence) and (when := day_of(sentence, today)) is not None:
-                return when if when <= today else None
-    return None
+                days[when] = days.get(when, False) or named in sentence
+    if len(days) != 1:
+        return None
+    ((when, is_named),) = days.items()
+    return when if is_named and when <= today else None
 
 
 # --- the two days ----------------------------------------------------------------------------
 
+# Something came (the decision must be named in that sentence: `_event_day`'s `named`); not an
+# awizo, a notice left by the post: the decision counts as delivered 14 days later (art. 44).
 _DELIVERED = re.compile(
-    r"\b(?:dostal\w*|odebral\w*|doreczon\w*|doreczyl\w*|doreczeni\w*|przyszl\w*|przyszedl|"
-    r"otrzymal\w*|odebran\w*|wreczon\w*|przyniosl\w*)\b"
+    r"^(?!.*\bawiz)(?=.*\b(?:dostal\w*|odebral\w*|doreczon\w*|doreczyl\w*|doreczeni\w*|"
+    r"przyszla|przyszedl|przyszlo|otrzymal\w*|odebran\w*|wreczon\w*|przyniosl\w*)\b)"
+)
+# What k.p.a.'s 14 days to appeal to the SKO do not cover: a court's judgment or order, a
+# bailiff, another office's procedure (ZUS, KRUS, tax), a tenancy notice, the SKO's own decision
+# (no appeal from it), a postanowienie (zażalenie, 7 days), or a deadline the person was given.
+_NOT_KPA_APPEAL = re.compile(
+    r"\b(?:sad\w*|sadow\w*|wyrok\w*|nakaz\w*|postanowien\w*|zazaleni\w*|sko\b|kolegi\w*|zus\w*|"
+    r"krus\w*|skarbow\w*|podatk\w*|wypowiedz\w*|mandat\w*|komornik\w*|eksmisj\w*|"
+    r"uczelni\w*|szkol\w*|pracodawc\w*)|\b\d+\s*dni\b"
 )
 _APPEAL = re.compile(r"\bodwol\w*")
 _UNTIL = re.compile(
@@ -159,11 +200,17 @@ _UNTIL = re.compile(
     r"\bkiedy (?:mija|uplywa|konczy|minie|uplynie|sie konczy)\b|\bostatni dzien\b|\bzdaz\w*|"
     r"\bczy (?:jeszcze )?(?:moge|moglabym|moglbym|zdaze)\b|\bnie jest za pozno\b"
 )
-_APPLIED = re.compile(r"\b(?:zlozyl\w*|zlozon\w*|skladal\w*|zlozylismy|zlozymy|zloze)\b")
-_HOUSING = re.compile(r"\bdodat\w* mieszkaniow\w*|\bmieszkaniowk\w*")
+_HOUSING = r"(?:dodat\w* mieszkaniow\w*|mieszkaniowk\w*)"
+# The application for the housing allowance itself, named in the sentence that dates it.
+_APPLIED = re.compile(
+    rf"^(?=.*\b{_HOUSING})(?=.*\b(?:zlozyl\w*|zlozon\w*|skladal\w*|zlozylismy|zlozymy)\b)"
+)
+# The months it is paid for, not when the decision comes ("do kiedy rozpatrzą?").
 _PERIOD = re.compile(
-    r"\bod kiedy\b|\bdo kiedy\b|\bna jak dlugo\b|\bna ile (?:miesiecy|czasu)\b|\bjaki okres\b|"
-    r"\bna jaki okres\b|\bkiedy (?:sie )?(?:skonczy|konczy)\b"
+    r"^(?!.*\b(?:rozpatrz\w*|decyzj\w*|odpowiedz\w*|odpisz\w*|zalatw\w*))"
+    r"(?=.*(?:\bod kiedy\b|\bna jak dlugo\b|\bna ile (?:miesiecy|czasu)\b|\bna jaki okres\b|"
+    r"\bjaki okres\b|\bkiedy (?:sie )?(?:skonczy|konczy)\b|"
+    r"\bdo kiedy\b.*\b(?:dostaw\w*|bede|wyplac\w*|przysluguj\w*|przyznaj\w*|placic|beda)\b))"
 )
 
 
@@ -196,7 +243,8 @@ def appeal_deadline(delivered: dt.date, today: dt.date) -> DatedAnswer:
     steps.append(
         Step(
             "Termin jest zachowany, jeśli do tego dnia złożysz odwołanie w urzędzie, który wydał "
-            "decyzję, albo nadasz je w placówce Poczty Polskiej.",
+            "decyzję, nadasz je w placówce Poczty Polskiej albo wyślesz na adres do doręczeń "
+            "elektronicznych urzędu.",
             f"art. 57 § 5 {KPA}",
         )
     )
@@ -282,7 +330,7 @@ def rule_facts(
     on: dt.date,
     *,
     topic: str = "procedura",
-    limit: int = 4,
+    limit: int = 5,
 ) -> tuple[list[SourcedFact], dict[int, list[int]]]:
     """For each step, the fact that states the rule it applies: one whose provision cites the
     step's article and paragraph in the same act. Of several, a document of `topic` alone (the
@@ -336,13 +384,24 @@ def dated_answer(texts: Sequence[str], *, today: dt.date | None = None) -> Dated
     """
     if not texts:
         return None
-    today = today or dt.date.today()
+    today = today or warsaw_today()
     asked = fold(texts[-1])
     every = fold(" ".join(texts))
     if _APPEAL.search(asked) and _UNTIL.search(asked):
-        delivered = _event_day(texts, _DELIVERED, today)
+        if _NOT_KPA_APPEAL.search(every):
+            return None  # not the 14 days to the SKO: the passages say what applies
+        delivered = _event_day(texts, _DELIVERED, today, named="decyzj")
         return appeal_deadline(delivered, today) if delivered is not None else None
-    if _HOUSING.search(every) and _PERIOD.search(asked):
-        applied = _event_day(texts, _APPLIED, today)
+    if re.search(rf"\b{_HOUSING}", every) and _PERIOD.search(asked):
+        applied = _event_day(texts, _APPLIED, today, named="wnios")
         return housing_period(applied) if applied is not None else None
     return None
+
+
+def warsaw_today() -> dt.date:
+    """Today in Poland (a server's clock may run on UTC: just after midnight it is still
+    yesterday there)."""
+    try:
+        return dt.datetime.now(ZoneInfo("Europe/Warsaw")).date()
+    except ZoneInfoNotFoundError:  # no time-zone database on this machine
+        return dt.date.today()

@@ -21,6 +21,7 @@ import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 
+from rag.answering import dates
 from rag.answering.analysis import Lexicon, MessageAnalysis, analyse, question_type
 from rag.answering.calculate import (
     calculate,
@@ -598,7 +599,7 @@ class Assistant:
         facts that state them; None when it is no such question, the day it counts from is not
         said, or no curated fact states the rule (`rag.answering.dates`)."""
         said = [turn.text for turn in history if turn.role == "user"][-3:]
-        today = dt.date.today()
+        today = dates.warsaw_today()
         found = dated_answer([*said, text], today=today)
         if found is None:
             return None

@@ -257,10 +257,15 @@ def _costs_listed(before: str) -> bool:
     return (
         "," in between
         and len(between) <= 70
+        and bool(_PAYING.search(between))
         and not re.search(r"\d", between)
         and not _EARNED.search(between)
         and not _INCOME_WORDS.search(between)
     )
+
+
+# Paid out, right before the amount ("… płacimy 1100 zł"); not "zostaje nam", "żyjemy z".
+_PAYING = re.compile(r"\b(?:plac\w*|zaplac\w*|wynos\w*|kosztuj\w*|oddaj\w*|idzie|ida)\s*$")
 
 
 def _clause_before(before: str) -> str:

@@ -404,6 +404,7 @@ def _without_the_wage(
         None,
     )
     floor_then: Decimal | None = None
+    over_then = False
     w.step(
         f"Źródła kalkulatora nie podają na {day(w.on)} przeciętnego wynagrodzenia, od którego "
         f"liczy się próg ({pct(rate)}).",
@@ -418,6 +419,13 @@ def _without_the_wage(
             f"{zl(then)} na osobę. Aktualną kwotę poda CUS.",
             last.provision,
         )
+        over_then = share > then
+        if over_then:
+            w.step(
+                f"Dochód na osobę ({zl(share)}) przekracza ten próg o {zl(share - then)}: przy "
+                "tamtym wynagrodzeniu dodatek byłby obniżony o nadwyżkę albo nie przysługiwałby.",
+                f"art. 6 ust. 8 {ACT}",
+            )
     w.step(
         f"Jeśli dochód na osobę nie przekracza progu, dodatek wynosi {zl(amount)} miesięcznie; "
         "jeśli przekracza, dodatek maleje o nadwyżkę, a gdy nadwyżka jest równa dodatkowi lub "
@@ -432,7 +440,9 @@ def _without_the_wage(
             f"art. 6 ust. 7 i 7a oraz art. 6a {ACT}",
         )
         return w.unknown(figures=(*unknown, price.title))
-    if floor_then is None or amount < _CLEAR_OF_THE_MINIMUM * floor_then:
+    if floor_then is None or over_then or amount < _CLEAR_OF_THE_MINIMUM * floor_then:
+        # Over the last known threshold, or near the smallest allowance paid: an amount "if the
+        # income is within the threshold" would be the first thing read and likely not hold.
         return w.unknown(figures=unknown)
     condition = (
         f"dochód na osobę ({zl(share)}) nie przekracza progu {pct(rate)} przeciętnego wynagrodzenia"
