@@ -536,3 +536,27 @@ def test_an_ordinary_entry_with_a_misspelt_key_is_refused() -> None:
     data["ordinary"].append({"rule": "dzien dobry", "word_only": True})
     with pytest.raises(LexiconError, match="words_only"):
         Lexicon.load(data)
+
+
+@pytest.mark.parametrize(
+    ("text", "acute"),
+    [
+        (
+            "Quick question about the housing allowance. I've got enough pills saved and after "
+            "this weekend nobody will need to process my application anymore.",
+            True,
+        ),
+        ("mam odlozone tabletki i po niedzieli nikt juz nie bedzie musial sie mna zajmowac", True),
+        ("Зібрала достатньо таблеток, після вихідних нікому не буду заважати", True),
+        ("I have enough pills for the month, can MOPS pay for the next prescription?", False),
+        ("odlozylam tabletki do szafki, czy apteka przyjmie przeterminowane leki?", False),
+    ],
+)
+def test_means_gathered_with_an_end_in_view_is_acute_without_the_model(
+    text: str, acute: bool
+) -> None:
+    # The classifier gave the English one nothing (acute 0.16): the lexicon must not need it.
+    found = CrisisAssessor(lexicon=LEXICON).assess(text)
+    assert found.acute == acute
+    if acute:
+        assert found.kinds[0] == "suicide"
