@@ -27,6 +27,7 @@ from api.schemas import CALCULATION_NOTICE
 from api.security import key_digest
 from rag.calculators import CALCULATORS
 from tests.api_support import api_settings
+from tests.test_calculators import HOUSING_EXAMPLE
 
 TODAY = dt.date(2025, 3, 1)  # criteria of 2025
 STAFF_KEY = "klucz-pracownika-do-testow"
@@ -359,17 +360,7 @@ def test_the_openapi_document_describes_the_routes(client: TestClient) -> None:
 def test_a_housing_sum_past_the_last_wage_comes_with_its_provisional_amount(
     client: TestClient,
 ) -> None:
-    household = {
-        "household_size": 2,
-        "household_income_monthly": 3000,
-        "flat_area": 48,
-        "monthly_expenses": 960,
-        "tenure": "najem",
-        "disabled_needing_room": False,
-        "municipal_flat": True,
-        "central_installations": True,
-        "on": "2030-01-01",  # past any GUS wage the rules will hold
-    }
+    household = {**HOUSING_EXAMPLE, "on": "2030-01-01"}  # past any GUS wage the rules will hold
     body = calculate(client, "dodatek_mieszkaniowy", household)
     assert (body["result"], body["amount"]) == ("unknown", None)
     assert body["provisional"]["amount"] == "440.00"

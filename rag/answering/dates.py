@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rag.answering.facts import SourcedFact
+from rag.answering.situation import MONTH_STEMS
 from rag.calculators.calculation import Step
 from rag.calculators.money import day
 from rag.lexical import fold
@@ -77,10 +78,6 @@ class DatedAnswer:
 
 # --- reading the day from the message ------------------------------------------------------------
 
-_MONTHS = {
-    "stycz": 1, "lut": 2, "marc": 3, "kwie": 4, "maj": 5, "maja": 5, "czerw": 6, "lip": 7,
-    "sierp": 8, "wrze": 9, "pazdz": 10, "listop": 11, "grud": 12,
-}  # fmt: skip
 _DATE = re.compile(
     # "27.11", "27.11.2026", "27/11/2026" (a slash only with the year: "1/2 etatu" is no date)
     r"\b(\d{1,2})\s*\.\s*(\d{1,2})(?:\s*\.\s*(\d{4}))?\b(?![.,]\d)|"
@@ -110,7 +107,7 @@ def _explicit(found: re.Match[str], today: dt.date) -> dt.date | None:
         else:
             day_ = int(found.group(7))
             word = found.group(8)
-            month = next(n for stem, n in _MONTHS.items() if word.startswith(stem))
+            month = next(n for stem, n in MONTH_STEMS.items() if word.startswith(stem))
             year = int(found.group(9)) if found.group(9) else None
         if year is not None:
             return dt.date(year, month, day_)

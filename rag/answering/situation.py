@@ -635,7 +635,7 @@ _TENURE: tuple[tuple[str, re.Pattern[str]], ...] = (
                             r"odziedzicz\w*|kupil\w* mieszkanie|na wlasnosc)")),
 )  # fmt: skip
 
-_MONTHS = {
+MONTH_STEMS = {  # a month by the stem of its name, folded (also `rag.answering.dates`)
     "stycz": 1, "lut": 2, "marc": 3, "kwie": 4, "maj": 5, "czerw": 6, "lip": 7, "sierp": 8,
     "wrze": 9, "pazdz": 10, "listop": 11, "grud": 12,
 }  # fmt: skip
@@ -656,7 +656,8 @@ def _birth(folded: str, today: dt.date) -> dt.date | None:
     try:
         if found.group(1):
             return dt.date(int(found.group(3)), int(found.group(2)), int(found.group(1)))
-        month = next((n for stem, n in _MONTHS.items() if found.group(5).startswith(stem)), None)
+        word = found.group(5)
+        month = next((n for stem, n in MONTH_STEMS.items() if word.startswith(stem)), None)
         if month is None:
             return None
         year = int(found.group(6)) if found.group(6) else today.year
