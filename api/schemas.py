@@ -218,6 +218,38 @@ class ConfigOut(BaseModel):
     )
     privacy_note: str = PRIVACY_NOTE
     max_message_length: int = MAX_MESSAGE_LENGTH
+    callback_notice: str = Field(
+        default="",
+        description="Shown in the callback form before anything is typed: who receives the "
+        "data, what for, how long it is kept, and when staff answer (if the centre set it).",
+    )
+    privacy_url: str | None = Field(
+        default=None, description="The centre's full information on personal data, if set."
+    )
+
+    @classmethod
+    def of(cls, settings: Settings) -> ConfigOut:
+        return cls(
+            cus=Contact.of(settings),
+            ai_notice=settings.ai_notice,
+            callback_notice=callback_notice(settings),
+            privacy_url=settings.privacy_url,
+        )
+
+
+def callback_notice(settings: Settings) -> str:
+    """The first layer of the information on personal data, where the callback form asks for
+    them: every fact in it is what the service does or the centre set, nothing promised."""
+    days = settings.handoff_retention_days
+    said = (
+        f"Dane z tego formularza (imię, telefon, e-mail, wiadomość) otrzymuje {settings.cus_name},"
+        " który jest ich administratorem, wyłącznie po to, żeby się z Tobą skontaktować w tej "
+        f"sprawie. Są przechowywane {days} {'dzień' if days == 1 else 'dni'}, potem usuwane "
+        "automatycznie; „Usuń rozmowę” usuwa je od razu."
+    )
+    if settings.callback_response_time:
+        said += f" Pracownik odpowie {settings.callback_response_time.strip().rstrip('.')}."
+    return said
 
 
 class HealthOut(BaseModel):

@@ -230,6 +230,20 @@ class Settings(BaseSettings):
     cus_address: str | None = None
     cus_hours: str | None = None
     cus_url: str | None = None
+    privacy_url: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=r"^https?://\S+$",
+        description="The page with the centre's full information on personal data (art. 13 "
+        "GDPR, docs/klauzula-informacyjna.md); the callback form links to it. An http(s) "
+        "address.",
+    )
+    callback_response_time: str | None = Field(
+        default=None,
+        max_length=120,
+        description="When staff answer a callback request, as the centre promises it (e.g. "
+        "'w ciągu 2 dni roboczych'); said under the form. Unset: no time is promised.",
+    )
 
     ai_notice: str = Field(
         default=DEFAULT_AI_NOTICE,

@@ -20,16 +20,19 @@ import httpx
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 import api.routes.static
 from api.app import create_app
 from api.feedback import FeedbackStore, export
+from api.schemas import ConfigOut
 from cli.main import app as cli
 from rag.conversation import Turn
 from rag.redis_link import RedisLink
 from rag.runtime import Runtime
 from rag.sessions import logged
+from rag.settings import Settings
 from tests.api_support import (
     EMBEDDER,
     QUESTION,
@@ -449,6 +452,28 @@ def test_config_tells_the_widget_what_to_show(client: TestClient) -> None:
     assert body["cus"]["address"] is None
     assert "PESEL" in body["privacy_note"]
     assert body["max_message_length"] == 2000
+    # The callback form says who receives the data, what for, and for how long.
+    notice = body["callback_notice"]
+    assert "Centrum Usług Społecznych, który jest ich administratorem" in notice
+    assert "przechowywane 30 dni" in notice
+    assert "odpowie" not in notice  # no time is promised the centre did not set
+    assert body["privacy_url"] is None
+
+
+def test_the_callback_notice_says_what_the_centre_set() -> None:
+    settings = Settings(
+        cus_name="CUS w Nowych Zdrojach",
+        handoff_retention_days=14,
+        callback_response_time="w ciągu 2 dni roboczych.",
+        privacy_url="https://cus.example.pl/rodo",
+    )
+    config = ConfigOut.of(settings)
+    assert "CUS w Nowych Zdrojach, który jest" in config.callback_notice
+    assert "przechowywane 14 dni" in config.callback_notice
+    assert config.callback_notice.endswith("Pracownik odpowie w ciągu 2 dni roboczych.")
+    assert config.privacy_url == "https://cus.example.pl/rodo"
+    with pytest.raises(ValidationError):
+        Settings(privacy_url="javascript:alert(1)")  # a link the widget renders: http(s) only
 
 
 # --- static files, CORS, unknown routes, OpenAPI -----------------------------------------------

@@ -65,4 +65,4 @@ def handoff(
 @router.get("/config", summary="Ustawienia widżetu", response_model=ConfigOut)
 async def config(settings: SettingsDep) -> ConfigOut:
     """The centre's contact, the AI notice, the privacy note and the longest question accepted."""
-    return ConfigOut(cus=Contact.of(settings), ai_notice=settings.ai_notice)
+    return ConfigOut.of(settings)

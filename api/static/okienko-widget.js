@@ -105,6 +105,7 @@
     badEmail: 'Wpisz adres e-mail w postaci nazwa@domena.pl albo zostaw to pole puste.',
     badPhone: 'Wpisz numer telefonu cyframi (mogą być spacje, nawiasy, „-” i „+” na początku) albo zostaw to pole puste.',
     requestCallback: 'Poproś o kontakt',
+    privacyLink: 'Pełna informacja o przetwarzaniu danych',
     back: 'Wróć do rozmowy',
     phoneLabel: 'Telefon',
     emailLabel: 'E-mail',
@@ -1446,6 +1447,15 @@
       heading.focus();
       const config = await this.#loadConfig();
       contact.replaceChildren(this.#contactCard(config && config.cus));
+      const dataNotice = form.querySelector('.data-notice');
+      if (config && config.callback_notice) {
+        // Who receives the data, what for and how long: before anything is typed.
+        dataNotice.replaceChildren(config.callback_notice);
+        if (config.privacy_url) {
+          dataNotice.append(' ', h('a', { href: config.privacy_url, target: '_blank', rel: 'noopener', text: TEXT.privacyLink }));
+        }
+        dataNotice.hidden = false;
+      }
     }
 
     #callbackForm(contact, notice) {
@@ -1462,6 +1472,7 @@
       };
       const form = h('form', { novalidate: true },
         h('p', { text: TEXT.callbackIntro }),
+        h('p', { class: 'hint data-notice', hidden: true }), // filled from /v1/config
         field('name', TEXT.name, { autocomplete: 'given-name', maxlength: '200' }),
         field('phone', TEXT.phone, {
           type: 'tel', autocomplete: 'tel', maxlength: '30', 'aria-describedby': checks.phone.error.id,

@@ -242,6 +242,11 @@ export async function handoff(ctx) {
   const sent = [];
   page.on('request', (r) => { if (r.url().endsWith('/v1/handoff')) sent.push(r); });
   const form = page.locator('okienko-chat form:has(input[name="email"])');
+  // Who receives the data, what for and for how long, before anything is typed.
+  const dataNotice = form.locator('.data-notice');
+  await dataNotice.waitFor();
+  assert.ok(squash(await dataNotice.innerText()).includes(squash(config.callback_notice)), 'the data notice is the configured one');
+  assert.match(config.callback_notice, /przechowywane \d+ dni/);
   await form.getByRole('textbox', { name: 'Imię' }).fill('Jan');
   await form.getByRole('textbox', { name: 'E-mail' }).fill('jan@');
   await form.getByRole('button', { name: 'Poproś o kontakt' }).click();
