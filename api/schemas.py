@@ -312,12 +312,17 @@ class CompletionMessage(BaseModel):
         return self.content or ""
 
 
+MAX_MESSAGES = 100
+MAX_MODEL_NAME = 100
+
+
 class CompletionRequest(BaseModel):
     """What OpenAI clients send; fields we do not use (temperature, tools…) are ignored."""
 
     model_config = ConfigDict(extra="allow")
-    model: str = "okienko"
-    messages: Annotated[list[CompletionMessage], Field(min_length=1)]
+    model: str = Field(default="okienko", max_length=MAX_MODEL_NAME)  # echoed back
+    # The conversation the client keeps; the assistant reads its last turns only.
+    messages: Annotated[list[CompletionMessage], Field(min_length=1, max_length=MAX_MESSAGES)]
     stream: bool = False
 
 

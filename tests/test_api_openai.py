@@ -12,6 +12,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.schemas import MAX_MESSAGES, MAX_MODEL_NAME
 from api.security import key_digest
 from rag.answering import Token
 from rag.answers import Answer
@@ -136,6 +137,17 @@ def test_the_facade_answers_json_over_test_client(runtime: Runtime) -> None:
             headers={"X-Okienko-Audience": "prezes"},
         )
         assert bad_audience.status_code == 422
+        # Bounded, however the body limit is set: the model name is echoed back, and the
+        # messages are the client's whole conversation.
+        long_chat = [{"role": "user", "content": "a"}] * (MAX_MESSAGES + 1)
+        for payload in (
+            {"messages": long_chat},
+            {"model": "m" * (MAX_MODEL_NAME + 1), "messages": long_chat[:1]},
+        ):
+            refused = c.post("/v1/chat/completions", json=payload)
+            assert refused.status_code == 422
+            assert refused.json()["error"]["code"] == "invalid_request"
+            assert refused.json()["error"]["message"].startswith("Nie można przyjąć zapytania")
 
 
 def _stream_payloads(events: list[Token | Answer]) -> list[dict[str, Any]]:
