@@ -363,7 +363,7 @@ def calculate(
         )
     cited, markers = supporting_facts(result.steps, facts, on)
     over = result.result == "not_eligible" and bool(_OVER.search(_decisive(result) or ""))
-    beyond = _BEYOND_THE_CRITERION.get(name) if over else None
+    beyond = BEYOND_THE_CRITERION.get(name) if over else None
     extra = next((f for f in facts if f.id == beyond and f.valid_on(on)), None) if beyond else None
     if extra is not None:
         # Over the criterion is not "nothing for you": what the CUS gives whatever the income
@@ -388,7 +388,7 @@ _ACTS = ("pomocy spolecznej", "swiadczeniach rodzinnych", "dodatkach mieszkaniow
 # benefit for a particular need).
 # Said only when the income decided ("dochód 1 500 zł nie jest niższy od kryterium 1 010 zł"),
 # not an age or a missing certificate.
-_BEYOND_THE_CRITERION = dict.fromkeys(
+BEYOND_THE_CRITERION = dict.fromkeys(
     ("kryterium_dochodowe", "zasilek_staly", "zasilek_okresowy"), "ps-kto-bez-wzgledu-na-dochod"
 )
 _OVER = re.compile(r"\bprzekracza kryterium|\bnie jest niższy od kryterium")

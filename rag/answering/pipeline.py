@@ -34,6 +34,7 @@ from rag.answering.calculate import (
 from rag.answering.dates import dated_answer, rule_facts
 from rag.answering.direct import fact_citation, support_quote
 from rag.answering.facts import FactIndex, FactMatch
+from rag.answering.overview import asks_overview, overview
 from rag.answering.refusal import Evidence, Refusal
 from rag.answering.structured import ANSWER_SCHEMA, FORMAT_HINT, SCHEMA_NAME, render
 from rag.answers import Answer, Audience, Citation, CitationReport, Mode, QuestionType
@@ -540,6 +541,8 @@ class Assistant:
         last = next((t for t in reversed(history) if t.role == "assistant"), None)
         pending = last.asked if last is not None else None
         follow_up = bool(pending) and fresh in (None, (pending or "").split(":", 1)[0])
+        if not follow_up and (general := self._overview(text)) is not None:
+            return general
         if pending and follow_up:
             name = pending.split(":", 1)[0]
             texts = [follow_up_text(pending, text)]
@@ -593,6 +596,31 @@ class Assistant:
             known=_worked_so_far(found.calculation, found.assumed) if found.asked else "",
         )
 
+    def _overview(self, text: str) -> _Calculated | None:
+        """ "Co mi się należy?" with the person's figures: every calculator they let run, a line
+        each (`rag.answering.overview`); None for any other message."""
+        facts = self._facts.facts if self._facts is not None else ()
+        found = overview([text], facts=facts)
+        if found is None:
+            return None
+        citations = tuple(
+            fact_citation(n, fact, support_quote(fact, self._analyzer))
+            for n, fact in enumerate(found.cited, start=1)
+        )
+        draft = _Draft(
+            text=found.text,
+            citations=citations,
+            mode="extractive",
+            check=CitationReport(),
+            direct=found.lead,
+            topic_names=tuple(
+                dict.fromkeys(t for f in found.cited for t in f.document.meta.topics)
+            ),
+        )
+        return _Calculated(
+            draft=draft, pending=None, settled=True, follow_up=False, question=None, known=""
+        )
+
     def _dated(self, text: str, history: Sequence[Turn]) -> _Calculated | None:
         """The day a question about the person's own case comes to ("do kiedy mogę się
         odwołać?" after "dostałam decyzję 27 listopada"), worked out with its provisions and the
@@ -628,8 +656,10 @@ class Assistant:
         if self._lexicon is None or redirect_topic(text) != "other_office":
             return False
         # A benefit or service named, not a procedure ("odwołać się od mandatu" is no CUS matter).
-        if named_calculator(text) is not None:
-            return True  # "mam 850 zł renty, czy dostanę stały?": the pension is the situation
+        if named_calculator(text) is not None or asks_overview(text):
+            # "mam 850 zł renty, czy dostanę stały?", "mam 1100 zł emerytury, jaka pomoc mi
+            # przysługuje?": the pension is the situation, not a question for ZUS.
+            return True
         return any(e.topic not in (None, "procedura") for e in self._lexicon.find(text))
 
     def _redact(self, text: str) -> str:
