@@ -37,6 +37,11 @@ PENSIONER = "mam 72 lata, mieszkam sama, emerytura 1100 zł. jaka pomoc mi przys
         ("ile wynosi zasiłek stały?", False),
         ("czy należy mi się dodatek mieszkaniowy?", False),  # one benefit named: its calculator
         ("co mi się stało z wnioskiem?", False),
+        ("co mi się należy z MOPS-u? mam 1200 renty", True),
+        ("co mi się należy od gminy", True),
+        ("po rozwodzie co mi się należy z majątku? zarabiam 3000", False),  # a court's
+        ("co mi się należy od pracodawcy jak mnie zwolni? zarabiam 3500", False),
+        ("co mi się należy z ZUS po wypadku?", False),
     ],
 )
 def test_a_general_question_about_help(text: str, general: bool) -> None:

@@ -48,9 +48,24 @@ _TITLES = {
 }
 
 
+# "co mi się należy z MOPS-u / od gminy": the centre's help. From anyone else ("od pracodawcy",
+# "po rozwodzie", "z majątku", "z ZUS") it is another office's or a court's question.
+_SOURCE = re.compile(r"^\W*(?:od|z|ze|po|przy|w|za)\s+(\w+)")
+_CENTRE = re.compile(
+    r"^(?:mops\w*|ops\w*|gops\w*|cus\w*|mopr\w*|opiek\w*|pomoc\w*|miast\w*|gmin\w*|osrodk\w*|"
+    r"centrum|panstw\w*|socjal\w*|urzedu|urzad\w*|waszej|was)$"
+)
+_ELSEWHERE = re.compile(r"\b(?:rozwod\w*|majat\w*|spadk\w*|odpraw\w*|odszkodow\w*|pracodaw\w*)")
+
+
 def asks_overview(text: str) -> bool:
-    """Whether the message asks what help there is for the person, in general."""
-    return bool(_ASKS_ALL.search(fold(text)))
+    """Whether the message asks what help there is for the person from the centre, in general."""
+    folded = fold(text)
+    found = _ASKS_ALL.search(folded)
+    if found is None or _ELSEWHERE.search(folded):
+        return False
+    source = _SOURCE.match(folded[found.end() : found.end() + 40])
+    return source is None or bool(_CENTRE.match(source.group(1)))
 
 
 @dataclass(frozen=True, slots=True)
