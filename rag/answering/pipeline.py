@@ -33,7 +33,7 @@ from rag.answering.calculate import (
 )
 from rag.answering.dates import dated_answer, rule_facts
 from rag.answering.direct import fact_citation, support_quote
-from rag.answering.facts import FactIndex, FactMatch
+from rag.answering.facts import FactIndex, FactMatch, SourcedFact
 from rag.answering.overview import asks_overview, overview
 from rag.answering.refusal import Evidence, Refusal
 from rag.answering.structured import ANSWER_SCHEMA, FORMAT_HINT, SCHEMA_NAME, render
@@ -201,6 +201,11 @@ class _Calculated:
     question: str | None  # the question it asks, when it asks one
     # What it could already work out before asking (each step with its provision), when it asks.
     known: str = ""
+
+    @classmethod
+    def answered(cls, draft: _Draft) -> _Calculated:
+        """A worked answer that asks nothing back (a day, an overview)."""
+        return cls(draft=draft, pending=None, settled=True, follow_up=False, question=None)
 
 
 def _worked_so_far(calculation: Calculation | None, assumed: Sequence[str] = ()) -> str:
@@ -567,20 +572,7 @@ class Assistant:
             return self._dated(text, history)
         facts = self._facts.facts if self._facts is not None else ()
         found = calculate(name, texts, facts=facts)
-        citations = tuple(
-            fact_citation(n, fact, support_quote(fact, self._analyzer))
-            for n, fact in enumerate(found.cited, start=1)
-        )
-        draft = _Draft(
-            text=found.text,
-            citations=citations,
-            mode="extractive",
-            check=CitationReport(),
-            direct=found.lead or None,
-            topic_names=tuple(
-                dict.fromkeys(t for fact in found.cited for t in fact.document.meta.topics)
-            ),
-        )
+        draft = self._worked(found.text, found.lead or None, found.cited)
         settled = (
             found.calculation is None
             or found.calculation.result != "unknown"
@@ -603,23 +595,7 @@ class Assistant:
         found = overview([text], facts=facts)
         if found is None:
             return None
-        citations = tuple(
-            fact_citation(n, fact, support_quote(fact, self._analyzer))
-            for n, fact in enumerate(found.cited, start=1)
-        )
-        draft = _Draft(
-            text=found.text,
-            citations=citations,
-            mode="extractive",
-            check=CitationReport(),
-            direct=found.lead,
-            topic_names=tuple(
-                dict.fromkeys(t for f in found.cited for t in f.document.meta.topics)
-            ),
-        )
-        return _Calculated(
-            draft=draft, pending=None, settled=True, follow_up=False, question=None, known=""
-        )
+        return _Calculated.answered(self._worked(found.text, found.lead, found.cited))
 
     def _dated(self, text: str, history: Sequence[Turn]) -> _Calculated | None:
         """The day a question about the person's own case comes to ("do kiedy mogę się
@@ -635,20 +611,21 @@ class Assistant:
         cited, markers = rule_facts(found.steps, facts, today)
         if not cited:
             return None  # no curated fact states the rule: the passages answer, cited
-        citations = tuple(
-            fact_citation(n, fact, support_quote(fact, self._analyzer))
-            for n, fact in enumerate(cited, start=1)
-        )
-        draft = _Draft(
-            text=f"{found.lead}\n\n{working(found.steps, markers)}",
-            citations=citations,
+        text = f"{found.lead}\n\n{working(found.steps, markers)}"
+        return _Calculated.answered(self._worked(text, found.lead, cited))
+
+    def _worked(self, text: str, lead: str | None, cited: Sequence[SourcedFact]) -> _Draft:
+        """A worked answer (a sum, a day, an overview) citing the curated facts [1]…[n]."""
+        return _Draft(
+            text=text,
+            citations=tuple(
+                fact_citation(n, fact, support_quote(fact, self._analyzer))
+                for n, fact in enumerate(cited, start=1)
+            ),
             mode="extractive",
             check=CitationReport(),
-            direct=found.lead,
+            direct=lead,
             topic_names=tuple(dict.fromkeys(t for f in cited for t in f.document.meta.topics)),
-        )
-        return _Calculated(
-            draft=draft, pending=None, settled=True, follow_up=False, question=None, known=""
         )
 
     def _names_cus_matter(self, text: str) -> bool:
