@@ -473,7 +473,7 @@ class CalculationOut(BaseModel):
             provisional=None
             if calculation.provisional is None
             else ProvisionalOut(
-                amount=f"{calculation.provisional.amount:.2f}",
+                amount=_money(calculation.provisional.amount),
                 condition=calculation.provisional.condition,
             ),
         )

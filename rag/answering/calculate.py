@@ -24,7 +24,7 @@ from decimal import Decimal
 from typing import Any
 
 from rag.answering.analysis import Lexicon
-from rag.answering.facts import SourcedFact, articles, numbers
+from rag.answering.facts import SourcedFact, act_of, articles, numbers
 from rag.answering.situation import Situation, read_situation
 from rag.calculators import CALCULATORS, Calculation, InvalidInput, Step, compute
 from rag.calculators.money import zl
@@ -372,8 +372,7 @@ def calculate(
         markers = {step: [m + 1 for m in numbers] for step, numbers in markers.items()}
     text, lead = compose(result, title, situation, markers, assumed)
     if extra is not None:
-        note = "Pomoc jest jednak możliwa i przy wyższym dochodzie: "
-        note += f"{extra.fact.answer.strip()} [1]"
+        note = f"{BEYOND_NOTE}{extra.fact.answer.strip()} [1]"
         head, _, rest = text.partition("\n\n")
         text = "\n\n".join(part for part in (head, note, rest) if part)
         lead = f"{lead} {note}"
@@ -391,12 +390,12 @@ _ACTS = ("pomocy spolecznej", "swiadczeniach rodzinnych", "dodatkach mieszkaniow
 BEYOND_THE_CRITERION = dict.fromkeys(
     ("kryterium_dochodowe", "zasilek_staly", "zasilek_okresowy"), "ps-kto-bez-wzgledu-na-dochod"
 )
+BEYOND_NOTE = "Pomoc jest jednak możliwa i przy wyższym dochodzie: "
 _OVER = re.compile(r"\bprzekracza kryterium|\bnie jest niższy od kryterium")
 
 
 def _act(provision: str) -> str | None:
-    folded = fold(provision)
-    return next((act for act in _ACTS if act in folded), None)
+    return act_of(provision, _ACTS)
 
 
 # A fact's act, cited articles and stated numbers, by its provision and answer: each sum

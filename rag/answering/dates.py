@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from rag.answering.facts import SourcedFact
-from rag.answering.situation import MONTH_STEMS
+from rag.answering.facts import SourcedFact, act_of
+from rag.answering.situation import MONTH_STEMS, month_of
 from rag.calculators.calculation import Step
 from rag.calculators.money import day
 from rag.lexical import fold
@@ -82,8 +82,7 @@ _DATE = re.compile(
     # "27.11", "27.11.2026", "27/11/2026" (a slash only with the year: "1/2 etatu" is no date)
     r"\b(\d{1,2})\s*\.\s*(\d{1,2})(?:\s*\.\s*(\d{4}))?\b(?![.,]\d)|"
     r"\b(\d{1,2})/(\d{1,2})/(\d{4})\b|"
-    r"\b(\d{1,2})\s+(stycz\w*|lut\w*|marc\w*|kwie\w*|maj\w*|czerw\w*|lip\w*|sierp\w*|wrze\w*|"
-    r"pazdz\w*|listop\w*|grud\w*)(?:\s+(\d{4}))?"
+    rf"\b(\d{{1,2}})\s+((?:{'|'.join(MONTH_STEMS)})\w*)(?:\s+(\d{{4}}))?"
 )
 # "decyzja z 20 listopada", "pismo z dnia 20.11": the day it was issued, not delivered.
 _ISSUED = re.compile(r"\b(?:z dnia|z dn\.?|datowan\w*|wydan\w*|z)\s*$")
@@ -105,9 +104,10 @@ def _explicit(found: re.Match[str], today: dt.date) -> dt.date | None:
         elif found.group(4):
             day_, month, year = int(found.group(4)), int(found.group(5)), int(found.group(6))
         else:
-            day_ = int(found.group(7))
-            word = found.group(8)
-            month = next(n for stem, n in MONTH_STEMS.items() if word.startswith(stem))
+            named = month_of(found.group(8))
+            if named is None:
+                return None
+            day_, month = int(found.group(7)), named
             year = int(found.group(9)) if found.group(9) else None
         if year is not None:
             return dt.date(year, month, day_)
@@ -116,7 +116,7 @@ def _explicit(found: re.Match[str], today: dt.date) -> dt.date | None:
             return said
         said = said.replace(year=today.year - 1)
         return said if today - said <= _LAST_YEAR_AT_MOST else None
-    except (ValueError, StopIteration):
+    except ValueError:
         return None
 
 
@@ -262,9 +262,8 @@ def appeal_deadline(delivered: dt.date, today: dt.date) -> DatedAnswer:
     else:
         lead = (
             f"Odwołanie możesz złożyć najpóźniej {day(last)} ({_WEEKDAYS[last.weekday()]}): "
-            f"{APPEAL_DAYS} dni liczy się od doręczenia decyzji {day(delivered)}"
+            f"{APPEAL_DAYS} dni liczy się od doręczenia decyzji {day(delivered)}"  # ends "r."
         )
-        lead += "." if not lead.endswith(".") else ""
     return DatedAnswer(lead, tuple(steps))
 
 
@@ -363,12 +362,11 @@ def rule_facts(
     return [facts[n] for n in chosen], markers
 
 
-def _act(provision: str) -> str | None:
-    folded = fold(provision)
-    return next((act for act in _ACTS if act in folded), None)
-
-
 _ACTS = ("postepowania administracyjnego", "dodatkach mieszkaniowych")
+
+
+def _act(provision: str) -> str | None:
+    return act_of(provision, _ACTS)
 
 
 def dated_answer(texts: Sequence[str], *, today: dt.date | None = None) -> DatedAnswer | None:

@@ -41,7 +41,7 @@ from rag.citations import number_of, stated_numbers
 from rag.documents import Document
 from rag.embedding import Embedder, Vectors
 from rag.knowledge_vectors import KnowledgeVectors, content_key
-from rag.lexical import PolishAnalyzer
+from rag.lexical import PolishAnalyzer, fold
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,12 @@ def numbers(text: str) -> frozenset[str]:
 def value_numbers(fact: Fact) -> frozenset[str]:
     """The fact's values as they read in a text (1229.0 → "1229")."""
     return frozenset(number_of(v.amount) for v in fact.values)
+
+
+def act_of(provision: str, acts: Sequence[str]) -> str | None:
+    """The first of `acts` (folded names: "pomocy spolecznej") the provision cites, if any."""
+    folded = fold(provision)
+    return next((act for act in acts if act in folded), None)
 
 
 def articles(text: str) -> set[str]:

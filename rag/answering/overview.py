@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rag.answering.calculate import (
+    BEYOND_NOTE,
     BEYOND_THE_CRITERION,
     ESTIMATE,
     CalculatorAnswer,
@@ -38,7 +39,6 @@ _ASKS_ALL = re.compile(
     r"\bna (?:co|jaka pomoc) (?:moge|mozemy|mozna) liczyc\b|"
     r"\bo co (?:moge|mozemy) sie (?:starac|ubiegac)\b"
 )
-# The office named after the general question ("co mi się należy z MOPS-u?") is still general.
 _TITLES = {
     "kryterium_dochodowe": "Pomoc społeczna (zasiłki z MOPS/CUS)",
     "zasilek_staly": "Zasiłek stały",
@@ -143,10 +143,7 @@ def overview(
     beyond = next((f for f in cited if f.id in BEYOND_THE_CRITERION.values()), None)
     if beyond is not None:
         # Over the income criterion is not "nothing for you": said once, under the lines.
-        lines.append(
-            "- Pomoc jest jednak możliwa i przy wyższym dochodzie: "
-            f"{beyond.fact.answer.strip()} [{cited.index(beyond) + 1}]"
-        )
+        lines.append(f"- {BEYOND_NOTE}{beyond.fact.answer.strip()} [{cited.index(beyond) + 1}]")
     lead = "Z tego, co piszesz, wstępnie (o przyznaniu decyduje CUS):"
     text = "\n".join([lead, *lines]) + "\n\n" + ESTIMATE
     return Overview(

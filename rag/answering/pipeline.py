@@ -31,7 +31,6 @@ from rag.answering.calculate import (
     question_for,
     working,
 )
-from rag.answering.dates import dated_answer, rule_facts
 from rag.answering.direct import fact_citation, support_quote
 from rag.answering.facts import FactIndex, FactMatch, SourcedFact
 from rag.answering.overview import asks_overview, overview
@@ -604,11 +603,11 @@ class Assistant:
         said, or no curated fact states the rule (`rag.answering.dates`)."""
         said = [turn.text for turn in history if turn.role == "user"][-3:]
         today = dates.warsaw_today()
-        found = dated_answer([*said, text], today=today)
+        found = dates.dated_answer([*said, text], today=today)
         if found is None:
             return None
         facts = self._facts.facts if self._facts is not None else ()
-        cited, markers = rule_facts(found.steps, facts, today)
+        cited, markers = dates.rule_facts(found.steps, facts, today)
         if not cited:
             return None  # no curated fact states the rule: the passages answer, cited
         text = f"{found.lead}\n\n{working(found.steps, markers)}"

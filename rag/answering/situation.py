@@ -639,6 +639,13 @@ MONTH_STEMS = {  # a month by the stem of its name, folded (also `rag.answering.
     "stycz": 1, "lut": 2, "marc": 3, "kwie": 4, "maj": 5, "czerw": 6, "lip": 7, "sierp": 8,
     "wrze": 9, "pazdz": 10, "listop": 11, "grud": 12,
 }  # fmt: skip
+
+
+def month_of(word: str) -> int | None:
+    """The month a (folded) month name or its inflection names: "listopada" → 11."""
+    return next((n for stem, n in MONTH_STEMS.items() if word.startswith(stem)), None)
+
+
 _BIRTH = re.compile(
     r"(?:ur\.?|urodzon\w*|urodzil\w*(?: sie)?)\s*(?:\w+\s+){0,2}?"
     r"(?:(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{1,2})\s+([a-z]+)(?:\s+(\d{4}))?)"
@@ -656,8 +663,7 @@ def _birth(folded: str, today: dt.date) -> dt.date | None:
     try:
         if found.group(1):
             return dt.date(int(found.group(3)), int(found.group(2)), int(found.group(1)))
-        word = found.group(5)
-        month = next((n for stem, n in MONTH_STEMS.items() if word.startswith(stem)), None)
+        month = month_of(found.group(5))
         if month is None:
             return None
         year = int(found.group(6)) if found.group(6) else today.year

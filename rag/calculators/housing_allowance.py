@@ -357,14 +357,7 @@ def _threshold_and_minimum(
     else:
         w.step(f"Dochód na osobę nie przekracza progu {zl(threshold)}.", w.provision(key))
     if not data.central_installations:
-        price = w.rules.figure("srednia_cena_kwh")
-        w.step(
-            "Mieszkanie bez centralnego ogrzewania, ciepłej wody albo gazu z sieci: do dodatku "
-            "należy się ryczałt na zakup opału, liczony z ceny energii elektrycznej ogłaszanej "
-            "przez Prezesa URE – kalkulator go nie liczy, zrobi to CUS.",
-            f"art. 6 ust. 7 i 7a oraz art. 6a {ACT}",
-        )
-        return w.unknown(figures=(price.title,))
+        return _with_the_fuel_lump_sum(w)
     floor_rate = w.figure("dm_minimum")
     floor = to_grosze_up(percent_of(floor_rate, wage))
     if amount < floor:
@@ -381,6 +374,19 @@ def _threshold_and_minimum(
         f"art. 7 ust. 1 i 1a {ACT}",
     )
     return w.eligible(amount)
+
+
+def _with_the_fuel_lump_sum(w: Working, unknown: tuple[str, ...] = ()) -> Calculation:
+    """The end of the working for a flat without central installations: the lump sum for fuel
+    is the CUS's to work out (with the figures already `unknown`)."""
+    price = w.rules.figure("srednia_cena_kwh")
+    w.step(
+        "Mieszkanie bez centralnego ogrzewania, ciepłej wody albo gazu z sieci: do dodatku "
+        "należy się ryczałt na zakup opału, liczony z ceny energii elektrycznej ogłaszanej "
+        "przez Prezesa URE – kalkulator go nie liczy, zrobi to CUS.",
+        f"art. 6 ust. 7 i 7a oraz art. 6a {ACT}",
+    )
+    return w.unknown(figures=(*unknown, price.title))
 
 
 # Below twice the smallest allowance paid at the last wage the rules hold, a newer (higher) wage
@@ -433,13 +439,7 @@ def _without_the_wage(
         f"art. 3 ust. 1 i art. 6 ust. 8 {ACT}",
     )
     if not data.central_installations:
-        price = w.rules.figure("srednia_cena_kwh")
-        w.step(
-            "Mieszkanie bez centralnego ogrzewania, ciepłej wody albo gazu z sieci: do dodatku "
-            "należy się ryczałt na zakup opału – kalkulator go nie liczy, zrobi to CUS.",
-            f"art. 6 ust. 7 i 7a oraz art. 6a {ACT}",
-        )
-        return w.unknown(figures=(*unknown, price.title))
+        return _with_the_fuel_lump_sum(w, unknown)
     if floor_then is None or over_then or amount < _CLEAR_OF_THE_MINIMUM * floor_then:
         # Over the last known threshold, or near the smallest allowance paid: an amount "if the
         # income is within the threshold" would be the first thing read and likely not hold.
