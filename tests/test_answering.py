@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -88,6 +89,15 @@ def assistant(
         refusal=refusal,
         clock=clock or time.monotonic,
     )
+
+
+def with_the_facts(served: ServedIndex, analyzer: PolishAnalyzer, **kwargs: Any) -> Assistant:
+    """`assistant` with the knowledge base's curated facts (and whatever else `kwargs` give)."""
+    from rag.runtime import knowledge_base_facts
+
+    facts, _ = knowledge_base_facts(Settings())
+    index = FactIndex(facts, embedder=EMBEDDER, analyzer=analyzer)
+    return assistant(served, analyzer, facts=index, **kwargs)
 
 
 def test_extractive_answer_quotes_and_cites(served: ServedIndex, analyzer: PolishAnalyzer) -> None:
@@ -786,15 +796,8 @@ def test_a_message_asking_two_things_gets_a_fact_for_each(
     served: ServedIndex, analyzer: PolishAnalyzer
 ) -> None:
     from rag.answering.analysis import Lexicon as ResidentsWords
-    from rag.runtime import knowledge_base_facts
 
-    facts, _ = knowledge_base_facts(Settings())
-    helper = assistant(
-        served,
-        analyzer,
-        facts=FactIndex(facts, embedder=EMBEDDER, analyzer=analyzer),
-        lexicon=ResidentsWords.load(KB / "slownik.yaml"),
-    )
+    helper = with_the_facts(served, analyzer, lexicon=ResidentsWords.load(KB / "slownik.yaml"))
     answer = helper.ask("Na jak długo przyznaje się dodatek mieszkaniowy i gdzie złożyć wniosek?")
     assert not answer.refused, answer.answer
     assert "6 miesięcy" in answer.answer  # how long

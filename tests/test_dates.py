@@ -17,18 +17,14 @@ from rag.answering.dates import (
     holidays,
     housing_period,
 )
-from rag.answering.facts import FactIndex
-from rag.answering.pipeline import Assistant
 from rag.calculators.money import day
 from rag.index import ServedIndex
 from rag.lexical import PolishAnalyzer
-from rag.runtime import knowledge_base_facts
-from rag.settings import Settings
 from tests.test_answering import (  # noqa: F401 (fixtures)
-    EMBEDDER,
     assistant,
     data_dir,
     served,
+    with_the_facts,
 )
 
 TODAY = dt.date(2026, 12, 7)  # a Monday
@@ -187,10 +183,7 @@ def test_the_assistant_answers_with_the_day_and_cites_the_procedure(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(dates, "warsaw_today", lambda: TODAY)
-    facts, _ = knowledge_base_facts(Settings())
-    chat: Assistant = assistant(
-        served, analyzer, facts=FactIndex(facts, embedder=EMBEDDER, analyzer=analyzer)
-    )
+    chat = with_the_facts(served, analyzer)
     answer = chat.ask(QUESTION)
     assert answer.answer.startswith("Odwołanie możesz złożyć najpóźniej")
     direct = answer.direct_answer

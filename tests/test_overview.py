@@ -8,18 +8,16 @@ import datetime as dt
 import pytest
 
 from rag.answering.analysis import Lexicon as ResidentsWords
-from rag.answering.facts import FactIndex
 from rag.answering.overview import asks_overview, overview
 from rag.index import ServedIndex
 from rag.lexical import PolishAnalyzer
 from rag.runtime import knowledge_base_facts
 from rag.settings import Settings
 from tests.test_answering import (  # noqa: F401 (fixtures)
-    EMBEDDER,
     KB,
-    assistant,
     data_dir,
     served,
+    with_the_facts,
 )
 
 ON = dt.date(2026, 3, 1)  # criteria of 2026 and the family-benefit period 2025/26 in the rules
@@ -89,13 +87,7 @@ def test_the_assistant_answers_the_pensioner_instead_of_sending_her_to_zus(
     served: ServedIndex,  # noqa: F811
     analyzer: PolishAnalyzer,
 ) -> None:
-    facts, _ = knowledge_base_facts(Settings())
-    chat = assistant(
-        served,
-        analyzer,
-        facts=FactIndex(facts, embedder=EMBEDDER, analyzer=analyzer),
-        lexicon=ResidentsWords.load(KB / "slownik.yaml"),
-    )
+    chat = with_the_facts(served, analyzer, lexicon=ResidentsWords.load(KB / "slownik.yaml"))
     answer = chat.ask(PENSIONER)
     assert not answer.refused, answer.answer
     assert "Zasiłek stały:" in answer.answer
