@@ -195,7 +195,9 @@ def create_app(
         max_age=600,
     )
     # Before anything reads a body: an oversized one is refused unread.
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, read_seconds=settings.body_read_seconds
+    )
     # Added last, so it is outermost: it also counts what CORS answers on its own.
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app

@@ -210,6 +210,13 @@ class Settings(BaseSettings):
         le=10_485_760,
         description="Request bodies larger than this are refused (413) before they are read.",
     )
+    body_read_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=120,
+        description="A request body still arriving after this many seconds is refused (408): "
+        "a slow client cannot hold a worker open.",
+    )
     metrics_token: SecretStr | None = Field(
         default=None,
         min_length=16,
