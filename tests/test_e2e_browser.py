@@ -155,6 +155,7 @@ SCENARIOS = (
     "keyboard",
     "errors",
     "axe-demo",
+    "languages",
     "screenshots",
     "calculator",
     "console-calculator",
@@ -280,6 +281,14 @@ def test_the_demo_page_with_the_widget_passes_axe(outcomes: Outcomes) -> None:
     assert set(result["axe"]) == {"closed", "answer", "handoff"}
     for name in ("demo-closed", "demo-widget-answer", "demo-widget-handoff"):
         assert (ARTIFACTS / f"axe-{name}.json").is_file()
+
+
+def test_the_widget_speaks_ukrainian_and_english_and_keeps_polish_sources_marked(
+    outcomes: Outcomes,
+) -> None:
+    result = scenario(outcomes, "languages")
+    assert set(result["axe"]) == {"uk", "en"}
+    assert (ARTIFACTS / "widget-languages.png").is_file()
 
 
 def test_the_widget_fits_desktop_phone_and_200_percent_zoom(outcomes: Outcomes) -> None:

@@ -8,6 +8,8 @@
  *   data-api   the API's base URL (default: the origin the script was loaded from).
  *   data-chat  "off": no chat launcher; the page only uses <okienko-calculator> (the staff
  *              console does).
+ *   data-lang  "pl", "uk" or "en": the interface's language before the resident chooses one
+ *              (default: the browser's languages, else Polish). The panel's header has a switch.
  * An <okienko-chat api="…"> placed by the page overrides it.
  *
  * The chat's "Sprawdź, czy Ci przysługuje" opens the benefit calculators: a form built from each
@@ -28,122 +30,378 @@
   const DEFAULT_API =
     (SCRIPT && SCRIPT.dataset.api) || (SCRIPT && SCRIPT.src ? new URL(SCRIPT.src).origin : location.origin);
 
-  const STORE = { session: 'okienko:session', transcript: 'okienko:transcript' };
+  const STORE = { session: 'okienko:session', transcript: 'okienko:transcript', language: 'okienko:lang' };
   const KEEP_TURNS = 20; // the server keeps no more either (OKIENKO_SESSION_MAX_TURNS)
   // Where the panel becomes full-screen: phones, and desktops zoomed to 200% or more.
   const SMALL_SCREEN = '(max-width: 480px), (max-height: 520px)';
 
-  const TEXT = {
-    launcher: 'Zapytaj Okienko',
-    title: 'Okienko',
-    subtitle: 'Asystent Centrum Usług Społecznych',
-    newChat: 'Nowa rozmowa',
-    close: 'Zamknij asystenta',
-    conversation: 'Rozmowa z asystentem',
-    intro:
-      'Dzień dobry! Jestem Okienko, asystent Centrum Usług Społecznych. Odpowiadam na ' +
-      'pytania o dodatek mieszkaniowy, mieszkania komunalne i socjalne, pomoc społeczną, świadczenia ' +
-      'rodzinne i odwołania. Każda odpowiedź wskazuje przepis lub procedurę, na której się opiera. ' +
-      'Nie wydaję decyzji: w sprawach indywidualnych pomoże pracownik CUS.',
-    // The AI notice until /v1/config gives the centre's wording (OKIENKO_AI_NOTICE); one line,
-    // equal to rag/settings.py's DEFAULT_AI_NOTICE (tests/test_transparency.py checks it).
-    notice: 'Jestem asystentem opartym na sztucznej inteligencji (AI), a nie człowiekiem. Moje odpowiedzi mogą zawierać błędy: sprawdzaj je w przepisach, które wskazuję. Wiążące jest tylko rozstrzygnięcie Centrum Usług Społecznych, nie moja odpowiedź. Aby porozmawiać z pracownikiem, wybierz „Porozmawiaj z pracownikiem” pod rozmową.',
-    privacy:
-      'Nie wpisuj numeru PESEL, numeru dowodu, adresu ani innych danych osobowych. Pytaj ogólnie, ' +
-      'np. „Czy dostanę dodatek mieszkaniowy, jeśli mieszkam sam?”.',
-    hint: 'Nie wpisuj numeru PESEL ani innych danych osobowych.',
-    suggestionsLabel: 'Przykładowe pytania',
-    suggestions: [
-      'Jakie dokumenty są potrzebne do wniosku o dodatek mieszkaniowy?',
-      'Kto może dostać zasiłek okresowy?',
-      'Jak odwołać się od decyzji?',
-    ],
-    questionLabel: 'Twoje pytanie',
-    placeholder: 'Napisz pytanie…',
-    send: 'Wyślij',
-    you: 'Ty:',
-    bot: 'Okienko:',
-    thinking: 'Okienko przygotowuje odpowiedź',
-    sent: 'Wysłano pytanie. Okienko przygotowuje odpowiedź.',
-    answered: 'Odpowiedź Okienka:',
-    sourcesCount: (n) => (n === 1 ? 'Jedno źródło poniżej.' : `Źródła poniżej: ${n}.`),
-    sources: 'Źródła',
-    footnote: (n) => `Przypis ${n}`,
-    quote: 'Cytowany fragment',
-    label: 'Fragment',
-    provision: 'Przepis',
-    document: 'Dokument',
-    validFrom: 'Stan prawny na',
-    reviewed: 'Sprawdzono',
-    page: 'Strona',
-    source: 'Źródło',
-    helpful: 'Czy ta odpowiedź była pomocna?',
-    up: 'Tak, pomocna',
-    down: 'Nie, niepomocna',
-    thanks: 'Dziękujemy za ocenę.',
-    commentLabel: 'Komentarz do odpowiedzi (nieobowiązkowy)',
-    commentSend: 'Wyślij komentarz',
-    commentThanks: 'Dziękujemy za komentarz.',
-    handoff: 'Porozmawiaj z pracownikiem',
-    deleteChat: 'Usuń rozmowę',
-    deleted: 'Rozmowa została usunięta.',
-    deleteQuestion: 'Usunąć tę rozmowę z tej przeglądarki i z serwera? Tego nie da się cofnąć.',
-    deleteYes: 'Tak, usuń',
-    deleteNo: 'Anuluj',
-    restored: 'Twoje pytanie jest z powrotem w polu – możesz wysłać je jeszcze raz.',
-    started: 'Rozpoczęto nową rozmowę.',
-    handoffTitle: 'Porozmawiaj z pracownikiem',
-    handoffIntro: 'W sprawach indywidualnych pomoże pracownik Centrum Usług Społecznych.',
-    contactUnknown: 'Dane kontaktowe Centrum Usług Społecznych znajdziesz na stronie internetowej miasta.',
-    contactLoading: 'Pobieram dane kontaktowe…',
-    callbackIntro:
-      'Możesz też zostawić dane, a pracownik CUS oddzwoni lub odpisze. Wszystkie pola są nieobowiązkowe.',
-    name: 'Imię',
-    phone: 'Telefon',
-    email: 'E-mail',
-    message: 'W jakiej sprawie? (nieobowiązkowe)',
-    badEmail: 'Wpisz adres e-mail w postaci nazwa@domena.pl albo zostaw to pole puste.',
-    badPhone: 'Wpisz numer telefonu cyframi (mogą być spacje, nawiasy, „-” i „+” na początku) albo zostaw to pole puste.',
-    requestCallback: 'Poproś o kontakt',
-    privacyLink: 'Pełna informacja o przetwarzaniu danych',
-    back: 'Wróć do rozmowy',
-    phoneLabel: 'Telefon',
-    emailLabel: 'E-mail',
-    addressLabel: 'Adres',
-    hoursLabel: 'Godziny pracy',
-    urlLabel: 'Strona internetowa',
-    empty: 'Wpisz pytanie.',
-    tooLong: (max) => `Pytanie może mieć najwyżej ${max} znaków.`,
-    offline: 'Nie udało się połączyć z Okienkiem. Sprawdź połączenie z internetem i spróbuj ponownie.',
-    interrupted: 'Odpowiedź została przerwana. Spróbuj zadać pytanie jeszcze raz.',
-    unavailable: 'Okienko jest chwilowo niedostępne. Spróbuj ponownie za kilka minut.',
-    failed: 'Coś poszło nie tak. Spróbuj ponownie za chwilę.',
-    retryAfter: (s) => `Możesz spróbować ponownie za ${s} s.`,
-    deleteFailed: 'Nie udało się usunąć rozmowy z serwera; zostanie usunięta automatycznie.',
-    calcEntry: 'Sprawdź, czy Ci przysługuje',
-    calcIntro:
-      'Wybierz świadczenie i podaj, co wiesz. Pole możesz zostawić puste: kalkulator powie, czego ' +
-      'jeszcze potrzebuje. Nie wpisuj imion, numeru PESEL ani innych danych osobowych.',
-    calcChoose: 'Świadczenie',
-    calcPick: '— wybierz świadczenie —',
-    calcLoading: 'Pobieram kalkulatory…',
-    calcNotGiven: '— nie wiem / nie podaję —',
-    yes: 'Tak',
-    no: 'Nie',
-    calcRequired: '(wymagane)',
-    calcAdd: (item) => `Dodaj: ${item.toLowerCase()}`,
-    calcRemove: (item) => `Usuń: ${item.toLowerCase()}`,
-    calcRemoved: (item) => `Usunięto: ${item.toLowerCase()}.`,
-    calcSubmit: 'Sprawdź',
-    calcWorking: 'Liczę…',
-    calcResult: 'Wynik',
-    calcSteps: 'Jak to policzono',
-    calcProvision: 'Przepis:',
-    calcOn: (date) => `Kwoty i kryteria na dzień ${date}.`,
-    calcFix: 'Popraw zaznaczone pola.',
-    calcDate: 'Dzień złożenia wniosku',
-    calcDateHelp: 'Kalkulator weźmie kwoty i kryteria z tego dnia. Puste pole: dzisiejszy.',
+  // The interface in Polish, Ukrainian and English (many of the centre's clients speak
+  // Ukrainian). The knowledge base, and so the answers' sources, stay Polish.
+  const TEXTS = {
+    pl: {
+      launcher: 'Zapytaj Okienko',
+      title: 'Okienko',
+      subtitle: 'Asystent Centrum Usług Społecznych',
+      newChat: 'Nowa rozmowa',
+      close: 'Zamknij asystenta',
+      conversation: 'Rozmowa z asystentem',
+      intro:
+        'Dzień dobry! Jestem Okienko, asystent Centrum Usług Społecznych. Odpowiadam na ' +
+        'pytania o dodatek mieszkaniowy, mieszkania komunalne i socjalne, pomoc społeczną, świadczenia ' +
+        'rodzinne i odwołania. Każda odpowiedź wskazuje przepis lub procedurę, na której się opiera. ' +
+        'Nie wydaję decyzji: w sprawach indywidualnych pomoże pracownik CUS.',
+      // The AI notice until /v1/config gives the centre's wording (OKIENKO_AI_NOTICE); one line,
+      // equal to rag/settings.py's DEFAULT_AI_NOTICE (tests/test_transparency.py checks it).
+      notice: 'Jestem asystentem opartym na sztucznej inteligencji (AI), a nie człowiekiem. Moje odpowiedzi mogą zawierać błędy: sprawdzaj je w przepisach, które wskazuję. Wiążące jest tylko rozstrzygnięcie Centrum Usług Społecznych, nie moja odpowiedź. Aby porozmawiać z pracownikiem, wybierz „Porozmawiaj z pracownikiem” pod rozmową.',
+      privacy:
+        'Nie wpisuj numeru PESEL, numeru dowodu, adresu ani innych danych osobowych. Pytaj ogólnie, ' +
+        'np. „Czy dostanę dodatek mieszkaniowy, jeśli mieszkam sam?”.',
+      hint: 'Nie wpisuj numeru PESEL ani innych danych osobowych.',
+      suggestionsLabel: 'Przykładowe pytania',
+      suggestions: [
+        'Jakie dokumenty są potrzebne do wniosku o dodatek mieszkaniowy?',
+        'Kto może dostać zasiłek okresowy?',
+        'Jak odwołać się od decyzji?',
+      ],
+      questionLabel: 'Twoje pytanie',
+      placeholder: 'Napisz pytanie…',
+      send: 'Wyślij',
+      you: 'Ty:',
+      bot: 'Okienko:',
+      thinking: 'Okienko przygotowuje odpowiedź',
+      sent: 'Wysłano pytanie. Okienko przygotowuje odpowiedź.',
+      answered: 'Odpowiedź Okienka:',
+      sourcesCount: (n) => (n === 1 ? 'Jedno źródło poniżej.' : `Źródła poniżej: ${n}.`),
+      sources: 'Źródła',
+      footnote: (n) => `Przypis ${n}`,
+      quote: 'Cytowany fragment',
+      label: 'Fragment',
+      provision: 'Przepis',
+      document: 'Dokument',
+      validFrom: 'Stan prawny na',
+      reviewed: 'Sprawdzono',
+      page: 'Strona',
+      source: 'Źródło',
+      helpful: 'Czy ta odpowiedź była pomocna?',
+      up: 'Tak, pomocna',
+      down: 'Nie, niepomocna',
+      thanks: 'Dziękujemy za ocenę.',
+      commentLabel: 'Komentarz do odpowiedzi (nieobowiązkowy)',
+      commentSend: 'Wyślij komentarz',
+      commentThanks: 'Dziękujemy za komentarz.',
+      handoff: 'Porozmawiaj z pracownikiem',
+      deleteChat: 'Usuń rozmowę',
+      deleted: 'Rozmowa została usunięta.',
+      deleteQuestion: 'Usunąć tę rozmowę z tej przeglądarki i z serwera? Tego nie da się cofnąć.',
+      deleteYes: 'Tak, usuń',
+      deleteNo: 'Anuluj',
+      restored: 'Twoje pytanie jest z powrotem w polu – możesz wysłać je jeszcze raz.',
+      started: 'Rozpoczęto nową rozmowę.',
+      handoffTitle: 'Porozmawiaj z pracownikiem',
+      handoffIntro: 'W sprawach indywidualnych pomoże pracownik Centrum Usług Społecznych.',
+      contactUnknown: 'Dane kontaktowe Centrum Usług Społecznych znajdziesz na stronie internetowej miasta.',
+      contactLoading: 'Pobieram dane kontaktowe…',
+      callbackIntro:
+        'Możesz też zostawić dane, a pracownik CUS oddzwoni lub odpisze. Wszystkie pola są nieobowiązkowe.',
+      name: 'Imię',
+      phone: 'Telefon',
+      email: 'E-mail',
+      message: 'W jakiej sprawie? (nieobowiązkowe)',
+      badEmail: 'Wpisz adres e-mail w postaci nazwa@domena.pl albo zostaw to pole puste.',
+      badPhone: 'Wpisz numer telefonu cyframi (mogą być spacje, nawiasy, „-” i „+” na początku) albo zostaw to pole puste.',
+      requestCallback: 'Poproś o kontakt',
+      privacyLink: 'Pełna informacja o przetwarzaniu danych',
+      back: 'Wróć do rozmowy',
+      phoneLabel: 'Telefon',
+      emailLabel: 'E-mail',
+      addressLabel: 'Adres',
+      hoursLabel: 'Godziny pracy',
+      urlLabel: 'Strona internetowa',
+      empty: 'Wpisz pytanie.',
+      tooLong: (max) => `Pytanie może mieć najwyżej ${max} znaków.`,
+      offline: 'Nie udało się połączyć z Okienkiem. Sprawdź połączenie z internetem i spróbuj ponownie.',
+      interrupted: 'Odpowiedź została przerwana. Spróbuj zadać pytanie jeszcze raz.',
+      unavailable: 'Okienko jest chwilowo niedostępne. Spróbuj ponownie za kilka minut.',
+      failed: 'Coś poszło nie tak. Spróbuj ponownie za chwilę.',
+      retryAfter: (s) => `Możesz spróbować ponownie za ${s} s.`,
+      rateLimited: 'Zbyt wiele pytań w krótkim czasie.',
+      deleteFailed: 'Nie udało się usunąć rozmowy z serwera; zostanie usunięta automatycznie.',
+      calcEntry: 'Sprawdź, czy Ci przysługuje',
+      calcIntro:
+        'Wybierz świadczenie i podaj, co wiesz. Pole możesz zostawić puste: kalkulator powie, czego ' +
+        'jeszcze potrzebuje. Nie wpisuj imion, numeru PESEL ani innych danych osobowych.',
+      calcChoose: 'Świadczenie',
+      calcPick: '— wybierz świadczenie —',
+      calcLoading: 'Pobieram kalkulatory…',
+      calcNotGiven: '— nie wiem / nie podaję —',
+      yes: 'Tak',
+      no: 'Nie',
+      calcRequired: '(wymagane)',
+      calcAdd: (item) => `Dodaj: ${item.toLowerCase()}`,
+      calcRemove: (item) => `Usuń: ${item.toLowerCase()}`,
+      calcRemoved: (item) => `Usunięto: ${item.toLowerCase()}.`,
+      calcSubmit: 'Sprawdź',
+      calcWorking: 'Liczę…',
+      calcResult: 'Wynik',
+      calcSteps: 'Jak to policzono',
+      calcProvision: 'Przepis:',
+      calcOn: (date) => `Kwoty i kryteria na dzień ${date}.`,
+      calcFix: 'Popraw zaznaczone pola.',
+      calcDate: 'Dzień złożenia wniosku',
+      calcDateHelp: 'Kalkulator weźmie kwoty i kryteria z tego dnia. Puste pole: dzisiejszy.',
+      language: 'Język',
+    },
+    uk: {
+      launcher: 'Запитати Okienko',
+      title: 'Okienko',
+      subtitle: 'Помічник Центру соціальних послуг',
+      newChat: 'Нова розмова',
+      close: 'Закрити помічника',
+      conversation: 'Розмова з помічником',
+      intro:
+        'Добрий день! Я Okienko, помічник Центру соціальних послуг (CUS). Відповідаю на запитання ' +
+        'про житлову допомогу (dodatek mieszkaniowy), комунальне та соціальне житло, соціальну ' +
+        'допомогу, сімейні виплати та оскарження рішень. Кожна відповідь вказує закон або процедуру, ' +
+        'на яких вона ґрунтується. Джерела та цитати польською мовою. Я не ухвалюю рішень: в ' +
+        'індивідуальних справах допоможе працівник CUS.',
+      notice: 'Я помічник на основі штучного інтелекту (ШІ), а не людина. Мої відповіді можуть містити помилки: перевіряйте їх у законах, які я вказую. Обов’язковим є лише рішення Центру соціальних послуг, а не моя відповідь. Щоб поговорити з працівником, виберіть «Поговорити з працівником» під розмовою.',
+      privacy:
+        'Не вводьте номер PESEL, номер документа, адресу чи інші персональні дані. Питайте загалом, ' +
+        'наприклад: «Чи отримаю житлову допомогу, якщо живу сам?».',
+      hint: 'Не вводьте номер PESEL чи інші персональні дані.',
+      suggestionsLabel: 'Приклади запитань',
+      suggestions: [
+        'Які документи потрібні для заяви на житлову допомогу (dodatek mieszkaniowy)?',
+        'Хто може отримати періодичну допомогу (zasiłek okresowy)?',
+        'Як оскаржити рішення?',
+      ],
+      questionLabel: 'Ваше запитання',
+      placeholder: 'Напишіть запитання…',
+      send: 'Надіслати',
+      you: 'Ви:',
+      bot: 'Okienko:',
+      thinking: 'Okienko готує відповідь',
+      sent: 'Запитання надіслано. Okienko готує відповідь.',
+      answered: 'Відповідь Okienko:',
+      sourcesCount: (n) => (n === 1 ? 'Одне джерело нижче.' : `Джерела нижче: ${n}.`),
+      sources: 'Джерела',
+      footnote: (n) => `Виноска ${n}`,
+      quote: 'Цитований фрагмент',
+      label: 'Фрагмент',
+      provision: 'Норма закону',
+      document: 'Документ',
+      validFrom: 'Правовий стан на',
+      reviewed: 'Перевірено',
+      page: 'Сторінка',
+      source: 'Джерело',
+      helpful: 'Чи була ця відповідь корисною?',
+      up: 'Так, корисна',
+      down: 'Ні, некорисна',
+      thanks: 'Дякуємо за оцінку.',
+      commentLabel: 'Коментар до відповіді (необов’язково)',
+      commentSend: 'Надіслати коментар',
+      commentThanks: 'Дякуємо за коментар.',
+      handoff: 'Поговорити з працівником',
+      deleteChat: 'Видалити розмову',
+      deleted: 'Розмову видалено.',
+      deleteQuestion: 'Видалити цю розмову з цього браузера і з сервера? Це не можна скасувати.',
+      deleteYes: 'Так, видалити',
+      deleteNo: 'Скасувати',
+      restored: 'Ваше запитання знову в полі – можете надіслати його ще раз.',
+      started: 'Розпочато нову розмову.',
+      handoffTitle: 'Поговорити з працівником',
+      handoffIntro: 'В індивідуальних справах допоможе працівник Центру соціальних послуг.',
+      contactUnknown: 'Контактні дані Центру соціальних послуг знайдете на сайті міста.',
+      contactLoading: 'Завантажую контактні дані…',
+      callbackIntro:
+        'Можете залишити свої дані, і працівник CUS зателефонує або напише. Усі поля необов’язкові.',
+      name: 'Ім’я',
+      phone: 'Телефон',
+      email: 'E-mail',
+      message: 'У якій справі? (необов’язково)',
+      badEmail: 'Введіть адресу e-mail у вигляді name@domena.pl або залиште поле порожнім.',
+      badPhone: 'Введіть номер телефону цифрами (можна пробіли, дужки, «-» і «+» на початку) або залиште поле порожнім.',
+      requestCallback: 'Попросити про контакт',
+      privacyLink: 'Повна інформація про обробку даних (польською)',
+      back: 'Повернутися до розмови',
+      phoneLabel: 'Телефон',
+      emailLabel: 'E-mail',
+      addressLabel: 'Адреса',
+      hoursLabel: 'Години роботи',
+      urlLabel: 'Сайт',
+      empty: 'Введіть запитання.',
+      tooLong: (max) => `Запитання може мати не більше ${max} знаків.`,
+      offline: 'Не вдалося з’єднатися з Okienko. Перевірте з’єднання з інтернетом і спробуйте ще раз.',
+      interrupted: 'Відповідь перервано. Спробуйте поставити запитання ще раз.',
+      unavailable: 'Okienko тимчасово недоступний. Спробуйте ще раз за кілька хвилин.',
+      failed: 'Щось пішло не так. Спробуйте ще раз за хвилину.',
+      retryAfter: (s) => `Можете спробувати ще раз через ${s} с.`,
+      rateLimited: 'Забагато запитань за короткий час.',
+      deleteFailed: 'Не вдалося видалити розмову з сервера; її буде видалено автоматично.',
+      calcEntry: 'Перевірте, чи вам належить',
+      calcIntro:
+        'Виберіть виплату і вкажіть, що знаєте. Поле можна залишити порожнім: калькулятор скаже, чого ' +
+        'ще бракує. Не вводьте імен, номера PESEL чи інших персональних даних. Назви полів – польською.',
+      calcChoose: 'Виплата',
+      calcPick: '— виберіть виплату —',
+      calcLoading: 'Завантажую калькулятори…',
+      calcNotGiven: '— не знаю / не вказую —',
+      yes: 'Так',
+      no: 'Ні',
+      calcRequired: '(обов’язково)',
+      calcAdd: (item) => `Додати: ${item.toLowerCase()}`,
+      calcRemove: (item) => `Видалити: ${item.toLowerCase()}`,
+      calcRemoved: (item) => `Видалено: ${item.toLowerCase()}.`,
+      calcSubmit: 'Перевірити',
+      calcWorking: 'Рахую…',
+      calcResult: 'Результат',
+      calcSteps: 'Як це пораховано',
+      calcProvision: 'Норма закону:',
+      calcOn: (date) => `Суми і критерії на день ${date}.`,
+      calcFix: 'Виправте позначені поля.',
+      calcDate: 'День подання заяви',
+      calcDateHelp: 'Калькулятор візьме суми і критерії з цього дня. Порожнє поле: сьогоднішній.',
+      language: 'Мова',
+    },
+    en: {
+      launcher: 'Ask Okienko',
+      title: 'Okienko',
+      subtitle: 'Social Services Centre assistant',
+      newChat: 'New conversation',
+      close: 'Close the assistant',
+      conversation: 'Conversation with the assistant',
+      intro:
+        'Hello! I am Okienko, the assistant of the Social Services Centre (CUS). I answer questions ' +
+        'about the housing allowance (dodatek mieszkaniowy), council and social flats, social ' +
+        'assistance, family benefits and appeals. Every answer points to the law or procedure it ' +
+        'rests on. The sources and quotations are in Polish. I do not make decisions: a CUS ' +
+        'caseworker helps with individual cases.',
+      notice: 'I am an assistant based on artificial intelligence (AI), not a person. My answers may contain mistakes: check them in the provisions I cite. Only the decision of the Social Services Centre is binding, not my answer. To talk to a caseworker, choose “Talk to a caseworker” below the conversation.',
+      privacy:
+        'Do not type your PESEL number, ID card number, address or other personal data. Ask in ' +
+        'general terms, e.g. “Can I get the housing allowance if I live alone?”.',
+      hint: 'Do not type your PESEL number or other personal data.',
+      suggestionsLabel: 'Example questions',
+      suggestions: [
+        'What documents do I need to apply for the housing allowance (dodatek mieszkaniowy)?',
+        'Who can get the periodic allowance (zasiłek okresowy)?',
+        'How do I appeal against a decision?',
+      ],
+      questionLabel: 'Your question',
+      placeholder: 'Type your question…',
+      send: 'Send',
+      you: 'You:',
+      bot: 'Okienko:',
+      thinking: 'Okienko is preparing an answer',
+      sent: 'Question sent. Okienko is preparing an answer.',
+      answered: 'Okienko’s answer:',
+      sourcesCount: (n) => (n === 1 ? 'One source below.' : `Sources below: ${n}.`),
+      sources: 'Sources',
+      footnote: (n) => `Footnote ${n}`,
+      quote: 'Quoted passage',
+      label: 'Passage',
+      provision: 'Provision',
+      document: 'Document',
+      validFrom: 'Law as of',
+      reviewed: 'Reviewed',
+      page: 'Page',
+      source: 'Source',
+      helpful: 'Was this answer helpful?',
+      up: 'Yes, helpful',
+      down: 'No, not helpful',
+      thanks: 'Thank you for your rating.',
+      commentLabel: 'Comment on the answer (optional)',
+      commentSend: 'Send comment',
+      commentThanks: 'Thank you for your comment.',
+      handoff: 'Talk to a caseworker',
+      deleteChat: 'Delete conversation',
+      deleted: 'The conversation was deleted.',
+      deleteQuestion: 'Delete this conversation from this browser and from the server? This cannot be undone.',
+      deleteYes: 'Yes, delete',
+      deleteNo: 'Cancel',
+      restored: 'Your question is back in the box – you can send it again.',
+      started: 'A new conversation has started.',
+      handoffTitle: 'Talk to a caseworker',
+      handoffIntro: 'A caseworker of the Social Services Centre helps with individual cases.',
+      contactUnknown: 'You will find the Social Services Centre’s contact details on the city’s website.',
+      contactLoading: 'Loading contact details…',
+      callbackIntro:
+        'You can also leave your details and a CUS caseworker will call or write back. All fields are optional.',
+      name: 'First name',
+      phone: 'Phone',
+      email: 'E-mail',
+      message: 'What is it about? (optional)',
+      badEmail: 'Type an e-mail address like name@domain.pl or leave the field empty.',
+      badPhone: 'Type the phone number in digits (spaces, brackets, “-” and a leading “+” are fine) or leave the field empty.',
+      requestCallback: 'Ask to be contacted',
+      privacyLink: 'Full information on data processing (in Polish)',
+      back: 'Back to the conversation',
+      phoneLabel: 'Phone',
+      emailLabel: 'E-mail',
+      addressLabel: 'Address',
+      hoursLabel: 'Opening hours',
+      urlLabel: 'Website',
+      empty: 'Type a question.',
+      tooLong: (max) => `A question can have at most ${max} characters.`,
+      offline: 'Could not connect to Okienko. Check your internet connection and try again.',
+      interrupted: 'The answer was interrupted. Try asking the question again.',
+      unavailable: 'Okienko is temporarily unavailable. Try again in a few minutes.',
+      failed: 'Something went wrong. Try again in a moment.',
+      retryAfter: (s) => `You can try again in ${s} s.`,
+      rateLimited: 'Too many questions in a short time.',
+      deleteFailed: 'Could not delete the conversation from the server; it will be deleted automatically.',
+      calcEntry: 'Check what you are entitled to',
+      calcIntro:
+        'Choose a benefit and give what you know. You can leave a field empty: the calculator will ' +
+        'say what else it needs. Do not type names, your PESEL number or other personal data. The ' +
+        'fields are named in Polish.',
+      calcChoose: 'Benefit',
+      calcPick: '— choose a benefit —',
+      calcLoading: 'Loading the calculators…',
+      calcNotGiven: '— I don’t know / not given —',
+      yes: 'Yes',
+      no: 'No',
+      calcRequired: '(required)',
+      calcAdd: (item) => `Add: ${item.toLowerCase()}`,
+      calcRemove: (item) => `Remove: ${item.toLowerCase()}`,
+      calcRemoved: (item) => `Removed: ${item.toLowerCase()}.`,
+      calcSubmit: 'Check',
+      calcWorking: 'Calculating…',
+      calcResult: 'Result',
+      calcSteps: 'How it was calculated',
+      calcProvision: 'Provision:',
+      calcOn: (date) => `Amounts and criteria as of ${date}.`,
+      calcFix: 'Correct the marked fields.',
+      calcDate: 'Date of the application',
+      calcDateHelp: 'The calculator uses the amounts and criteria of that day. Empty: today.',
+      language: 'Language',
+    },
   };
+  const LANGUAGES = { pl: 'Polski', uk: 'Українська', en: 'English' };
+  let LANG = 'pl';
+  let TEXT = TEXTS.pl;
+
+  /** Speak `lang` from now on (Polish when it is not one of `LANGUAGES`). */
+  function useLanguage(lang) {
+    LANG = Object.hasOwn(TEXTS, lang) ? lang : 'pl';
+    TEXT = TEXTS[LANG];
+  }
+
+  /**
+   * The resident's choice in this tab, else the script tag's data-lang, else the first of the
+   * browser's languages the widget speaks; Polish otherwise.
+   */
+  function preferredLanguage() {
+    const chosen = load(STORE.language, null);
+    if (chosen && Object.hasOwn(TEXTS, chosen)) return chosen;
+    const page = SCRIPT && SCRIPT.dataset.lang;
+    if (page && Object.hasOwn(TEXTS, page)) return page;
+    for (const tag of navigator.languages || [navigator.language || '']) {
+      const base = String(tag).toLowerCase().split('-')[0];
+      if (Object.hasOwn(TEXTS, base)) return base;
+    }
+    return 'pl';
+  }
 
   // ---------------------------------------------------------------------------------------------
   // Talking to the API
@@ -171,6 +429,11 @@
         // not JSON (a proxy's error page): the fallback below says it in Polish
       }
       if (!message) message = response.status >= 500 ? TEXT.unavailable : TEXT.failed;
+      // The API speaks Polish: in another language the widget says what it can in its own words.
+      if (LANG !== 'pl') {
+        if (response.status === 429) message = TEXT.rateLimited;
+        else if (response.status >= 500) message = TEXT.unavailable;
+      }
       const wait = Number.parseInt(response.headers.get('Retry-After') || '', 10);
       // The wait, once: the API's own message may already say it ("około 30 s").
       if (response.status === 429 && wait > 0 && !message.includes(`${wait} s`)) {
@@ -282,11 +545,15 @@
     return span;
   }
 
-  /** "2021-07-01" → "1 lipca 2021" (read as a calendar date, not shifted by the time zone). */
-  function polishDate(iso) {
+  /**
+   * "2021-07-01" → "1 lipca 2021" (in the interface's language: "1 липня 2021 р.", "1 July 2021"),
+   * read as a calendar date, not shifted by the time zone.
+   */
+  function localDate(iso) {
     const date = new Date(`${iso}T00:00:00Z`);
     if (Number.isNaN(date.getTime())) return iso;
-    return new Intl.DateTimeFormat('pl-PL', { dateStyle: 'long', timeZone: 'UTC' }).format(date);
+    const locale = { pl: 'pl-PL', uk: 'uk-UA', en: 'en-GB' }[LANG] || 'pl-PL';
+    return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(date);
   }
 
   /** The answer without its [n] markers, for the screen-reader announcement. */
@@ -352,10 +619,11 @@
       box-shadow: 0 12px 32px rgb(0 0 0 / 28%);
     }
     .header {
-      display: flex; align-items: center; gap: 8px; padding: 10px 12px;
+      display: flex; flex-wrap: wrap; align-items: center; gap: 8px; padding: 10px 12px;
       background: #0b4f8a; color: #fff;
     }
-    .header .titles { flex: 1; min-width: 0; }
+    /* Too narrow for the titles beside the controls (a phone): the controls go below them. */
+    .header .titles { flex: 1 1 11em; min-width: 0; }
     h2 { margin: 0; font-size: 1.125em; line-height: 1.3; }
     .subtitle { margin: 0; font-size: 0.875em; }
     .header-button {
@@ -364,6 +632,10 @@
       background: transparent; color: #fff; font-size: 0.875em;
     }
     .header-button:hover { background: rgb(255 255 255 / 15%); }
+    .header .language {
+      min-height: 40px; max-width: 8.5em; padding: 6px 4px; border: 1px solid #fff; border-radius: 8px;
+      background: #0b4f8a; color: #fff; font: inherit; font-size: 0.875em;
+    }
     .header :focus-visible { outline-color: #fff; box-shadow: 0 0 0 2px #0b4f8a; }
     .view { display: flex; flex-direction: column; flex: 1; min-height: 0; }
     .messages { position: relative; flex: 1; min-height: 0; overflow-y: auto; padding: 12px; }
@@ -536,12 +808,14 @@
     #renderBody() {
       const c = this.citation;
       const details = h('dl', {});
-      if (c.provision) details.append(h('dt', { text: TEXT.provision }), h('dd', { text: c.provision }));
+      // The knowledge base is Polish: its quote, title and provision are marked so whatever the
+      // interface speaks (a screen reader reads them with a Polish voice).
+      if (c.provision) details.append(h('dt', { text: TEXT.provision }), h('dd', { lang: 'pl', text: c.provision }));
       details.append(
-        h('dt', { text: TEXT.document }), h('dd', { text: c.title || '—' }),
-        h('dt', { text: TEXT.label }), h('dd', { text: c.section || c.label || '—' }));
-      if (c.valid_from) details.append(h('dt', { text: TEXT.validFrom }), h('dd', { text: polishDate(c.valid_from) }));
-      if (c.reviewed) details.append(h('dt', { text: TEXT.reviewed }), h('dd', { text: polishDate(c.reviewed) }));
+        h('dt', { text: TEXT.document }), h('dd', { lang: 'pl', text: c.title || '—' }),
+        h('dt', { text: TEXT.label }), h('dd', { lang: 'pl', text: c.section || c.label || '—' }));
+      if (c.valid_from) details.append(h('dt', { text: TEXT.validFrom }), h('dd', { text: localDate(c.valid_from) }));
+      if (c.reviewed) details.append(h('dt', { text: TEXT.reviewed }), h('dd', { text: localDate(c.reviewed) }));
       if (c.url && /^https:\/\//i.test(c.url)) {
         details.append(h('dt', { text: TEXT.page }), h('dd', {},
           h('a', { href: c.url, target: '_blank', rel: 'noopener noreferrer', text: c.url })));
@@ -554,7 +828,7 @@
         details.append(h('dt', { text: TEXT.source }), h('dd', {}, source));
       }
       return h('div', { class: 'source-body', id: this.id, hidden: true },
-        h('blockquote', { 'aria-label': TEXT.quote, text: `„${c.quote}”` }),
+        h('blockquote', { 'aria-label': TEXT.quote, lang: 'pl', text: `„${c.quote}”` }),
         details);
     }
 
@@ -610,7 +884,7 @@
     for (const [n, footnote] of footnotes) {
       const toggle = footnote.bind(h('button', { type: 'button', class: 'source-toggle' },
         h('span', { class: 'num', text: `[${n}]` }),
-        h('span', { class: 'text', text: footnote.citation.label || footnote.citation.title }),
+        h('span', { class: 'text', lang: 'pl', text: footnote.citation.label || footnote.citation.title }),
         icon('chevron')));
       list.append(h('li', {}, toggle, footnote.body));
     }
@@ -931,7 +1205,7 @@
       this.#result.replaceChildren(heading,
         h('p', { class: 'calc-summary', text: result.summary }),
         stepsHeading, steps,
-        h('p', { class: 'calc-on', text: TEXT.calcOn(polishDate(result.on)) }),
+        h('p', { class: 'calc-on', text: TEXT.calcOn(localDate(result.on)) }),
         h('p', { class: 'notice warn', text: result.notice }));
       this.#result.setAttribute('aria-labelledby', heading.id);
       this.#result.hidden = false;
@@ -964,6 +1238,7 @@
 
     connectedCallback() {
       if (this.#ui.panel) return; // moved within the page: already built
+      useLanguage(preferredLanguage());
       this.#api = new Api(this.getAttribute('api') || DEFAULT_API);
       this.#sessionId = load(STORE.session, null);
       this.#build();
@@ -986,6 +1261,31 @@
       this.#loadConfig();
       this.#showChat();
       question.focus();
+    }
+
+    /**
+     * The interface in another language: built again, with the conversation so far. Not while an
+     * answer is arriving (its view would be rebuilt away): the switch waits for it.
+     */
+    #switchLanguage(lang) {
+      if (this.#busy) {
+        this.#ui.language.value = LANG;
+        return;
+      }
+      save(STORE.language, lang);
+      useLanguage(lang);
+      const open = !this.#ui.panel.hidden;
+      this.#root.replaceChildren();
+      this.#ui = {};
+      this.#calculator = null;
+      this.#configRequest = null;
+      this.#build();
+      for (const turn of this.#turns) this.#showTurn(turn.question, turn.result);
+      if (open) {
+        this.open();
+        this.#ui.language.focus();
+      }
+      this.#announce(TEXTS[LANG].title + ': ' + LANGUAGES[LANG]);
     }
 
     /** Closes the panel and returns focus to the launcher. */
@@ -1067,6 +1367,14 @@
       ui.handoff = h('div', { class: 'view', hidden: true });
       ui.calculator = h('div', { class: 'view', hidden: true });
 
+      // Each language names itself, in its own language, whichever the interface speaks now.
+      ui.language = h('select', {
+        class: 'language', 'aria-label': TEXT.language, title: TEXT.language,
+        onchange: (event) => this.#switchLanguage(event.target.value),
+      }, ...Object.entries(LANGUAGES).map(([code, name]) => h('option', {
+        value: code, lang: code, text: name, selected: code === LANG,
+      })));
+
       ui.panel = h('section', {
         class: 'panel', id: 'okienko-panel', role: 'dialog', 'aria-modal': 'false',
         'aria-labelledby': 'okienko-title', 'aria-describedby': 'okienko-notice', hidden: true,
@@ -1076,6 +1384,7 @@
         h('div', { class: 'titles' },
           h('h2', { id: 'okienko-title', text: TEXT.title }),
           h('p', { class: 'subtitle', text: TEXT.subtitle })),
+        ui.language,
         h('button', {
           type: 'button', class: 'header-button', onclick: () => this.#reset(TEXT.started, { erase: false }),
         }, icon('plus'), h('span', { text: TEXT.newChat })),
@@ -1084,7 +1393,7 @@
         }, icon('close'))),
       ui.chat, ui.handoff, ui.calculator, ui.live);
 
-      ui.root = h('div', { class: 'root' }, ui.launcher, ui.panel);
+      ui.root = h('div', { class: 'root', lang: LANG }, ui.launcher, ui.panel);
       adoptStyle(this.#root, STYLE);
       this.#root.append(ui.root);
       // Entering or leaving full-screen (rotating a phone, zooming) changes whether we are modal.
@@ -1137,8 +1446,9 @@
       this.#configRequest ??= this.#api.json('/v1/config')
         .then((config) => {
           // The notice is always shown: an empty answer keeps the default wording.
-          if (config.ai_notice) this.#ui.notice.textContent = config.ai_notice;
-          if (config.privacy_note) this.#ui.privacy.textContent = config.privacy_note;
+          // The centre's own wording is Polish: in another language the widget's translation stays.
+          if (config.ai_notice && LANG === 'pl') this.#ui.notice.textContent = config.ai_notice;
+          if (config.privacy_note && LANG === 'pl') this.#ui.privacy.textContent = config.privacy_note;
           const max = Number(config.max_message_length);
           if (max > 0) this.#ui.question.maxLength = max;
           return config;

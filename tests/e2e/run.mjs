@@ -16,7 +16,9 @@ import { calculator, consoleCalculator } from './calculator.mjs';
 import { staffConsole } from './console.mjs';
 import { consoleInsight, consoleInsightStaff } from './insight.mjs';
 import { consoleLetter } from './letters.mjs';
-import { askAndCite, axeDemo, errors, feedback, handoff, keyboard, newConversation, screenshots } from './widget.mjs';
+import {
+  askAndCite, axeDemo, errors, feedback, handoff, keyboard, languages, newConversation, screenshots,
+} from './widget.mjs';
 
 const SCENARIOS = {
   console: staffConsole,
@@ -30,6 +32,7 @@ const SCENARIOS = {
   keyboard,
   screenshots,
   'axe-demo': axeDemo,
+  languages,
   errors,
   calculator,
   'console-calculator': consoleCalculator,

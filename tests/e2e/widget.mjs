@@ -565,3 +565,60 @@ export async function errors(ctx) {
   await browser.close();
   return {};
 }
+
+/**
+ * The interface in the resident's language: Ukrainian from the browser, a switch to English that
+ * keeps the conversation and survives a reload, Polish sources marked as Polish, and axe clean.
+ */
+export async function languages(ctx) {
+  const browser = await openDemo(ctx, { locale: 'uk-UA', viewport: { width: 390, height: 844 } });
+  const { page } = browser;
+  const chat = page.locator('okienko-chat');
+  const launcher = chat.locator('.launcher');
+  assert.equal(squash(await launcher.innerText()), 'Запитати Okienko');
+  assert.equal(await chat.locator('.root').getAttribute('lang'), 'uk');
+  await launcher.click();
+  assert.ok((await chat.locator('.intro').innerText()).startsWith('Я помічник на основі штучного інтелекту'));
+  const question = page.getByRole('textbox', { name: 'Ваше запитання' });
+  await question.fill(QUESTION);
+  await question.press('Enter');
+  await page.waitForFunction(() => {
+    const root = document.querySelector('okienko-chat').shadowRoot;
+    return !root.querySelector('article[aria-busy]')
+      && root.querySelector('[aria-live="polite"]').textContent.startsWith('Відповідь Okienko:');
+  });
+  const answer = chat.locator('article.msg.bot').last();
+  assert.equal(await answer.locator('.sources h3').innerText(), 'Джерела');
+  await answer.locator('.source-toggle').first().click();
+  // The knowledge base is Polish: its quotes are marked so, inside a Ukrainian interface.
+  assert.equal(await answer.locator('blockquote').first().getAttribute('lang'), 'pl');
+  assert.equal(await answer.locator('.source-toggle .text').first().getAttribute('lang'), 'pl');
+  const report = { uk: await axeScan(page, 'widget-uk', ctx.artifacts) };
+  assertNoSeriousViolations(report.uk, 'the widget in Ukrainian');
+
+  // The switch names each language in itself; choosing one rebuilds the panel with the answer.
+  const switcher = chat.locator('select.language');
+  assert.equal(await switcher.getAttribute('aria-label'), 'Мова');
+  assert.deepEqual(await switcher.locator('option').allInnerTexts(), ['Polski', 'Українська', 'English']);
+  await switcher.selectOption('en');
+  await chat.getByRole('button', { name: 'New conversation', exact: true }).waitFor();
+  assert.equal(await chat.locator('.root').getAttribute('lang'), 'en');
+  assert.equal(await chat.locator('article.msg.bot').count(), 1, 'the conversation stays');
+  assert.equal(await chat.locator('article.msg.bot .sources h3').innerText(), 'Sources');
+  assert.equal(await page.getByRole('textbox', { name: 'Your question' }).count(), 1);
+  assert.equal((await focused(page)).tag, 'select', 'the focus stays on the switch');
+  report.en = await axeScan(page, 'widget-en', ctx.artifacts);
+  assertNoSeriousViolations(report.en, 'the widget in English');
+
+  // The choice is kept in this tab: after a reload the launcher speaks English.
+  await page.reload();
+  await launcher.waitFor();
+  assert.equal(squash(await launcher.innerText()), 'Ask Okienko');
+  await launcher.click();
+  await chat.locator('select.language').selectOption('pl');
+  await chat.getByRole('button', { name: 'Nowa rozmowa', exact: true }).waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('okienko:lang')), '"pl"');
+  await page.screenshot({ path: path.join(ctx.artifacts, 'widget-languages.png') });
+  await browser.close();
+  return { axe: report };
+}
