@@ -69,6 +69,23 @@ def test_residents_words_find_the_office_terms_without_diacritics(lexicon: Lexic
 
 
 @pytest.mark.parametrize(
+    ("question", "term"),
+    [
+        ("Хто може отримати житлову допомогу?", "dodatek mieszkaniowy"),
+        ("How do I appeal against a decision?", "odwołanie od decyzji"),
+        ("Can I get a council flat if I rent privately?", "mieszkanie z zasobu gminy"),
+        ("Сколько длится выселение зимой?", "eksmisja"),
+    ],
+)
+def test_a_question_in_another_language_searches_with_the_office_term(
+    lexicon: Lexicon, question: str, term: str
+) -> None:
+    analysis = analyse(question, lexicon)
+    assert term in {e.term for e in analysis.terms}
+    assert analysis.focus == f"{question} {term}"
+
+
+@pytest.mark.parametrize(
     ("question", "kind"),
     [
         ("jakie papiery zabrać do wniosku o becikowe", "dokumenty"),

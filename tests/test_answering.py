@@ -792,6 +792,26 @@ def test_the_seen_messages_vote_on_the_question_part(
     assert evidence.seen_answerable == (1.0 if answerable else 0.0)
 
 
+def test_a_question_in_another_language_is_read_once_with_the_office_term(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    """Its own words alone find little in a Polish base: the whole-message reading would only
+    weigh against what the Polish term found."""
+    from rag.answering.analysis import Lexicon as ResidentsWords
+
+    bot = assistant(served, analyzer, lexicon=ResidentsWords.load(KB / "slownik.yaml"))
+    foreign = analyse("How long is the housing allowance granted for?", bot.lexicon)
+    assert foreign.focus.endswith("dodatek mieszkaniowy")
+    read = bot.read(foreign, "mieszkaniec")
+    assert read.message_documents == ()
+    assert read.evidence.coverage_whole == read.evidence.coverage_focus
+    assert read.evidence.fact_whole == read.evidence.best_fact
+    # A Polish one in residents' words is still read both ways.
+    polish = analyse("Na jak długo dają mieszkaniówkę?", bot.lexicon)
+    assert polish.focus != polish.text
+    assert bot.read(polish, "mieszkaniec").message_documents != ()
+
+
 def test_a_message_asking_two_things_gets_a_fact_for_each(
     served: ServedIndex, analyzer: PolishAnalyzer
 ) -> None:

@@ -116,6 +116,9 @@ class LexiconEntry(BaseModel):
     term: str = Field(min_length=2)  # the office's name: "dodatek mieszkaniowy"
     topic: str | None = None  # rag.documents.Topic, when the term names a field
     said: tuple[str, ...] = Field(min_length=1)  # "mieszkaniówka", "dodatek na mieszkanie"
+    # The same in Ukrainian, English or Russian ("житлова допомога", "housing allowance"): a
+    # question in another language then searches with the office's Polish term too.
+    other_languages: tuple[str, ...] = ()
 
 
 class _LexiconFile(BaseModel):
@@ -198,7 +201,7 @@ def _said(entries: Sequence[LexiconEntry]) -> list[_Phrase]:
     return [
         _Phrase(tuple(fold(w) for w in said.split()), entry)
         for entry in entries
-        for said in entry.said
+        for said in (*entry.said, *entry.other_languages)
     ]
 
 

@@ -72,6 +72,7 @@ from rag.guards import (
     redirect_topic,
 )
 from rag.index import SearchFilter
+from rag.language import language_of
 from rag.lexical import PolishAnalyzer
 from rag.prompts import REWRITE_PROMPT, echoes, system_prompt, user_prompt
 from rag.relevance import MIN_SENTENCE_SUPPORT, judge
@@ -797,7 +798,11 @@ class Assistant:
         extract = self._extract(focus, passages, vectors)
         whole_relevance, whole_support = relevance, extract.support
         whole: tuple[ScoredChunk, ...] = ()
-        if analysis.text.strip() != focus.strip():
+        # A question in another language with no story is read once, with the office's Polish
+        # terms its words named ("How do I appeal?" + "odwołanie od decyzji"): its own words
+        # alone find little in a Polish base and would outweigh what the terms found.
+        foreign = not analysis.long and language_of(analysis.text) != "pl"
+        if analysis.text.strip() != focus.strip() and not foreign:
             whole = tuple(self._passages(analysis.text, audience, vectors))
             whole_relevance = judge(analysis.text, whole, self._analyzer, fused=fused)
             whole_support = self._extract(analysis.text, whole, vectors).support
