@@ -186,6 +186,11 @@ def create_app(
     )
     for module in (*routers, health, static):
         app.include_router(module.router)
+    # Before anything reads a body: an oversized one is refused unread, a slow one cut off.
+    # Inside CORS, so that a widget on the city's site can read the 413 or 408 it gets.
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, read_seconds=settings.body_read_seconds
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
@@ -193,10 +198,6 @@ def create_app(
         allow_headers=["Content-Type", "Authorization", API_KEY_HEADER, "X-Okienko-Audience"],
         expose_headers=["Retry-After"],
         max_age=600,
-    )
-    # Before anything reads a body: an oversized one is refused unread.
-    app.add_middleware(
-        BodyLimit, max_bytes=settings.max_body_bytes, read_seconds=settings.body_read_seconds
     )
     # Added last, so it is outermost: it also counts what CORS answers on its own.
     app.add_middleware(MetricsMiddleware, metrics=metrics)

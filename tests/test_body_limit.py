@@ -99,3 +99,21 @@ def test_the_service_reads_bodies_with_the_configured_deadline(tmp_path: Path) -
     limits = [m for m in app.user_middleware if getattr(m.cls, "__name__", "") == "BodyLimit"]
     assert len(limits) == 1
     assert limits[0].kwargs == {"max_bytes": 8192, "read_seconds": 3.5}
+
+
+def test_a_refused_body_is_readable_by_the_widget_on_the_citys_site(tmp_path: Path) -> None:
+    """Cross-origin, a 413 without CORS headers reads as "offline" in the browser."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from rag.settings import Settings
+
+    settings = Settings(data_dir=tmp_path, cors_origins=["https://miasto.example"])
+    client = TestClient(create_app(settings))  # no lifespan: the limit answers before any route
+    refused = client.post(
+        "/v1/chat",
+        content=b"x" * 100_000,
+        headers={"Content-Type": "application/json", "Origin": "https://miasto.example"},
+    )
+    assert refused.status_code == 413
+    assert refused.headers["access-control-allow-origin"] == "https://miasto.example"
