@@ -166,7 +166,7 @@
         'індивідуальних справах допоможе працівник CUS.',
       notice: 'Я помічник на основі штучного інтелекту (ШІ), а не людина. Мої відповіді можуть містити помилки: перевіряйте їх у законах, які я вказую. Обов’язковим є лише рішення Центру соціальних послуг, а не моя відповідь. Щоб поговорити з працівником, виберіть «Поговорити з працівником» під розмовою.',
       privacy:
-        'Не вводьте номер PESEL, номер документа, адресу чи інші персональні дані. Питайте загалом, ' +
+        'Не вводьте номер PESEL, номер документа, адресу чи інші персональні дані. Запитуйте загалом, ' +
         'наприклад: «Чи отримаю житлову допомогу, якщо живу сам?».',
       hint: 'Не вводьте номер PESEL чи інші персональні дані.',
       suggestionsLabel: 'Приклади запитань',
@@ -190,7 +190,7 @@
       label: 'Фрагмент',
       provision: 'Норма закону',
       document: 'Документ',
-      validFrom: 'Правовий стан на',
+      validFrom: 'Стан законодавства на',
       reviewed: 'Перевірено',
       page: 'Сторінка',
       source: 'Джерело',
@@ -204,7 +204,7 @@
       handoff: 'Поговорити з працівником',
       deleteChat: 'Видалити розмову',
       deleted: 'Розмову видалено.',
-      deleteQuestion: 'Видалити цю розмову з цього браузера і з сервера? Це не можна скасувати.',
+      deleteQuestion: 'Видалити цю розмову з цього браузера і з сервера? Цю дію не можна скасувати.',
       deleteYes: 'Так, видалити',
       deleteNo: 'Скасувати',
       restored: 'Ваше запитання знову в полі – можете надіслати його ще раз.',
@@ -219,7 +219,7 @@
       phone: 'Телефон',
       email: 'E-mail',
       message: 'У якій справі? (необов’язково)',
-      badEmail: 'Введіть адресу e-mail у вигляді name@domena.pl або залиште поле порожнім.',
+      badEmail: 'Введіть адресу e-mail у вигляді imia@domena.pl або залиште поле порожнім.',
       badPhone: 'Введіть номер телефону цифрами (можна пробіли, дужки, «-» і «+» на початку) або залиште поле порожнім.',
       requestCallback: 'Попросити про контакт',
       privacyLink: 'Повна інформація про обробку даних (польською)',
@@ -238,7 +238,7 @@
       retryAfter: (s) => `Можете спробувати ще раз через ${s} с.`,
       rateLimited: 'Забагато запитань за короткий час.',
       deleteFailed: 'Не вдалося видалити розмову з сервера; її буде видалено автоматично.',
-      calcEntry: 'Перевірте, чи вам належить',
+      calcEntry: 'Перевірте, чи маєте право на допомогу',
       calcIntro:
         'Виберіть виплату і вкажіть, що знаєте. Поле можна залишити порожнім: калькулятор скаже, чого ' +
         'ще бракує. Не вводьте імен, номера PESEL чи інших персональних даних. Назви полів – польською.',
@@ -255,12 +255,12 @@
       calcSubmit: 'Перевірити',
       calcWorking: 'Рахую…',
       calcResult: 'Результат',
-      calcSteps: 'Як це пораховано',
+      calcSteps: 'Як це розраховано',
       calcProvision: 'Норма закону:',
-      calcOn: (date) => `Суми і критерії на день ${date}.`,
+      calcOn: (date) => `Суми і критерії станом на ${date}.`,
       calcFix: 'Виправте позначені поля.',
-      calcDate: 'День подання заяви',
-      calcDateHelp: 'Калькулятор візьме суми і критерії з цього дня. Порожнє поле: сьогоднішній.',
+      calcDate: 'Дата подання заяви',
+      calcDateHelp: 'Калькулятор візьме суми і критерії станом на цей день. Порожнє поле: сьогодні.',
       language: 'Мова',
     },
     en: {
@@ -378,6 +378,7 @@
     },
   };
   const LANGUAGES = { pl: 'Polski', uk: 'Українська', en: 'English' };
+  const LANGUAGE_MARKS = { pl: 'PL', uk: 'UA', en: 'EN' }; // on the switch's buttons
   let LANG = 'pl';
   let TEXT = TEXTS.pl;
 
@@ -432,7 +433,9 @@
       // The API speaks Polish: in another language the widget says what it can in its own words.
       if (LANG !== 'pl') {
         if (response.status === 429) message = TEXT.rateLimited;
+        else if (response.status === 413) message = TEXT.tooLong(2000);
         else if (response.status >= 500) message = TEXT.unavailable;
+        else if (response.status === 408) message = TEXT.failed;
       }
       const wait = Number.parseInt(response.headers.get('Retry-After') || '', 10);
       // The wait, once: the API's own message may already say it ("około 30 s").
@@ -632,10 +635,9 @@
       background: transparent; color: #fff; font-size: 0.875em;
     }
     .header-button:hover { background: rgb(255 255 255 / 15%); }
-    .header .language {
-      min-height: 40px; max-width: 8.5em; padding: 6px 4px; border: 1px solid #fff; border-radius: 8px;
-      background: #0b4f8a; color: #fff; font: inherit; font-size: 0.875em;
-    }
+    .header .language { display: flex; gap: 2px; }
+    .header .language .header-button { padding: 6px 6px; font-weight: 600; }
+    .header .language [aria-pressed="true"] { background: #fff; color: #0b4f8a; }
     .header :focus-visible { outline-color: #fff; box-shadow: 0 0 0 2px #0b4f8a; }
     .view { display: flex; flex-direction: column; flex: 1; min-height: 0; }
     .messages { position: relative; flex: 1; min-height: 0; overflow-y: auto; padding: 12px; }
@@ -1230,6 +1232,8 @@
     #abort = null;
     #ids = 0;
     #calculator = null; // the calculators' view, kept so a filled form survives going back
+    #watchingScreen = false;
+    #nextLanguage = null; // chosen while an answer was arriving: applied when it has
 
     constructor() {
       super();
@@ -1264,28 +1268,35 @@
     }
 
     /**
-     * The interface in another language: built again, with the conversation so far. Not while an
-     * answer is arriving (its view would be rebuilt away): the switch waits for it.
+     * The interface in another language: built again, with the conversation so far and the
+     * question being typed (a calculator form or a callback form being filled starts afresh).
+     * Not while an answer is arriving (its view would be rebuilt away): the switch waits for it.
      */
     #switchLanguage(lang) {
+      if (lang === LANG) return;
       if (this.#busy) {
-        this.#ui.language.value = LANG;
+        this.#nextLanguage = lang;
+        for (const button of this.#ui.language.children) {
+          button.setAttribute('aria-pressed', String(button.dataset.lang === lang));
+        }
         return;
       }
       save(STORE.language, lang);
       useLanguage(lang);
       const open = !this.#ui.panel.hidden;
+      const typed = this.#ui.question.value;
       this.#root.replaceChildren();
       this.#ui = {};
       this.#calculator = null;
       this.#configRequest = null;
       this.#build();
       for (const turn of this.#turns) this.#showTurn(turn.question, turn.result);
+      this.#ui.question.value = typed;
+      this.#updateCount();
       if (open) {
         this.open();
-        this.#ui.language.focus();
+        this.#ui.language.querySelector(`[data-lang="${LANG}"]`).focus();
       }
-      this.#announce(TEXTS[LANG].title + ': ' + LANGUAGES[LANG]);
     }
 
     /** Closes the panel and returns focus to the launcher. */
@@ -1367,13 +1378,15 @@
       ui.handoff = h('div', { class: 'view', hidden: true });
       ui.calculator = h('div', { class: 'view', hidden: true });
 
-      // Each language names itself, in its own language, whichever the interface speaks now.
-      ui.language = h('select', {
-        class: 'language', 'aria-label': TEXT.language, title: TEXT.language,
-        onchange: (event) => this.#switchLanguage(event.target.value),
-      }, ...Object.entries(LANGUAGES).map(([code, name]) => h('option', {
-        value: code, lang: code, text: name, selected: code === LANG,
-      })));
+      // Buttons, not a select: choosing rebuilds the panel, which a select's arrow keys would do
+      // at every step (WCAG 3.2.2). Each language is named in itself, whatever the panel speaks.
+      ui.language = h('div', { class: 'language', role: 'group', 'aria-label': TEXT.language },
+        ...Object.entries(LANGUAGES).map(([code, name]) => h('button', {
+          // The name holds the mark shown (WCAG 2.5.3): "EN: English".
+          type: 'button', class: 'header-button', lang: code, 'aria-label': `${LANGUAGE_MARKS[code]}: ${name}`, title: name,
+          'aria-pressed': String(code === LANG), 'data-lang': code, text: LANGUAGE_MARKS[code],
+          onclick: () => this.#switchLanguage(code),
+        })));
 
       ui.panel = h('section', {
         class: 'panel', id: 'okienko-panel', role: 'dialog', 'aria-modal': 'false',
@@ -1397,7 +1410,10 @@
       adoptStyle(this.#root, STYLE);
       this.#root.append(ui.root);
       // Entering or leaving full-screen (rotating a phone, zooming) changes whether we are modal.
-      window.matchMedia(SMALL_SCREEN).addEventListener('change', () => this.#syncModal());
+      if (!this.#watchingScreen) {
+        this.#watchingScreen = true; // once: the panel is built again when the language changes
+        window.matchMedia(SMALL_SCREEN).addEventListener('change', () => this.#syncModal());
+      }
     }
 
     #intro() {
@@ -1555,6 +1571,11 @@
           this.#abort = null;
           this.#busy = false;
           this.#ui.send.disabled = false;
+          if (this.#nextLanguage) {
+            const lang = this.#nextLanguage;
+            this.#nextLanguage = null;
+            queueMicrotask(() => this.#switchLanguage(lang));
+          }
         }
       }
     }
@@ -1589,7 +1610,8 @@
       // The list of sources below shows each quote with its provision: the answer's own
       // "Na jakiej podstawie" lines would repeat them.
       const shown = footnotes.size ? withoutBasis(result.answer) : result.answer;
-      const text = h('div', { class: 'answer' }, answerText(shown, footnotes));
+      // The answer is the knowledge base's Polish (a screen reader reads it with a Polish voice).
+      const text = h('div', { class: 'answer', lang: 'pl' }, answerText(shown, footnotes));
       body.replaceWith(text);
       article.removeAttribute('aria-busy');
       if (footnotes.size) article.append(sourcesList(footnotes, `${prefix}-sources`));

@@ -596,17 +596,22 @@ export async function languages(ctx) {
   const report = { uk: await axeScan(page, 'widget-uk', ctx.artifacts) };
   assertNoSeriousViolations(report.uk, 'the widget in Ukrainian');
 
-  // The switch names each language in itself; choosing one rebuilds the panel with the answer.
-  const switcher = chat.locator('select.language');
-  assert.equal(await switcher.getAttribute('aria-label'), 'Мова');
-  assert.deepEqual(await switcher.locator('option').allInnerTexts(), ['Polski', 'Українська', 'English']);
-  await switcher.selectOption('en');
+  // The switch names each language in itself; choosing one rebuilds the panel with the answer
+  // and the question being typed.
+  const switcher = chat.getByRole('group', { name: 'Мова' });
+  const names = await switcher.getByRole('button').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('aria-label')));
+  assert.deepEqual(names, ['PL: Polski', 'UA: Українська', 'EN: English']);
+  assert.equal(await switcher.getByRole('button', { name: 'Українська' }).getAttribute('aria-pressed'), 'true');
+  await page.getByRole('textbox', { name: 'Ваше запитання' }).fill('Ile wynosi');
+  await switcher.getByRole('button', { name: 'English' }).click();
   await chat.getByRole('button', { name: 'New conversation', exact: true }).waitFor();
+  assert.equal(await page.getByRole('textbox', { name: 'Your question' }).inputValue(), 'Ile wynosi');
+  assert.equal(await chat.getByRole('button', { name: 'English' }).getAttribute('aria-pressed'), 'true');
+  assert.equal(await chat.locator('article.msg.bot .answer').getAttribute('lang'), 'pl');
   assert.equal(await chat.locator('.root').getAttribute('lang'), 'en');
   assert.equal(await chat.locator('article.msg.bot').count(), 1, 'the conversation stays');
   assert.equal(await chat.locator('article.msg.bot .sources h3').innerText(), 'Sources');
-  assert.equal(await page.getByRole('textbox', { name: 'Your question' }).count(), 1);
-  assert.equal((await focused(page)).tag, 'select', 'the focus stays on the switch');
+  assert.equal((await focused(page)).name, 'EN: English', 'the focus stays on the switch');
   report.en = await axeScan(page, 'widget-en', ctx.artifacts);
   assertNoSeriousViolations(report.en, 'the widget in English');
 
@@ -615,7 +620,7 @@ export async function languages(ctx) {
   await launcher.waitFor();
   assert.equal(squash(await launcher.innerText()), 'Ask Okienko');
   await launcher.click();
-  await chat.locator('select.language').selectOption('pl');
+  await chat.getByRole('button', { name: 'Polski' }).click();
   await chat.getByRole('button', { name: 'Nowa rozmowa', exact: true }).waitFor();
   assert.equal(await page.evaluate(() => sessionStorage.getItem('okienko:lang')), '"pl"');
   await page.screenshot({ path: path.join(ctx.artifacts, 'widget-languages.png') });
