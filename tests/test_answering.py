@@ -802,14 +802,15 @@ def test_a_question_in_another_language_is_read_once_with_the_office_term(
     bot = assistant(served, analyzer, lexicon=ResidentsWords.load(KB / "slownik.yaml"))
     foreign = analyse("How long is the housing allowance granted for?", bot.lexicon)
     assert foreign.focus.endswith("dodatek mieszkaniowy")
-    read = bot.read(foreign, "mieszkaniec")
-    assert read.message_documents == ()
-    assert read.evidence.coverage_whole == read.evidence.coverage_focus
-    assert read.evidence.fact_whole == read.evidence.best_fact
-    # A Polish one in residents' words is still read both ways.
+    read = bot.read(foreign, "mieszkaniec").evidence
+    assert read.coverage_whole == read.coverage_focus
+    assert read.support_whole == read.support_focus
+    assert read.fact_whole == read.best_fact
+    # A Polish one in residents' words is still read both ways (its own words and the terms).
     polish = analyse("Na jak długo dają mieszkaniówkę?", bot.lexicon)
     assert polish.focus != polish.text
-    assert bot.read(polish, "mieszkaniec").message_documents != ()
+    both = bot.read(polish, "mieszkaniec").evidence
+    assert (both.fact_whole, both.coverage_whole) != (both.best_fact, both.coverage_focus)
 
 
 def test_a_message_asking_two_things_gets_a_fact_for_each(

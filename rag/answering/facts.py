@@ -27,7 +27,7 @@ import logging
 import math
 import re
 from collections import Counter
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -379,45 +379,6 @@ class FactIndex:
             best[owner] = (float(cosines[row]) + LEMMA_WEIGHT * shared, int(row))
         ranked = sorted(best.items(), key=lambda item: -item[1][0])[:limit]
         return [FactMatch(self.facts[i], score, self._forms[row]) for i, (score, row) in ranked]
-
-    def closeness(
-        self,
-        question: str,
-        vector: Vectors,
-        *,
-        documents: Collection[str],
-        audiences: Sequence[str],
-        day: dt.date,
-    ) -> list[Closeness]:
-        """Every fact of `documents` that holds on `day` and the asker may see, with how close
-        the question is to it (in the index's order)."""
-        cosines = self._matrix @ np.asarray(vector, dtype=np.float32)
-        asked = frozenset(self._analyzer.terms(question))
-        nearest: dict[int, int] = {}
-        for row, owner in enumerate(self._owner.tolist()):
-            if owner not in nearest or cosines[row] > cosines[nearest[owner]]:
-                nearest[owner] = row
-        found = []
-        for owner, row in sorted(nearest.items()):
-            sourced = self.facts[owner]
-            if sourced.document.doc_id not in documents or not sourced.valid_on(day):
-                continue
-            if not set(sourced.document.meta.audience) & set(audiences):
-                continue
-            shared = len(asked & self._lemmas[owner]) / max(len(asked), 1)
-            found.append(Closeness(sourced, float(cosines[row]), shared, self._forms[row]))
-        return found
-
-
-@dataclass(frozen=True, slots=True)
-class Closeness:
-    """How close a question is to one fact: its nearest question form's cosine, and the share of
-    the question's lemmas the fact's forms use."""
-
-    fact: SourcedFact
-    cosine: float
-    shared: float
-    form: str
 
 
 def _embed_forms(forms: Sequence[str], embedder: Embedder, stored: KnowledgeVectors | None) -> Any:
