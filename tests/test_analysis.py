@@ -75,6 +75,11 @@ def test_residents_words_find_the_office_terms_without_diacritics(lexicon: Lexic
         ("How do I appeal against a decision?", "odwołanie od decyzji"),
         ("Can I get a council flat if I rent privately?", "mieszkanie z zasobu gminy"),
         ("Сколько длится выселение зимой?", "eksmisja"),
+        # Words joined by an apostrophe or a hyphen are split as a message's words are.
+        ("Can I get carer's allowance for my mum?", "świadczenie pielęgnacyjne"),
+        ("Is there one-off help for a new fridge?", "zasiłek celowy"),
+        # Inflected: "Карту", "будинку".
+        ("Як отримати Карту великої родини?", "Karta Dużej Rodziny"),
     ],
 )
 def test_a_question_in_another_language_searches_with_the_office_term(

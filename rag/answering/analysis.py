@@ -197,12 +197,23 @@ def _word_matches(pattern: str, word: str) -> bool:
 
 
 def _said(entries: Sequence[LexiconEntry]) -> list[_Phrase]:
-    """Every phrase residents say for these entries, folded."""
+    """Every phrase residents say for these entries, folded and split into words as a message is
+    ("carer's allowance" → carer, s, allowance; "one-off" → one, off)."""
     return [
-        _Phrase(tuple(fold(w) for w in said.split()), entry)
+        _Phrase(_pattern_words(said), entry)
         for entry in entries
         for said in (*entry.said, *entry.other_languages)
     ]
+
+
+def _pattern_words(said: str) -> tuple[str, ...]:
+    words: list[str] = []
+    for token in said.split():
+        parts = _WORD.findall(fold(token.removesuffix("*")))
+        if parts and token.endswith("*"):
+            parts[-1] += "*"
+        words.extend(parts)
+    return tuple(words)
 
 
 class Lexicon:
