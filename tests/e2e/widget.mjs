@@ -578,7 +578,9 @@ export async function languages(ctx) {
   assert.equal(squash(await launcher.innerText()), 'Запитати Okienko');
   assert.equal(await chat.locator('.root').getAttribute('lang'), 'uk');
   await launcher.click();
-  assert.ok((await chat.locator('.intro').innerText()).startsWith('Я помічник на основі штучного інтелекту'));
+  // Before the first question: the AI notice in the resident's language describes the panel.
+  const described = await chat.locator('.panel').getAttribute('aria-describedby');
+  assert.ok((await chat.locator(`#${described}`).innerText()).startsWith('Я помічник на основі штучного інтелекту'));
   const question = page.getByRole('textbox', { name: 'Ваше запитання' });
   await question.fill(QUESTION);
   await question.press('Enter');
@@ -606,6 +608,10 @@ export async function languages(ctx) {
   await switcher.getByRole('button', { name: 'English' }).click();
   await chat.getByRole('button', { name: 'New conversation', exact: true }).waitFor();
   assert.equal(await page.getByRole('textbox', { name: 'Your question' }).inputValue(), 'Ile wynosi');
+  // The AI notice, in English now, still describes the panel (read out when it opens).
+  const panel = chat.locator('.panel');
+  const notice = chat.locator(`#${await panel.getAttribute('aria-describedby')}`);
+  assert.ok((await notice.innerText()).startsWith('I am an assistant based on artificial intelligence (AI), not a person.'));
   assert.equal(await chat.getByRole('button', { name: 'English' }).getAttribute('aria-pressed'), 'true');
   assert.equal(await chat.locator('article.msg.bot .answer').getAttribute('lang'), 'pl');
   assert.equal(await chat.locator('.root').getAttribute('lang'), 'en');
