@@ -12,6 +12,20 @@ import re
 _WORD = re.compile(r"[^\W_]+")
 _CYRILLIC = re.compile(r"[а-яёіїєґ]", re.IGNORECASE)
 _UKRAINIAN = re.compile(r"[іїєґ]", re.IGNORECASE)
+_RUSSIAN = re.compile(r"[ыэъё]", re.IGNORECASE)
+# A Latin "i" inside a Cyrillic word ("скiльки"): how Ukrainian is typed on a keyboard without і.
+_LATIN_I = re.compile(r"[а-яґєії][iI]|[iI][а-яґєії]", re.IGNORECASE)
+# Without a letter only one of them uses ("Хто може отримати житлову допомогу?"), common words
+# only one of them uses decide; prefixes end in "*".
+_UKRAINIAN_WORDS = frozenset(
+    "хто що чи мені мене мій моя моє будь ласка де коли як який яка яке якого може можу "
+    "отримати треба дуже зараз нема немає тому також години побачення допомог* житл* дитин* "
+    "вмер*".split()
+)
+_RUSSIAN_WORDS = frozenset(
+    "кто что как где когда мне меня мой моя может могу получить нужно очень сейчас нет "
+    "пожалуйста тоже помощ* помог* жиль* ребен* детей".split()
+)
 _ENGLISH = frozenset(
     "the and my is i im to me you he she please help is are can cant dont with of have want "
     # Function words no Polish message uses ("to", "a", "on", "do", "by", "was", "it", "in" are
@@ -36,10 +50,21 @@ def language_of(text: str) -> str:
         return "pl"
     cyrillic = sum(1 for ch in letters if _CYRILLIC.match(ch))
     if cyrillic * 3 >= len(letters):
-        return "uk" if _UKRAINIAN.search(text) else "ru"
+        if _UKRAINIAN.search(text) or _LATIN_I.search(text):
+            return "uk"
+        if _RUSSIAN.search(text):
+            return "ru"
+        words = _WORD.findall(text.lower())
+        ukrainian = sum(1 for w in words if _names(_UKRAINIAN_WORDS, w))
+        russian = sum(1 for w in words if _names(_RUSSIAN_WORDS, w))
+        return "uk" if ukrainian > russian else "ru"
     tokens = _WORD.findall(text.lower())
     english = sum(1 for token in tokens if token in _ENGLISH)
     plainly = any(token in _ENGLISH and token not in _ALSO_POLISH for token in tokens)
     if tokens and english >= 2 and english * 6 >= len(tokens) and plainly and text.isascii():
         return "en"
     return "pl"
+
+
+def _names(words: frozenset[str], word: str) -> bool:
+    return word in words or any(w.endswith("*") and word.startswith(w[:-1]) for w in words)

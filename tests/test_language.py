@@ -13,6 +13,11 @@ from rag.language import language_of
     [
         ("Хто може отримати допомогу на житло і на дітей?", "uk"),
         ("Кто может получить жилищное пособие?", "ru"),
+        # Neither і, ї, є, ґ nor ы, э, ъ, ё: the words decide.
+        ("Хто може отримати житлову допомогу?", "uk"),
+        ("мне нужна помощь, муж выгнал", "ru"),
+        ("мені потрібна допомога", "uk"),
+        ("скiльки чекати на рiшення?", "uk"),  # a Latin i typed for і
         ("How do I appeal against a decision about the housing allowance?", "en"),
         ("Can I get help with the rent if I live alone?", "en"),
         ("Czy dostanę dodatek mieszkaniowy, jeśli mieszkam sama?", "pl"),
