@@ -207,6 +207,8 @@ def _said(entries: Sequence[LexiconEntry]) -> list[_Phrase]:
 
 
 def _pattern_words(said: str) -> tuple[str, ...]:
+    """A phrase's words as a message's words are read (folded, split at apostrophes and hyphens);
+    a "*" ending a word stays on its last part."""
     words: list[str] = []
     for token in said.split():
         parts = _WORD.findall(fold(token.removesuffix("*")))
@@ -227,7 +229,7 @@ class Lexicon:
         self._phrases = _said(entries)
         # The office's own term, inflected: "dodatku mieszkaniowego" names "dodatek mieszkaniowy".
         self._official = [
-            _Phrase(tuple(_stem(fold(w)) for w in entry.term.split()), entry) for entry in entries
+            _Phrase(tuple(_stem(w) for w in _pattern_words(entry.term)), entry) for entry in entries
         ]
         self._all_index = _PhraseIndex([*self._phrases, *self._official])
         self._official_index = _PhraseIndex(self._official)
