@@ -47,24 +47,26 @@ function stored(page, key) {
  * Returns the request body and the stream's authoritative `done` payload. The payload is read
  * from the transcript the widget keeps in sessionStorage: Chromium does not keep the body of a
  * response the page consumed as a stream, so the test cannot read it off the network.
+ * In another interface language, `box` is the question box and `announced` how the answer is
+ * announced in it.
  */
-async function ask(page, text, { typed = false } = {}) {
+async function ask(page, text, { typed = false, box = widget(page).question, announced = 'Odpowiedź Okienka:' } = {}) {
   const streamed = page.waitForResponse((r) => r.url().endsWith('/v1/chat/stream'));
   if (typed) {
     await page.keyboard.type(text);
     await page.keyboard.press('Enter');
   } else {
-    await widget(page).question.fill(text);
-    await widget(page).question.press('Enter');
+    await box.fill(text);
+    await box.press('Enter');
   }
   const response = await streamed;
   assert.equal(response.status(), 200);
   assert.match(response.headers()['content-type'], /^text\/event-stream/);
-  await page.waitForFunction(() => {
+  await page.waitForFunction((start) => {
     const root = document.querySelector('okienko-chat').shadowRoot;
     return !root.querySelector('article[aria-busy]')
-      && root.querySelector('[aria-live="polite"]').textContent.startsWith('Odpowiedź Okienka:');
-  });
+      && root.querySelector('[aria-live="polite"]').textContent.startsWith(start);
+  }, announced);
   const transcript = await stored(page, 'okienko:transcript');
   const { question, result: done } = transcript[transcript.length - 1];
   assert.equal(question, text);
@@ -581,13 +583,9 @@ export async function languages(ctx) {
   // Before the first question: the AI notice in the resident's language describes the panel.
   const described = await chat.locator('.panel').getAttribute('aria-describedby');
   assert.ok((await chat.locator(`#${described}`).innerText()).startsWith('Я помічник на основі штучного інтелекту'));
-  const question = page.getByRole('textbox', { name: 'Ваше запитання' });
-  await question.fill(QUESTION);
-  await question.press('Enter');
-  await page.waitForFunction(() => {
-    const root = document.querySelector('okienko-chat').shadowRoot;
-    return !root.querySelector('article[aria-busy]')
-      && root.querySelector('[aria-live="polite"]').textContent.startsWith('Відповідь Okienko:');
+  await ask(page, QUESTION, {
+    box: page.getByRole('textbox', { name: 'Ваше запитання' }),
+    announced: 'Відповідь Okienko:',
   });
   const answer = chat.locator('article.msg.bot').last();
   assert.equal(await answer.locator('.sources h3').innerText(), 'Джерела');
