@@ -151,6 +151,8 @@ def test_invisible_and_look_alike_characters_are_normalised() -> None:
         ("śpię na klatce a w nocy minus 10", "frost"),
         ("I want to kill myself", "suicide"),
         ("Quick one about the form. Also, I've written my goodbye letters.", "suicide"),
+        ("nigdzie się nie wyprowadzam, sznur już wisi na strychu", "suicide"),
+        ("maz pije, dzis nie bije nas, ale teraz mnie bije i grozi nozem", "violence"),
         ("не хочу жити", "suicide"),
         ("хочу покончить с собой", "suicide"),
     ],
@@ -185,6 +187,11 @@ def test_the_lexicon_reads_inflection_order_typos_and_languages(text: str, kind:
         # "dzień" of a greeting and "sama" of a mother alone with her children
         "dzien dobry, jestem sama z dwojka dzieci, maz odszedl. co mi sie nalezy z mopsu?",
         "Dzień dobry, zostałam sama z trójką dzieci po śmierci męża. Jakie zasiłki dostanę?",
+        # a notice hung up, the office that "kills", the fire brigade as a job, a beating denied
+        "czy jak sie powiesi ogloszenie o zamianie mieszkania na tablicy, trzeba miec zgode?",
+        "zabije mnie ta biurokracja, trzeci raz odsylaja mi wniosek o dodatek",
+        "Od 20 lat pracuję w straży pożarnej, czy emerytura liczy się do dochodu?",
+        "maz pije, nie bije nas, ale przepija pieniadze i nie mam na rachunki",
     ],
 )
 def test_ordinary_senses_are_not_a_crisis_for_the_lexicon(text: str) -> None:
@@ -556,6 +563,33 @@ def test_means_gathered_with_an_end_in_view_is_acute_without_the_model(
     text: str, acute: bool
 ) -> None:
     # The classifier gave the English one nothing (acute 0.16): the lexicon must not need it.
+    found = CrisisAssessor(lexicon=LEXICON).assess(text)
+    assert found.acute == acute
+    if acute:
+        assert found.kinds[0] == "suicide"
+
+
+@pytest.mark.parametrize(
+    ("text", "acute"),
+    [
+        (
+            "siedzę w samochodzie w garażu z włączonym silnikiem i zamkniętą bramą, nie chcę już "
+            "wracać do domu",
+            True,
+        ),
+        ("siedze w aucie w zamknietym garazu, silnik chodzi", True),
+        ("mam wąż do rury wydechowej, do rana nikt tu nie zajrzy", True),
+        ("I'm sitting in the car in the garage with the engine running and the door shut", True),
+        ("Сиджу в машині в гаражі, двигун працює", True),
+        ("czy dodatek mieszkaniowy obejmuje garaż przy mieszkaniu?", False),
+        ("zepsuł mi się silnik w aucie, czy MOPS pomoże w naprawie?", False),
+        ("naprawiam auto w garażu, silnik chodzi nierówno, czy MOPS dopłaci do mechanika?", False),
+    ],
+)
+def test_exhaust_fumes_in_a_closed_garage_are_suicide_without_the_model(
+    text: str, acute: bool
+) -> None:
+    # Read as frost before (someone sitting in a car): 112 and 986 with no suicide helpline.
     found = CrisisAssessor(lexicon=LEXICON).assess(text)
     assert found.acute == acute
     if acute:
