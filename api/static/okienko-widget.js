@@ -1248,7 +1248,7 @@
       this.#build();
       // A conversation begun on another page of the site goes on here (same browser tab).
       this.#turns = load(STORE.transcript, []);
-      for (const turn of this.#turns) this.#showTurn(turn.question, turn.result);
+      for (const turn of this.#turns) this.#showTurn(turn);
     }
 
     disconnectedCallback() {
@@ -1290,7 +1290,7 @@
       this.#calculator = null;
       this.#configRequest = null;
       this.#build();
-      for (const turn of this.#turns) this.#showTurn(turn.question, turn.result);
+      for (const turn of this.#turns) this.#showTurn(turn);
       this.#ui.question.value = typed;
       this.#updateCount();
       if (open) {
@@ -1599,11 +1599,12 @@
       return { article, body };
     }
 
-    #showTurn(question, result) {
-      this.#finish(this.#showQuestion(question), result);
+    /** A turn of the conversation so far, with the rating and comment already given for it. */
+    #showTurn(turn) {
+      this.#finish(this.#showQuestion(turn.question), turn.result, turn.feedback);
     }
 
-    #finish(view, result) {
+    #finish(view, result, given = {}) {
       const { article, body } = view;
       const prefix = this.#id('answer');
       const footnotes = new Map(result.citations.map((c) => [c.n, new Footnote(`${prefix}-src-${c.n}`, c)]));
@@ -1620,7 +1621,7 @@
           type: 'button', class: 'secondary', text: TEXT.handoff, onclick: () => this.#showHandoff(),
         })));
       }
-      if (result.answer_id) article.append(this.#feedback(result.answer_id));
+      if (result.answer_id) article.append(this.#feedback(result.answer_id, given));
       // A long answer is read from its question down; a short one leaves the view at the end.
       const { messages } = this.#ui;
       const question = article.previousElementSibling;
@@ -1638,18 +1639,24 @@
       view.body.textContent = message;
     }
 
-    #feedback(answerId) {
-      let rating = null;
-      const status = h('p', { class: 'feedback-status', hidden: true });
+    /**
+     * The rating row. `given` is what was already sent for this answer ({rating, commented}),
+     * so that a language switch or a reload shows it as sent rather than asking again.
+     */
+    #feedback(answerId, given = {}) {
+      let rating = given.rating || null;
+      const status = h('p', { class: 'feedback-status', hidden: !rating });
+      if (rating) status.textContent = given.commented ? TEXT.commentThanks : TEXT.thanks;
       const comment = h('textarea', { rows: '2', maxlength: '1000', id: this.#id('comment') });
       const form = h('form', {
-        class: 'comment', hidden: true, novalidate: true,
+        class: 'comment', hidden: !rating || Boolean(given.commented), novalidate: true,
         onsubmit: async (event) => {
           event.preventDefault();
           const text = comment.value.trim();
           if (!text) { comment.focus(); return; }
           if (await this.#sendFeedback(answerId, rating, text, status)) {
             form.hidden = true;
+            this.#keepFeedback(answerId, { rating, commented: true });
             status.textContent = TEXT.commentThanks;
             this.#announce(TEXT.commentThanks);
             status.setAttribute('tabindex', '-1');
@@ -1660,13 +1667,14 @@
       h('button', { type: 'submit', class: 'secondary', text: TEXT.commentSend }));
 
       const thumb = (value, label, iconName) => h('button', {
-        type: 'button', class: 'thumb', 'aria-pressed': 'false',
+        type: 'button', class: 'thumb', 'aria-pressed': String(value === rating),
         onclick: async (event) => {
           rating = value;
           for (const button of event.currentTarget.parentElement.querySelectorAll('.thumb')) {
             button.setAttribute('aria-pressed', String(button === event.currentTarget));
           }
           if (await this.#sendFeedback(answerId, value, null, status)) {
+            this.#keepFeedback(answerId, { rating: value });
             status.textContent = TEXT.thanks;
             this.#announce(TEXT.thanks);
             form.hidden = false;
@@ -1678,6 +1686,14 @@
       return h('div', { class: 'feedback', role: 'group', 'aria-labelledby': questionId },
         h('span', { id: questionId, text: TEXT.helpful }),
         thumb('up', TEXT.up, 'up'), thumb('down', TEXT.down, 'down'), status, form);
+    }
+
+    /** What was sent for an answer, kept with its turn in the saved conversation. */
+    #keepFeedback(answerId, feedback) {
+      const turn = this.#turns.find((t) => t.result.answer_id === answerId);
+      if (!turn) return;
+      turn.feedback = feedback;
+      save(STORE.transcript, this.#turns);
     }
 
     async #sendFeedback(answerId, rating, comment, status) {

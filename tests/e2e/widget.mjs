@@ -593,6 +593,9 @@ export async function languages(ctx) {
   // The knowledge base is Polish: its quotes are marked so, inside a Ukrainian interface.
   assert.equal(await answer.locator('blockquote').first().getAttribute('lang'), 'pl');
   assert.equal(await answer.locator('.source-toggle .text').first().getAttribute('lang'), 'pl');
+  const rated = page.waitForResponse((r) => r.url().endsWith('/v1/feedback'));
+  await answer.getByRole('button', { name: 'Так, корисна' }).click();
+  assert.equal((await rated).status(), 202);
   const report = { uk: await axeScan(page, 'widget-uk', ctx.artifacts) };
   assertNoSeriousViolations(report.uk, 'the widget in Ukrainian');
 
@@ -615,6 +618,11 @@ export async function languages(ctx) {
   assert.equal(await chat.locator('.root').getAttribute('lang'), 'en');
   assert.equal(await chat.locator('article.msg.bot').count(), 1, 'the conversation stays');
   assert.equal(await chat.locator('article.msg.bot .sources h3').innerText(), 'Sources');
+  // The rating given before the switch shows as given, in the new language; not asked again.
+  const rebuilt = chat.locator('article.msg.bot').last();
+  assert.equal(await rebuilt.getByRole('button', { name: 'Yes, helpful' }).getAttribute('aria-pressed'), 'true');
+  assert.equal(await rebuilt.getByRole('button', { name: 'No, not helpful' }).getAttribute('aria-pressed'), 'false');
+  await rebuilt.getByText('Thank you for your rating.').waitFor();
   assert.equal((await focused(page)).name, 'EN: English', 'the focus stays on the switch');
   report.en = await axeScan(page, 'widget-en', ctx.artifacts);
   assertNoSeriousViolations(report.en, 'the widget in English');
