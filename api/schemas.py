@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.insight import Insight
 from rag.answering.calculate import verdict
-from rag.answers import Answer, Audience
+from rag.answers import SUGGESTIONS_LEAD, Answer, Audience
 from rag.calculators import Calculation, Calculator, Frequency, Outcome
 from rag.crisis.levels import Kind, Level
 from rag.letters import Letter, LetterTemplate, Slot
@@ -96,6 +96,17 @@ class CrisisOut(BaseModel):
     kinds: list[Kind]
 
 
+class SuggestionOut(BaseModel):
+    question: str = Field(
+        description="Pytanie, na które baza wiedzy odpowiada – do zadania jednym kliknięciem."
+    )
+    title: str = Field(description="Tytuł dokumentu, z którego pochodzi odpowiedź.")
+    source: str | None = Field(
+        default=None,
+        description="Ścieżka dokumentu w bazie wiedzy – tylko dla pracowników.",
+    )
+
+
 class ChatResponse(BaseModel):
     answer: str
     direct_answer: str | None = Field(
@@ -112,6 +123,11 @@ class ChatResponse(BaseModel):
         "(może być nowy, gdy zapytanie niosło identyfikator, którego serwer nie wydał)."
     )
     crisis: CrisisOut
+    suggestions: list[SuggestionOut] = Field(
+        default_factory=list,
+        description="Przy odmowie: do trzech pytań bliskich temu, na które baza odpowiada (są też "
+        "w tekście odpowiedzi, po „" + SUGGESTIONS_LEAD + "”); pusta lista poza odmową.",
+    )
     answer_id: str = Field(description="Identyfikator odpowiedzi, do oceny (POST /v1/feedback).")
 
     @classmethod

@@ -75,6 +75,25 @@ class CitationReport:
     unsupported: tuple[tuple[int, str], ...] = ()  # (n, sentence) sharing no key terms
 
 
+# Before the questions offered with a refusal, in the answer's text (`Answer.suggestions`).
+SUGGESTIONS_LEAD = "Na takie pytania materiały CUS odpowiadają – może któreś jest bliskie Twojemu:"
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A question the knowledge base answers, offered beside a refusal ("Możesz zapytać…"): the
+    closest curated fact's question form in one of the documents retrieval found."""
+
+    question: str
+    title: str  # the document's title
+    source: str  # the document's path in the knowledge base (shown to staff only)
+
+    def to_json(self, *, staff: bool = True) -> dict[str, Any]:
+        return {"question": self.question, "title": self.title} | (
+            {"source": self.source} if staff else {}
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Answer:
     answer: str
@@ -89,6 +108,8 @@ class Answer:
     crisis_kinds: tuple[str, ...] = ()
     direct_answer: str | None = None  # the 1–3 plain sentences that answer, without the basis
     audience: Audience = "mieszkaniec"
+    # With a refusal: questions the base does answer, near the one it could not (at most three).
+    suggestions: tuple[Suggestion, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         staff = self.audience != "mieszkaniec"
@@ -101,4 +122,5 @@ class Answer:
             "mode": self.mode,
             "session_id": self.session_id,
             "crisis": {"level": self.crisis_level, "kinds": list(self.crisis_kinds)},
+            "suggestions": [s.to_json(staff=staff) for s in self.suggestions],
         }

@@ -20,7 +20,7 @@ from rag.answering import CRISIS_TOPIC, Assistant, Interrupted, Token
 from rag.answering.analysis import analyse
 from rag.answering.facts import FactIndex
 from rag.answering.refusal import Refusal, RefusalModel, SeenMessage, SeenMessages
-from rag.answers import Answer
+from rag.answers import SUGGESTIONS_LEAD, Answer
 from rag.chat_model import GenerationFailed, Message, OpenAIChatModel, ScriptedChatModel
 from rag.conversation import InvalidSessionId, MemoryConversationStore
 from rag.crisis import CrisisAssessor
@@ -123,7 +123,9 @@ def test_extractive_answer_quotes_and_cites(served: ServedIndex, analyzer: Polis
         "mode",
         "session_id",
         "crisis",
+        "suggestions",
     }
+    assert payload["suggestions"] == []  # only a refusal offers questions
     assert set(payload["citations"][0]) >= {
         "n",
         "title",
@@ -155,6 +157,53 @@ def test_refusals_point_to_the_cus(
         assert answer.reason in {"out_of_scope", "no_support"}
     assert answer.citations == ()
     assert "+48 00 000 00 00" in answer.answer
+
+
+class _Undecided:
+    """Seen messages that vote neither way."""
+
+    def vote(self, _vector: object) -> float:
+        return 0.5
+
+
+class _RefusesAll:
+    """A refusal model that refuses everything."""
+
+    seen = _Undecided()
+
+    def answers(self, _evidence: object) -> bool:
+        return False
+
+
+def test_a_refusal_offers_questions_the_base_answers(
+    served: ServedIndex, analyzer: PolishAnalyzer
+) -> None:
+    bot = with_the_facts(served, analyzer, refusal=_RefusesAll())  # type: ignore[arg-type]
+    answer = bot.ask(
+        "W mieszkaniu komunalnym pękła rura w ścianie łazienki. Administracja każe mi samemu "
+        "wezwać hydraulika i zapłacić. Czy to naprawdę moja działka?"
+    )
+    assert answer.refused
+    assert answer.reason == "no_support"
+    assert 1 <= len(answer.suggestions) <= 3
+    from rag.runtime import knowledge_base_facts
+
+    facts, _ = knowledge_base_facts(Settings())
+    forms = {q.strip().lower().rstrip("?") for f in facts for q in f.fact.questions}
+    for suggestion in answer.suggestions:
+        assert suggestion.question.endswith("?")
+        assert suggestion.question[0].isupper()
+        assert suggestion.question.lower().rstrip("?") in forms  # a question the base answers
+        assert suggestion.source.startswith("knowledge_base/")
+        assert f"\n- {suggestion.question}" in answer.answer  # and in the text, for any client
+    assert answer.answer.index(SUGGESTIONS_LEAD) > answer.answer.index("Nie znalazłem")
+    resident = answer.to_json()["suggestions"][0]
+    assert set(resident) == {"question", "title"}  # the document's path is for staff
+    # After the emergency numbers, nothing but the contact: no questions offered.
+    acute = bot.ask("Chcę się zabić. Czy gmina zwróci mi za remont mieszkania?")
+    assert acute.crisis_level == "acute"
+    assert acute.suggestions == ()
+    assert SUGGESTIONS_LEAD not in acute.answer
 
 
 def test_personal_data_is_never_stored_nor_echoed(

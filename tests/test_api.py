@@ -53,6 +53,7 @@ CHAT_KEYS = {
     "session_id",
     "answer_id",
     "crisis",
+    "suggestions",
 }
 CITATION_KEYS = {
     "n",

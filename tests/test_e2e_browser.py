@@ -156,6 +156,7 @@ SCENARIOS = (
     "errors",
     "axe-demo",
     "languages",
+    "suggestions",
     "screenshots",
     "calculator",
     "console-calculator",
@@ -281,6 +282,13 @@ def test_the_demo_page_with_the_widget_passes_axe(outcomes: Outcomes) -> None:
     assert set(result["axe"]) == {"closed", "answer", "handoff"}
     for name in ("demo-closed", "demo-widget-answer", "demo-widget-handoff"):
         assert (ARTIFACTS / f"axe-{name}.json").is_file()
+
+
+def test_a_refusal_offers_questions_the_base_answers_as_buttons_that_ask(
+    outcomes: Outcomes,
+) -> None:
+    result = scenario(outcomes, "suggestions")
+    assert set(result["axe"]) == {"suggestions"}
 
 
 def test_the_widget_speaks_ukrainian_and_english_and_keeps_polish_sources_marked(

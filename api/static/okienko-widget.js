@@ -90,6 +90,7 @@
       commentSend: 'Wyślij komentarz',
       commentThanks: 'Dziękujemy za komentarz.',
       handoff: 'Porozmawiaj z pracownikiem',
+      suggested: 'Możesz zapytać:',
       deleteChat: 'Usuń rozmowę',
       deleted: 'Rozmowa została usunięta.',
       deleteQuestion: 'Usunąć tę rozmowę z tej przeglądarki i z serwera? Tego nie da się cofnąć.',
@@ -202,6 +203,7 @@
       commentSend: 'Надіслати коментар',
       commentThanks: 'Дякуємо за коментар.',
       handoff: 'Поговорити з працівником',
+      suggested: 'Можна запитати (польською):',
       deleteChat: 'Видалити розмову',
       deleted: 'Розмову видалено.',
       deleteQuestion: 'Видалити цю розмову з цього браузера і з сервера? Цю дію не можна скасувати.',
@@ -314,6 +316,7 @@
       commentSend: 'Send comment',
       commentThanks: 'Thank you for your comment.',
       handoff: 'Talk to a caseworker',
+      suggested: 'You could ask (in Polish):',
       deleteChat: 'Delete conversation',
       deleted: 'The conversation was deleted.',
       deleteQuestion: 'Delete this conversation from this browser and from the server? This cannot be undone.',
@@ -690,6 +693,9 @@
     dt { font-weight: 600; font-size: 0.875em; }
     dd { margin: 0 0 6px; }
     a { color: #0b4f8a; }
+    .suggestions { display: flex; flex-direction: column; align-items: flex-start; gap: 6px; margin-top: 10px; }
+    .suggestions p { margin: 0; font-weight: 600; }
+    .suggestions .suggestion { text-align: left; }
     .feedback { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 10px; font-size: 0.9375em; }
     .thumb {
       display: inline-flex; align-items: center; gap: 4px; min-height: 36px; padding: 4px 10px;
@@ -856,6 +862,20 @@
   /** The answer without its "Na jakiej podstawie:" block (heading and its "[n] „…”" lines). */
   function withoutBasis(text) {
     return text.replace(/(^|\n)Na jakiej podstawie:\n(?:\[\d+\] „[^\n]*(?:\n|$))+/g, '$1').trim();
+  }
+
+  /**
+   * The answer's text without the questions offered with a refusal ("Na takie pytania…" and a
+   * line per question): the widget shows them as buttons that ask them.
+   */
+  function withoutSuggestions(text, suggestions) {
+    if (!suggestions || !suggestions.length) return text;
+    const first = text.lastIndexOf(`\n- ${suggestions[0].question}`);
+    const start = first < 0 ? -1 : text.lastIndexOf('\n\n', first);
+    if (start < 0) return text;
+    const last = `- ${suggestions[suggestions.length - 1].question}`;
+    const end = text.indexOf(last, first) + last.length;
+    return (text.slice(0, start) + text.slice(end)).trim();
   }
 
   function answerText(text, footnotes) {
@@ -1610,12 +1630,24 @@
       const footnotes = new Map(result.citations.map((c) => [c.n, new Footnote(`${prefix}-src-${c.n}`, c)]));
       // The list of sources below shows each quote with its provision: the answer's own
       // "Na jakiej podstawie" lines would repeat them.
-      const shown = footnotes.size ? withoutBasis(result.answer) : result.answer;
+      const offered = result.suggestions || [];
+      const told = withoutSuggestions(result.answer, offered);
+      const shown = footnotes.size ? withoutBasis(told) : told;
       // The answer is the knowledge base's Polish (a screen reader reads it with a Polish voice).
       const text = h('div', { class: 'answer', lang: 'pl' }, answerText(shown, footnotes));
       body.replaceWith(text);
       article.removeAttribute('aria-busy');
       if (footnotes.size) article.append(sourcesList(footnotes, `${prefix}-sources`));
+      if (result.refused && offered.length) {
+        // Questions the base answers, near the one it could not: one press asks it.
+        const headingId = this.#id('suggested');
+        article.append(h('div', { class: 'suggestions', role: 'group', 'aria-labelledby': headingId },
+          h('p', { id: headingId, text: TEXT.suggested }),
+          ...offered.map((s) => h('button', {
+            type: 'button', class: 'secondary suggestion', lang: 'pl', text: s.question,
+            onclick: () => { if (!this.#busy) this.#ask(s.question); },
+          }))));
+      }
       if (result.refused) {
         article.append(h('div', { class: 'buttons' }, h('button', {
           type: 'button', class: 'secondary', text: TEXT.handoff, onclick: () => this.#showHandoff(),

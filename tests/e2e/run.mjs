@@ -18,6 +18,7 @@ import { consoleInsight, consoleInsightStaff } from './insight.mjs';
 import { consoleLetter } from './letters.mjs';
 import {
   askAndCite, axeDemo, errors, feedback, handoff, keyboard, languages, newConversation, screenshots,
+  suggestions,
 } from './widget.mjs';
 
 const SCENARIOS = {
@@ -33,6 +34,7 @@ const SCENARIOS = {
   screenshots,
   'axe-demo': axeDemo,
   languages,
+  suggestions,
   errors,
   calculator,
   'console-calculator': consoleCalculator,

@@ -569,6 +569,50 @@ export async function errors(ctx) {
 }
 
 /**
+ * A refusal with questions the base answers: they are buttons, not text, and one press asks it;
+ * axe finds nothing serious in them.
+ */
+export async function suggestions(ctx) {
+  const browser = await openDemo(ctx);
+  const { page } = browser;
+  const ui = widget(page);
+  await ui.launcher.click();
+  const lead = 'Na takie pytania materiały CUS odpowiadają – może któreś jest bliskie Twojemu:';
+  const offered = [
+    { question: 'Czy gmina zwróci mi za remont mieszkania?', title: 'Naprawy w mieszkaniu' },
+    { question: 'Kto płaci za naprawę w mieszkaniu komunalnym?', title: 'Naprawy w mieszkaniu' },
+  ];
+  const refused = {
+    answer: `Nie znalazłem w materiałach Centrum Usług Społecznych informacji, która pozwalałaby rzetelnie odpowiedzieć na to pytanie, więc nie będę zgadywać. Skontaktuj się z CUS.\n\n${lead}\n${offered.map((o) => `- ${o.question}`).join('\n')}`,
+    refused: true, reason: 'no_support', mode: 'extractive', session_id: 'abcdefgh12', answer_id: 's1',
+    citations: [], crisis: { level: 'none', kinds: [] }, suggestions: offered,
+  };
+  const body = `event: done\ndata: ${JSON.stringify(refused)}\n\n`;
+  await page.route('**/v1/chat/stream', (route) => route.fulfill({ status: 200, contentType: 'text/event-stream', body }));
+  await ui.question.fill('Pękła rura w ścianie, administracja każe mi płacić. Czy to moja działka?');
+  await ui.question.press('Enter');
+  const answer = ui.answers.last();
+  const group = answer.getByRole('group', { name: 'Możesz zapytać:' });
+  await group.waitFor();
+  const buttons = group.getByRole('button');
+  assert.deepEqual(await buttons.allInnerTexts(), offered.map((o) => o.question));
+  assert.equal(await buttons.first().getAttribute('lang'), 'pl');
+  // Shown once, as buttons: the lines of the text are gone from the answer.
+  assert.equal(await answer.locator('.answer').getByText(lead).count(), 0);
+  assert.ok((await answer.locator('.answer').innerText()).startsWith('Nie znalazłem'));
+  const report = await axeScan(page, 'widget-suggestions', ctx.artifacts);
+  assertNoSeriousViolations(report, 'the offered questions');
+
+  await page.unroute('**/v1/chat/stream');
+  const asked = page.waitForRequest((r) => r.url().endsWith('/v1/chat/stream'));
+  await buttons.first().click();
+  assert.equal((await asked).postDataJSON().message, offered[0].question);
+  await page.locator('okienko-chat .msg.user').last().getByText(offered[0].question).waitFor();
+  await browser.close();
+  return { axe: { suggestions: report } };
+}
+
+/**
  * The interface in the resident's language: Ukrainian from the browser, a switch to English that
  * keeps the conversation and survives a reload, Polish sources marked as Polish, and axe clean.
  */
