@@ -153,6 +153,9 @@ def test_invisible_and_look_alike_characters_are_normalised() -> None:
         ("Quick one about the form. Also, I've written my goodbye letters.", "suicide"),
         ("nigdzie się nie wyprowadzam, sznur już wisi na strychu", "suicide"),
         ("maz pije, dzis nie bije nas, ale teraz mnie bije i grozi nozem", "violence"),
+        # a "nie" after the verb, a threat tied to an application: never held back as ordinary
+        ("Mąż mnie bije, nie wiem co robić", "violence"),
+        ("Jak złożę wniosek, to mnie zabije", "violence"),
         ("не хочу жити", "suicide"),
         ("хочу покончить с собой", "suicide"),
     ],
@@ -187,11 +190,8 @@ def test_the_lexicon_reads_inflection_order_typos_and_languages(text: str, kind:
         # "dzień" of a greeting and "sama" of a mother alone with her children
         "dzien dobry, jestem sama z dwojka dzieci, maz odszedl. co mi sie nalezy z mopsu?",
         "Dzień dobry, zostałam sama z trójką dzieci po śmierci męża. Jakie zasiłki dostanę?",
-        # a notice hung up, the office that "kills", the fire brigade as a job, a beating denied
+        # a notice hung up, not a person
         "czy jak sie powiesi ogloszenie o zamianie mieszkania na tablicy, trzeba miec zgode?",
-        "zabije mnie ta biurokracja, trzeci raz odsylaja mi wniosek o dodatek",
-        "Od 20 lat pracuję w straży pożarnej, czy emerytura liczy się do dochodu?",
-        "maz pije, nie bije nas, ale przepija pieniadze i nie mam na rachunki",
     ],
 )
 def test_ordinary_senses_are_not_a_crisis_for_the_lexicon(text: str) -> None:
@@ -584,6 +584,10 @@ def test_means_gathered_with_an_end_in_view_is_acute_without_the_model(
         ("czy dodatek mieszkaniowy obejmuje garaż przy mieszkaniu?", False),
         ("zepsuł mi się silnik w aucie, czy MOPS pomoże w naprawie?", False),
         ("naprawiam auto w garażu, silnik chodzi nierówno, czy MOPS dopłaci do mechanika?", False),
+        ("samochod stoi w garazu, silnik nie pracuje, czy dostane zasilek na naprawe", False),
+        ("my husband is a mechanic, he works on the engine in our garage", False),
+        ("В гараже сломался двигатель, муж без работы, можно ли получить пособие?", False),
+        ("zamknęłam się w garażu, silnik chodzi", True),
     ],
 )
 def test_exhaust_fumes_in_a_closed_garage_are_suicide_without_the_model(
