@@ -445,7 +445,9 @@ class Assistant:
             # the block leads and the question is answered as asked: a tenant's long story read
             # as danger ("mam się wyprowadzić… sama z synem") still gets the answer, and when the
             # base has none, the crisis documents below (the refusal's fallback).
-            crisis_only = assessed.acute_by_rule or (assessed.acute and not analyse(text).questions)
+            # A rule's acute the classifier does not share at all is answered as asked too.
+            by_rule = assessed.acute_by_rule and not assessed.model_doubts
+            crisis_only = by_rule or (assessed.acute and not analyse(text).questions)
             kinds = assessed.kinds if crisis_only else None
             calculated = None if crisis_only else self._calculation(text, history)
             if calculated is not None and (calculated.settled or calculated.follow_up):
