@@ -312,20 +312,33 @@ def test_a_crisis_quotes_only_the_crisis_documents(
 
 
 @pytest.mark.parametrize(
-    ("message", "detector", "answered"),
+    ("message", "detectors", "probability", "answered"),
     [
-        (PERIOD_QUESTION, "classifier", True),
-        (PERIOD_QUESTION, "lexicon", False),
+        (PERIOD_QUESTION, ("classifier",), 0.9, True),
+        (PERIOD_QUESTION, ("lexicon",), None, False),  # the rules alone, no model
+        (PERIOD_QUESTION, ("lexicon", "classifier"), 0.9, False),
+        # The rules said acute and the model read the message and saw no crisis: a false alarm
+        # as a rule ("spalił mi się czajnik… czy z zasiłku celowego…"), answered as asked.
+        (PERIOD_QUESTION, ("lexicon",), 0.01, True),
         # Nothing asked: the crisis documents, whoever said acute.
-        ("Jutro mnie już tu nie będzie, wszystko przygotowałem.", "classifier", False),
+        ("Jutro mnie już tu nie będzie, wszystko przygotowałem.", ("classifier",), 0.9, False),
+        ("Jutro mnie już tu nie będzie, wszystko przygotowałem.", ("lexicon",), 0.01, False),
     ],
 )
 def test_acute_by_the_classifier_alone_still_answers_the_question(
-    served: ServedIndex, analyzer: PolishAnalyzer, message: str, detector: Detector, answered: bool
+    served: ServedIndex,
+    analyzer: PolishAnalyzer,
+    message: str,
+    detectors: tuple[Detector, ...],
+    probability: float | None,
+    answered: bool,
 ) -> None:
     # The classifier alone can read a tenant's long story as danger: the block leads, and the
-    # question is answered as asked. The rules' acute keeps to the crisis documents.
-    acute = CrisisAssessment(level="acute", kinds=("violence",), detectors=(detector,))
+    # question is answered as asked. The rules' acute keeps to the crisis documents, unless the
+    # model read the message and saw no crisis in it.
+    acute = CrisisAssessment(
+        level="acute", kinds=("violence",), detectors=detectors, acute_probability=probability
+    )
     answer = assistant(served, analyzer).ask(message, crisis=acute)
     assert "112" in answer.answer[:300]
     assert "800 120 002" in answer.answer
