@@ -34,6 +34,7 @@ _ENGLISH = frozenset(
     "from for its at or if not an be been your our their about need get got am "
     "thanks thank hello hi hey yes".split()
 )
+_POLISH_LETTERS = re.compile(r"[ąęłńśźżćó]")
 _ALSO_POLISH = frozenset("i to my im".split())  # "to to samo", "my z mężem": no English alone
 # Polish words an English message does not use, even one quoting the office's terms ("the
 # application for dodatek mieszkaniowy", "an orzeczenie o znacznym stopniu"): a message in
@@ -42,24 +43,26 @@ _POLISH = frozenset(
     "nie sie się jest czy co jak jaki jaka jakie mam mamy ma mi mnie mój moja moje że ze ale "
     "bo dla od po przez ten ta tak już juz może moze można mozna ile gdzie kiedy który która "
     "które jestem jesteśmy żeby zeby też tez jeśli jesli jeżeli jezeli gdy albo oraz lub "
-    "czego czym dzień dobry proszę prosze dziękuję dziekuje pani pan".split()
+    "czego czym dzień dobry proszę prosze dziękuję dziekuje pani pan pomocy pomoc pomóżcie "
+    "pomozcie ratunku dzięki dzieki".split()
 )
 # Ukrainian and Russian typed in Latin letters ("chy mozhna otrymaty dopomohu?", "kak poluchit
 # posobie?"): common words of each, as people transliterate them; prefixes end in "*".
 _UKRAINIAN_LATIN = frozenset(
     "chy shcho scho shho meni mene yak yaka yake yakyi de koly khto tse ye bud laska dyakuyu "
-    "dobryi dobroho dobrogo dnya mozhna mozhu treba potribno zaraz vzhe skilky chekaty ya vy "
-    "vona vin vony nas vam dopomoh* dopomoz* dopomog* otrymat* zhytl* zhyv* kvartyr* robot* "
+    "dobryi dobroho dobrogo dnya mozhna mozhu treba potribno vzhe skilky chekaty "
+    "vona vin vony vam dopomoh* dopomoz* dopomog* otrymat* zhytl* zhyv* kvartyr* "
     "rishennya pidkazhit* podaty hroshi dity ditey dytyn* cholovik* dokhid rokiv rokiw nemaje "
     "nemaye nema znaju znayu jij jiji joho kazhe kazhut bulo".split()
 )
 _RUSSIAN_LATIN = frozenset(
-    "kak chto shto gde kogda kto eto mne menya ya vy mogu mozhno nuzhno skolko zhdat esli "
+    "kak chto shto gde kogda eto mne menya mogu mozhno nuzhno skolko zhdat esli "
     "pochemu spasibo bolshoe vse vsyo ponyatno zdravstvuyte privet poluchit* pomoshch* pomosch* "
     "posobi* kvartir* rabot* zhivu zhivem goda rebenok rebenka detey muzh pozhaluysta "
-    "podskazhite ochen uzhe menja net ljudi lyudi mozhem".split()
+    "podskazhite ochen uzhe menja ljudi lyudi mozhem".split()
 )
 # Words of both, and of neither Polish nor English: "ne" (Polish says "nie"), "v" (Polish "w").
+# Words Polish also has ("nas", "zaraz", "kto", "robota") are in neither list.
 _EAST_SLAVIC_LATIN = frozenset("ne v ya vy".split())
 
 
@@ -85,18 +88,20 @@ def language_of(text: str) -> str:
         return "uk" if ukrainian > russian else "ru"
     tokens = _WORD.findall(text.lower())
     polish = sum(1 for token in tokens if token in _POLISH)
+    # A word with ą, ę, ł, ń, ś, ź, ż, ć or ó is Polish (Latin-letter Ukrainian rarely has them).
+    lettered = sum(1 for token in tokens if _POLISH_LETTERS.search(token))
     english = sum(1 for token in tokens if token in _ENGLISH)
     plainly = any(token in _ENGLISH and token not in _ALSO_POLISH for token in tokens)
     # Two English words, twice as many as Polish ones, make a message English; one plain English
     # word is enough in two or three words with no Polish one ("thanks!", "what documents?").
-    short = len(tokens) <= 3 and not polish
-    enough = (english >= 2 and english >= 2 * polish) or short
+    short = len(tokens) <= 3 and not polish and not lettered
+    enough = (english >= 2 and english > 2 * polish) or short
     if plainly and enough and english * 6 >= len(tokens):
         return "en"
     ukrainian = sum(1 for token in tokens if _names(_UKRAINIAN_LATIN, token))
     russian = sum(1 for token in tokens if _names(_RUSSIAN_LATIN, token))
     east = max(ukrainian, russian) + sum(1 for token in tokens if token in _EAST_SLAVIC_LATIN)
-    if max(ukrainian, russian) and east >= 2 and east > polish + english:
+    if max(ukrainian, russian) and east >= 2 and east > polish + english + lettered:
         # A tie goes to Ukrainian: far more of the city's residents write it.
         return "uk" if ukrainian >= russian else "ru"
     return "pl"

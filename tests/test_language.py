@@ -55,6 +55,13 @@ def test_a_polish_message_quoting_ukrainian_words_stays_polish() -> None:
         # Polish with English words, and Polish without diacritics, stay Polish.
         ("mam deadline w piatek, sorry ze pisze tak pozno, czy moge doniesc zaswiadczenie?", "pl"),
         ("ok, dzieki, a gdzie mam to zlozyc?", "pl"),
+        # Polish words Ukrainian has too, and a Polish plea with one English word (a review found
+        # these read as Ukrainian or English).
+        ("Straciłam robotę, zaraz nas eksmitują", "pl"),
+        ("mąż nas bije zaraz wróci pijany", "pl"),
+        ("ya nie wiem", "pl"),
+        ("help pomocy", "pl"),
+        ("chce sie zabic, help me", "pl"),
     ],
 )
 def test_the_language_of_a_message_that_mixes_languages(message: str, lang: str) -> None:
