@@ -874,8 +874,9 @@
     const start = first < 0 ? -1 : text.lastIndexOf('\n\n', first);
     if (start < 0) return text;
     const last = `- ${suggestions[suggestions.length - 1].question}`;
-    const end = text.indexOf(last, first) + last.length;
-    return (text.slice(0, start) + text.slice(end)).trim();
+    const at = text.indexOf(last, first);
+    if (at < 0) return text; // not the block the server wrote: show the text as it came
+    return (text.slice(0, start) + text.slice(at + last.length)).trim();
   }
 
   function answerText(text, footnotes) {
@@ -1645,7 +1646,16 @@
           h('p', { id: headingId, text: TEXT.suggested }),
           ...offered.map((s) => h('button', {
             type: 'button', class: 'secondary suggestion', lang: 'pl', text: s.question,
-            onclick: () => { if (!this.#busy) this.#ask(s.question); },
+            onclick: () => {
+              if (!this.#busy) {
+                this.#ask(s.question);
+                return;
+              }
+              // An answer is still arriving: the question waits in the box, to send after it.
+              this.#ui.question.value = s.question;
+              this.#updateCount();
+              this.#ui.question.focus();
+            },
           }))));
       }
       if (result.refused) {
@@ -1724,7 +1734,7 @@
     #keepFeedback(answerId, feedback) {
       const turn = this.#turns.find((t) => t.result.answer_id === answerId);
       if (!turn) return;
-      turn.feedback = feedback;
+      turn.feedback = { ...turn.feedback, ...feedback };
       save(STORE.transcript, this.#turns);
     }
 

@@ -942,12 +942,18 @@ class Assistant:
                 doc = m.fact.document.doc_id
                 if doc not in best or m.score > best[doc].score:
                     best[doc] = m
-        ranked = sorted(best.values(), key=lambda m: -m.score)[:_SUGGESTIONS]
-        close = [m for m in ranked if m.score >= ranked[0].score - _SUGGESTION_MARGIN]
-        return tuple(
-            Suggestion(_as_question(m.form), m.fact.document.meta.title, m.fact.document.source)
-            for m in close
-        )
+        ranked = sorted(best.values(), key=lambda m: -m.score)
+        offered: dict[str, Suggestion] = {}
+        for m in ranked:
+            if m.score < ranked[0].score - _SUGGESTION_MARGIN or len(offered) == _SUGGESTIONS:
+                break
+            question = _as_question(_shown_form(m))
+            # A service card restates its document: the same question is offered once.
+            offered.setdefault(
+                question.casefold(),
+                Suggestion(question, m.fact.document.meta.title, m.fact.document.source),
+            )
+        return tuple(offered.values())
 
     def _best_fact(
         self,
@@ -1248,6 +1254,18 @@ def _language_note(lang: str, draft: _Draft) -> str | None:
 def _type_bonus(match: FactMatch, wanted: QuestionType | None) -> float:
     """A fact of the kind the question asks for ("ile" → an amount) weighs a little more."""
     return _FACT_TYPE_BONUS if wanted is not None and match.fact.fact.type == wanted else 0.0
+
+
+def _shown_form(match: FactMatch) -> str:
+    """The question form to offer: the one matched, unless it was typed without Polish letters
+    and the fact has a form with them ("zwrot kosztow pogrzebu przez gmine" is how residents
+    type, not how the office should write back)."""
+    if _POLISH_LETTERS.search(match.form):
+        return match.form
+    return next((q for q in match.fact.fact.questions if _POLISH_LETTERS.search(q)), match.form)
+
+
+_POLISH_LETTERS = re.compile(r"[ąęłńśźżćó]", re.IGNORECASE)
 
 
 def _as_question(form: str) -> str:
