@@ -563,6 +563,10 @@ def test_means_gathered_with_an_end_in_view_is_acute_without_the_model(
     text: str, acute: bool
 ) -> None:
     # The classifier gave the English one nothing (acute 0.16): the lexicon must not need it.
+    _suicide_acute_by_the_lexicon(text, acute)
+
+
+def _suicide_acute_by_the_lexicon(text: str, acute: bool) -> None:
     found = CrisisAssessor(lexicon=LEXICON).assess(text)
     assert found.acute == acute
     if acute:
@@ -594,7 +598,4 @@ def test_exhaust_fumes_in_a_closed_garage_are_suicide_without_the_model(
     text: str, acute: bool
 ) -> None:
     # Read as frost before (someone sitting in a car): 112 and 986 with no suicide helpline.
-    found = CrisisAssessor(lexicon=LEXICON).assess(text)
-    assert found.acute == acute
-    if acute:
-        assert found.kinds[0] == "suicide"
+    _suicide_acute_by_the_lexicon(text, acute)
