@@ -18,7 +18,7 @@ from urllib.parse import quote
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from api.app import create_app
@@ -289,6 +289,7 @@ NAMES = st.sampled_from(sorted(CALCULATORS)) | st.text(min_size=1, max_size=20)
 
 def test_no_payload_makes_a_server_error(client: TestClient) -> None:
     @given(name=NAMES, payload=PAYLOADS)
+    @example(name="/", payload={})  # found by CI: %2F decodes into the list's path
     @settings(
         max_examples=300,
         deadline=None,
@@ -302,7 +303,10 @@ def test_no_payload_makes_a_server_error(client: TestClient) -> None:
             content=json.dumps(payload).encode(),
             headers={"Content-Type": "application/json"},
         )
-        assert response.status_code in (200, 404, 422), (name, payload, response.text[:300])
+        # A name with "/" (sent as %2F) reaches another path, e.g. the list, which takes only
+        # GET: a 405, with its Polish message, is a client error too.
+        allowed = (200, 404, 422, 405) if "/" in name else (200, 404, 422)
+        assert response.status_code in allowed, (name, payload, response.text[:300])
         body = response.json()
         if response.status_code == 200:
             assert set(body) == RESULT_KEYS
