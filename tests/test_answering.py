@@ -320,6 +320,8 @@ def test_a_crisis_quotes_only_the_crisis_documents(
         # The rules said acute and the model read the message and saw no crisis: a false alarm
         # as a rule ("spalił mi się czajnik… czy z zasiłku celowego…"), answered as asked.
         (PERIOD_QUESTION, ("lexicon",), 0.01, True),
+        # …but not when the conversation had already said it: that is not second-guessed.
+        (PERIOD_QUESTION, ("lexicon", "conversation"), 0.01, False),
         # Nothing asked: the crisis documents, whoever said acute.
         ("Jutro mnie już tu nie będzie, wszystko przygotowałem.", ("classifier",), 0.9, False),
         ("Jutro mnie już tu nie będzie, wszystko przygotowałem.", ("lexicon",), 0.01, False),

@@ -91,11 +91,13 @@ class CrisisAssessment:
         """Only the lexicon's rules found it acute: the classifier read the message and saw no
         crisis at all. On the crisis data's dev split every such message was a false alarm (14
         of 14: a kettle that smoked, a fire drill at school, "mąż mnie zabije, jak się dowie…
-        😅"); the block still leads, but the question is answered as asked."""
+        😅"); the block still leads, but the question is answered as asked. A crisis said in an
+        earlier message of the conversation is not second-guessed."""
         return (
             self.acute_by_rule
             and self.acute_probability is not None
             and "classifier" not in self.detectors
+            and "conversation" not in self.detectors
         )
 
     def stronger(self, other: CrisisAssessment) -> CrisisAssessment:
