@@ -34,7 +34,7 @@ _ENGLISH = frozenset(
     "from for its at or if not an be been your our their about need get got am "
     "thanks thank hello hi hey yes".split()
 )
-_POLISH_LETTERS = re.compile(r"[ąęłńśźżćó]")
+_POLISH_LETTERS = re.compile(r"[ąęłńśźżćó]", re.IGNORECASE)
 _ALSO_POLISH = frozenset("i to my im".split())  # "to to samo", "my z mężem": no English alone
 # Polish words an English message does not use, even one quoting the office's terms ("the
 # application for dodatek mieszkaniowy", "an orzeczenie o znacznym stopniu"): a message in
@@ -89,7 +89,7 @@ def language_of(text: str) -> str:
     tokens = _WORD.findall(text.lower())
     polish = sum(1 for token in tokens if token in _POLISH)
     # A word with ą, ę, ł, ń, ś, ź, ż, ć or ó is Polish (Latin-letter Ukrainian rarely has them).
-    lettered = sum(1 for token in tokens if _POLISH_LETTERS.search(token))
+    lettered = sum(1 for token in tokens if has_polish_letters(token))
     english = sum(1 for token in tokens if token in _ENGLISH)
     plainly = any(token in _ENGLISH and token not in _ALSO_POLISH for token in tokens)
     # Two English words, twice as many as Polish ones, make a message English; one plain English
@@ -105,6 +105,13 @@ def language_of(text: str) -> str:
         # A tie goes to Ukrainian: far more of the city's residents write it.
         return "uk" if ukrainian >= russian else "ru"
     return "pl"
+
+
+def has_polish_letters(text: str) -> bool:
+    """Whether the text has a letter only Polish of our languages writes (ą, ę, ł, ń, ś, ź, ż, ć,
+    ó): a word typed with them is Polish, and a question form typed without them is how residents
+    type, not how the office writes back."""
+    return _POLISH_LETTERS.search(text) is not None
 
 
 def _names(words: frozenset[str], word: str) -> bool:

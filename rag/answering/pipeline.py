@@ -80,7 +80,7 @@ from rag.guards import (
     redirect_topic,
 )
 from rag.index import SearchFilter
-from rag.language import language_of
+from rag.language import has_polish_letters, language_of
 from rag.lexical import PolishAnalyzer
 from rag.prompts import REWRITE_PROMPT, echoes, system_prompt, user_prompt
 from rag.relevance import MIN_SENTENCE_SUPPORT, judge
@@ -495,11 +495,13 @@ class Assistant:
                 reason=kind,
             )
         body = draft.text
+        # After the emergency numbers nothing but the contact: no questions offered.
+        offered = () if assessed.acute else draft.suggestions
         if draft.refused and draft.reason in ("no_support", "no_valid_citation"):
             # After the emergency numbers, "nothing found" would read as a dismissal.
             body = self._contact if assessed.acute else _refusal(self._contact)
-            if draft.suggestions and not assessed.acute:
-                body = f"{body}\n\n{suggestions_text(draft.suggestions)}"
+            if offered:
+                body = f"{body}\n\n{suggestions_text(offered)}"
         if not (draft.streamed or draft.interrupted):
             yield Token(self._redact(body))
         help_text = assessed.help_text(self._local_help)
@@ -556,7 +558,7 @@ class Assistant:
             crisis_kinds=assessed.kinds,
             direct_answer=None if draft.refused else draft.direct,
             audience=audience,
-            suggestions=() if assessed.acute else draft.suggestions,
+            suggestions=offered,
         )
 
     def _calculation(self, text: str, history: Sequence[Turn]) -> _Calculated | None:
@@ -885,10 +887,9 @@ class Assistant:
         day = dt.date.today()
         scores: dict[str, float] = {}
         found: dict[str, FactMatch] = {}
-        for text in dict.fromkeys((analysis.focus, analysis.text)):
-            for m in self._matches_in(text, audience, documents, vectors, day):
-                scores[m.fact.id] = scores.get(m.fact.id, 0.0) + m.score
-                found.setdefault(m.fact.id, m)
+        for m in self._message_matches(analysis, audience, documents, vectors, day):
+            scores[m.fact.id] = scores.get(m.fact.id, 0.0) + m.score
+            found.setdefault(m.fact.id, m)
         if analysis.focus == analysis.text:
             scores = {k: 2 * v for k, v in scores.items()}
         for k, m in found.items():
@@ -935,13 +936,11 @@ class Assistant:
         """
         if self._facts is None or not documents:
             return ()
-        day = dt.date.today()
         best: dict[str, FactMatch] = {}
-        for text in dict.fromkeys((analysis.focus, analysis.text)):
-            for m in self._matches_in(text, audience, documents, vectors, day):
-                doc = m.fact.document.doc_id
-                if doc not in best or m.score > best[doc].score:
-                    best[doc] = m
+        for m in self._message_matches(analysis, audience, documents, vectors, dt.date.today()):
+            doc = m.fact.document.doc_id
+            if doc not in best or m.score > best[doc].score:
+                best[doc] = m
         ranked = sorted(best.values(), key=lambda m: -m.score)
         offered: dict[str, Suggestion] = {}
         for m in ranked:
@@ -970,6 +969,18 @@ class Assistant:
             key=lambda m: m.score + _type_bonus(m, wanted),
             default=None,
         )
+
+    def _message_matches(
+        self,
+        analysis: MessageAnalysis,
+        audience: Audience,
+        documents: Sequence[str],
+        vectors: MessageVectors,
+        day: dt.date,
+    ) -> Iterator[FactMatch]:
+        """`_matches_in` for the question part, then for the whole message when it is more."""
+        for text in dict.fromkeys((analysis.focus, analysis.text)):
+            yield from self._matches_in(text, audience, documents, vectors, day)
 
     def _matches_in(
         self,
@@ -1260,12 +1271,9 @@ def _shown_form(match: FactMatch) -> str:
     """The question form to offer: the one matched, unless it was typed without Polish letters
     and the fact has a form with them ("zwrot kosztow pogrzebu przez gmine" is how residents
     type, not how the office should write back)."""
-    if _POLISH_LETTERS.search(match.form):
+    if has_polish_letters(match.form):
         return match.form
-    return next((q for q in match.fact.fact.questions if _POLISH_LETTERS.search(q)), match.form)
-
-
-_POLISH_LETTERS = re.compile(r"[ąęłńśźżćó]", re.IGNORECASE)
+    return next((q for q in match.fact.fact.questions if has_polish_letters(q)), match.form)
 
 
 def _as_question(form: str) -> str:
