@@ -7,6 +7,7 @@ run on the hash fake and check the machinery.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -245,6 +246,8 @@ def test_the_classifier_trains_deterministically_saves_and_loads(tmp_path: Path)
     assert loaded.thresholds == first.thresholds
     assert 0 < loaded.thresholds.concern <= loaded.thresholds.acute < 1
     assert 0 < loaded.thresholds.sentence < 1
+    assert 0 < loaded.thresholds.sentence_vector < 1
+    assert loaded.thresholds.closer_look_acute < loaded.thresholds.acute
 
 
 def test_the_trained_classifier_is_cached_beside_the_models(tmp_path: Path) -> None:
@@ -410,6 +413,82 @@ def test_assessment_vectors_are_reused_not_recomputed() -> None:
     before = Counting.calls
     assessor.assess("ile wynosi zasiłek", vector=np.asarray(vector))
     assert Counting.calls == before
+
+
+class _Counting(HashEmbedder):
+    def __init__(self, dimensions: int) -> None:
+        super().__init__(dimensions)
+        self.batches: list[list[str]] = []
+
+    def embed(self, texts: Sequence[str], *, kind: Kind) -> Vectors:
+        self.batches.append(list(texts))
+        return super().embed(texts, kind=kind)
+
+
+_LONG = (
+    "Opiekuję się tatą i biorę świadczenie pielęgnacyjne. Czy muszę zgłosić jego pobyt w "
+    "hospicjum? Czasem myślę, żeby samej wziąć całą jego morfinę, może dziś w nocy."
+)
+
+
+def _gated(classifier: CrisisClassifier, **cuts: float) -> CrisisClassifier:
+    """The classifier with the message's own readings never acute, and these cut-offs."""
+    never = dict.fromkeys(
+        ("acute", "concern", "sentence", "sentence_vector", "sentence_vector_seconded"),
+        float("inf"),
+    )
+    never["seconding"] = float("inf")
+    classifier.thresholds = dataclasses.replace(classifier.thresholds, **(never | cuts))
+    return classifier
+
+
+def test_sentences_are_embedded_only_past_the_closer_look_gate() -> None:
+    classifier = CrisisClassifier.train(HashEmbedder(32), split(load_messages())["train"][:60])
+    shut = _gated(classifier, closer_look_acute=float("inf"), closer_look_sentence=float("inf"))
+    embedder = _Counting(32)
+    assessor = CrisisAssessor(lexicon=LEXICON, classifier=shut, embedder=embedder)
+    assessor.assess(_LONG)
+    assert embedder.batches == [[_LONG]]  # the message once, its sentences not
+    (prediction,) = shut.predict(HashEmbedder(32).embed([_LONG], kind="query"), [_LONG])
+    opened = _gated(classifier, closer_look_acute=-1.0)
+    assert opened.sentences_to_read(prediction, _LONG) == [
+        "Opiekuję się tatą i biorę świadczenie pielęgnacyjne.",
+        "Czy muszę zgłosić jego pobyt w hospicjum?",
+        "Czasem myślę, żeby samej wziąć całą jego morfinę, może dziś w nocy.",
+    ]
+    assert opened.sentences_to_read(prediction, "Czy muszę zgłosić pobyt w hospicjum?") == []
+    already = _gated(classifier, closer_look_acute=-1.0, acute=-1.0)
+    assert already.sentences_to_read(prediction, _LONG) == []  # acute already: nothing to add
+
+
+def test_an_acute_sentence_makes_the_message_acute_with_the_sentences_kind() -> None:
+    classifier = CrisisClassifier.train(HashEmbedder(32), split(load_messages())["train"][:60])
+    embedder = _Counting(32)
+    fires = _gated(classifier, closer_look_acute=-1.0, sentence_vector=-1.0)
+    found = CrisisAssessor(lexicon=LEXICON, classifier=fires, embedder=embedder).assess(_LONG)
+    assert len(embedder.batches) == 2
+    assert len(embedder.batches[1]) == 3
+    assert found.acute
+    assert found.detectors == ("classifier",)
+    sentences = embedder.embed(embedder.batches[1], kind="query")
+    (whole,) = fires.predict(embedder.embed([_LONG], kind="query"), [_LONG])
+    sharpest = fires.sharpest(whole, sentences)
+    assert sharpest is not None
+    assert found.kinds[0] == sharpest.kind
+    silent = _gated(classifier, closer_look_acute=-1.0, sentence_vector=float("inf"))
+    assert silent.sharpest(whole, sentences) is None
+    # Seconded by the sentence reader, a lower cut-off counts; not seconded, it does not.
+    seconded = _gated(
+        classifier, closer_look_acute=-1.0, sentence_vector_seconded=-1.0, seconding=-1.0
+    )
+    assert seconded.sharpest(whole, sentences) == sharpest
+    unseconded = _gated(classifier, closer_look_acute=-1.0, sentence_vector_seconded=-1.0)
+    assert unseconded.sharpest(whole, sentences) is None
+    assert (
+        not CrisisAssessor(lexicon=LEXICON, classifier=silent, embedder=embedder)
+        .assess(_LONG)
+        .acute
+    )
 
 
 # --- the gates, with the real model ---------------------------------------------------------

@@ -3,7 +3,9 @@
 It runs first, before retrieval, the conversation store, the chat model and the rate limits, and
 needs none of them: the lexicon is data in the package, and the classifier reads the question
 vector the retriever needs anyway. When the classifier cannot run (no model, a model error), the
-lexicon alone decides: a failure anywhere must never cost a person in danger the numbers.
+lexicon alone decides: a failure anywhere must never cost a person in danger the numbers. A long
+message the classifier finds somewhat alarming has its sentences embedded and read one by one
+(one batch, only for such messages).
 
 Combination: the more urgent of the two detectors wins; a false concern costs one line, a missed
 acute can cost a life. The classifier's thresholds are set on held-out folds of the train and dev
@@ -224,11 +226,18 @@ class CrisisAssessor:
             if vector is None:
                 (vector,) = self._embedder.embed([text], kind="query")
             (prediction,) = self._classifier.predict(vector, [text])
+            sharpest = None
+            if parts := self._classifier.sentences_to_read(prediction, text):
+                # "…, sometimes I think of taking all his morphine myself" at the end of a
+                # carer's question: the message's vector reads the question, a sentence's the
+                # danger. Only messages the other readings find somewhat alarming pay for this.
+                vectors = self._embedder.embed(parts, kind="query")
+                sharpest = self._classifier.sharpest(prediction, vectors)
         except Exception:
             # Whatever broke (the model, its runtime, memory), the lexicon still answers.
             log.exception("crisis classifier failed; assessing with the lexicon alone")
             return lexicon
-        semantic = _from_prediction(prediction, self._classifier.thresholds)
+        semantic = _from_prediction(prediction, self._classifier.thresholds, sharpest)
         if hits and semantic.is_crisis and prediction.kind_probability < _SURE_KIND:
             # The rules named the kind; the model's less certain guess would add a wrong block.
             semantic = dataclasses.replace(semantic, kinds=())
@@ -272,20 +281,35 @@ def _from_hits(hits: tuple[LexiconHit, ...]) -> CrisisAssessment:
     )
 
 
-def _from_prediction(prediction: Prediction, thresholds: Thresholds) -> CrisisAssessment:
+def _kinds(prediction: Prediction) -> tuple[Kind, ...]:
+    if prediction.runner_up is not None and prediction.runner_up_probability >= _SECOND_KIND:
+        return (prediction.kind, prediction.runner_up)
+    return (prediction.kind,)
+
+
+def _from_prediction(
+    prediction: Prediction, thresholds: Thresholds, sharpest: Prediction | None = None
+) -> CrisisAssessment:
+    """The classifier's reading as an assessment; `sharpest`, when given, is the prediction of
+    a sentence that reads acute on its own (`CrisisClassifier.sharpest`): its kinds lead."""
     level: Level = "none"
     sentence = prediction.sentence_acute
     if prediction.acute >= thresholds.acute or (
         sentence is not None and sentence >= thresholds.sentence
     ):
         level = "acute"
+    elif sharpest is not None:
+        return CrisisAssessment(
+            level="acute",
+            kinds=_kinds(sharpest),
+            detectors=("classifier",),
+            acute_probability=prediction.acute,
+        )
     elif prediction.crisis >= thresholds.concern:
         level = "concern"
     if level == "none":
         return CrisisAssessment(acute_probability=prediction.acute)
-    kinds: tuple[Kind, ...] = (prediction.kind,)
-    if prediction.runner_up is not None and prediction.runner_up_probability >= _SECOND_KIND:
-        kinds = (prediction.kind, prediction.runner_up)
+    kinds = _kinds(prediction)
     return CrisisAssessment(
         level=level,
         kinds=kinds,
