@@ -206,6 +206,22 @@ def test_a_refusal_offers_questions_the_base_answers(
     assert SUGGESTIONS_LEAD not in acute.answer
 
 
+def test_a_model_reply_with_no_valid_citation_offers_questions_too(
+    served: ServedIndex, analyzer: PolishAnalyzer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = ScriptedChatModel(["Dodatek wynosi zawsze 5000 zł [7]."])
+    bot = with_the_facts(served, analyzer, chat=chat)
+    # No curated fact chosen: the passages go to the model, whose reply cites nothing real.
+    monkeypatch.setattr(bot, "_facts_for", lambda *_args, **_kwargs: [])
+    answer = bot.ask(PERIOD_QUESTION)
+    assert chat.calls  # the model was asked
+    assert answer.refused
+    assert answer.reason == "no_valid_citation"
+    assert "5000" not in answer.answer
+    assert 1 <= len(answer.suggestions) <= 3
+    assert answer.answer.index(SUGGESTIONS_LEAD) > answer.answer.index("Nie znalazłem")
+
+
 def test_personal_data_is_never_stored_nor_echoed(
     served: ServedIndex, analyzer: PolishAnalyzer
 ) -> None:

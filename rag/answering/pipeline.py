@@ -755,6 +755,7 @@ class Assistant:
         focus = analysis.focus
         mode: Mode = "llm" if self._chat else "extractive"
         refusal = _Draft("", (), mode, CitationReport(), refused=True, reason="no_support")
+        reading: Reading | None = None
         if crisis is not None:
             passages = tuple(self._passages(focus, audience, vectors, crisis=crisis))
             relevance = judge(focus, passages, self._analyzer, fused=self._reranker is None)
@@ -784,10 +785,8 @@ class Assistant:
                 log.warning("no time left for the chat model, answering extractively")
                 return dataclasses.replace(_extractive_draft(extract, passages), fallback=True)
             try:
-                return (
-                    yield from self._generate(
-                        self._chat, question.outgoing, audience, passages, history, deadline
-                    )
+                draft = yield from self._generate(
+                    self._chat, question.outgoing, audience, passages, history, deadline
                 )
             except GenerationFailed as exc:
                 log.warning("chat model failed, answering extractively: %s", exc.reason)
@@ -796,6 +795,12 @@ class Assistant:
                     yield Interrupted(exc.reason)
                     return dataclasses.replace(fallback, interrupted=True)
                 return fallback
+            if draft.refused and reading is not None:
+                # The model's reply cited nothing it could keep: the questions the base answers
+                # are offered as with any refusal.
+                near = self._suggestions(analysis, audience, reading.documents, vectors)
+                draft = dataclasses.replace(draft, suggestions=near)
+            return draft
         return _extractive_draft(extract, passages)
 
     def read(
