@@ -1,13 +1,14 @@
 """What the crisis assessment adds to a message, beside the question embedding it reuses.
 
 Two sets of messages, each assessed with its question vector given, as the assistant does:
-every labelled crisis message and hard negative, and the residents' ordinary questions of the
-golden sets (v2, v3: what the assistant mostly sees). Four assessors: the lexicon alone, the
-classifier alone, both, and both without reading the sentences' vectors (the closer look of
-`rag.crisis.classifier`, which embeds a long message's sentences when the other readings find
-it somewhat alarming: the one step that costs an embedding). The question cache is off, so a
-sentence embedded once is embedded again in every round and by every assessor. For scale, the
-messages are embedded with the configured model (the cost the assessment does not add).
+the crisis set's test split (crisis messages and hard negatives the classifier never saw), and
+the residents' ordinary questions of the golden sets (v2, v3: what the assistant mostly sees).
+Four assessors: the lexicon alone, the classifier alone, both, and both without reading the
+sentences' vectors (the closer look of `rag.crisis.classifier`, which embeds a long message's
+sentences when the other readings find it somewhat alarming: the one step that costs an
+embedding). The question cache is off, so a sentence embedded once is embedded again in every
+round and by every assessor. For scale, the messages are embedded with the configured model
+(the cost the assessment does not add).
 
     PYTHONPATH=. .venv/bin/python bench/crisis_latency.py [--rounds 3]
 """
@@ -24,7 +25,7 @@ from eval.cases import load_cases
 from rag.crisis import CrisisAssessor
 from rag.crisis.classifier import trained_classifier
 from rag.crisis.lexicon import Lexicon
-from rag.crisis.messages import load_messages
+from rag.crisis.messages import load_messages, split
 from rag.embedding import build_embedder
 from rag.settings import Settings
 
@@ -67,7 +68,8 @@ def main() -> int:
         ),
     }
     sets = {
-        "labelled crisis messages and hard negatives": [m.text for m in load_messages()],
+        # The test split: the classifier's neighbours are the train and dev messages.
+        "crisis set, test split": [m.text for m in split(load_messages())["test"]],
         "ordinary questions (golden v2, v3)": _ordinary_questions(),
     }
     embedder.embed(["rozgrzewka modelu", "drugie zdanie na rozgrzewkę"], kind="query")

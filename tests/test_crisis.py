@@ -7,6 +7,7 @@ run on the hash fake and check the machinery.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import re
 from collections import Counter
@@ -247,7 +248,7 @@ def test_the_classifier_trains_deterministically_saves_and_loads(tmp_path: Path)
     assert 0 < loaded.thresholds.concern <= loaded.thresholds.acute < 1
     assert 0 < loaded.thresholds.sentence < 1
     assert 0 < loaded.thresholds.sentence_vector < 1
-    assert loaded.thresholds.closer_look_acute < loaded.thresholds.acute
+    assert loaded.thresholds.closer_look_acute <= loaded.thresholds.acute
 
 
 def test_the_trained_classifier_is_cached_beside_the_models(tmp_path: Path) -> None:
@@ -432,14 +433,12 @@ _LONG = (
 
 
 def _gated(classifier: CrisisClassifier, **cuts: float) -> CrisisClassifier:
-    """The classifier with the message's own readings never acute, and these cut-offs."""
-    never = dict.fromkeys(
-        ("acute", "concern", "sentence", "sentence_vector", "sentence_vector_seconded"),
-        float("inf"),
-    )
-    never["seconding"] = float("inf")
-    classifier.thresholds = dataclasses.replace(classifier.thresholds, **(never | cuts))
-    return classifier
+    """A copy of the classifier with the message's own readings never acute, and these
+    cut-offs."""
+    never = dict.fromkeys(("acute", "concern", "sentence", "sentence_vector"), float("inf"))
+    gated = copy.copy(classifier)
+    gated.thresholds = dataclasses.replace(classifier.thresholds, **(never | cuts))
+    return gated
 
 
 def test_sentences_are_embedded_only_past_the_closer_look_gate() -> None:
@@ -471,24 +470,61 @@ def test_an_acute_sentence_makes_the_message_acute_with_the_sentences_kind() -> 
     assert found.acute
     assert found.detectors == ("classifier",)
     sentences = embedder.embed(embedder.batches[1], kind="query")
-    (whole,) = fires.predict(embedder.embed([_LONG], kind="query"), [_LONG])
-    sharpest = fires.sharpest(whole, sentences)
+    sharpest = fires.sharpest(sentences)
     assert sharpest is not None
     assert found.kinds[0] == sharpest.kind
-    silent = _gated(classifier, closer_look_acute=-1.0, sentence_vector=float("inf"))
-    assert silent.sharpest(whole, sentences) is None
-    # Seconded by the sentence reader, a lower cut-off counts; not seconded, it does not.
-    seconded = _gated(
-        classifier, closer_look_acute=-1.0, sentence_vector_seconded=-1.0, seconding=-1.0
-    )
-    assert seconded.sharpest(whole, sentences) == sharpest
-    unseconded = _gated(classifier, closer_look_acute=-1.0, sentence_vector_seconded=-1.0)
-    assert unseconded.sharpest(whole, sentences) is None
+    scores = [p.acute for p in fires.predict(sentences)]
+    assert sharpest.acute == max(scores)  # the most acute sentence leads
+    between = (sorted(scores)[-1] + sorted(scores)[-2]) / 2
+    assert _gated(classifier, sentence_vector=between).sharpest(sentences) == sharpest
+    silent = _gated(classifier, closer_look_acute=-1.0, sentence_vector=max(scores) + 1e-6)
+    assert silent.sharpest(sentences) is None
     assert (
         not CrisisAssessor(lexicon=LEXICON, classifier=silent, embedder=embedder)
         .assess(_LONG)
         .acute
     )
+
+
+def test_the_sentence_cut_off_counts_only_messages_the_assessor_would_read() -> None:
+    """Of 200 ordinary messages, the sentences of those past the gate and not already acute
+    are read, and 1 % of all 200 may fire: the two most acute of those read, whatever the
+    messages outside the gate or already acute scored."""
+    from rag.crisis.classifier import calibrate
+
+    n = 200
+    ordinary = [LabelledMessage(f"m{i}", "pl", None, "none", "test", "tekst") for i in range(n)]
+    rng = np.random.default_rng(7)
+    held_out = np.column_stack([rng.uniform(0, 0.3, n), rng.uniform(0, 0.3, n)])
+    sentence = rng.uniform(0, 0.3, n)
+    sharpest = np.zeros(n)
+    held_out[:20, 0] = 0.4  # past the gate (the top 10 % on the message's acute score)
+    sentence[:46] = 0.0  # the sentence reader's gate plays no part here
+    sharpest[:20] = np.linspace(0.1, 0.3, 20)
+    held_out[20:30, 0] = 0.95  # acute by the message's vector (the top 3 %): never read
+    sharpest[20:30] = 0.99
+    sharpest[30:46] = 0.95  # outside the gate: never read
+    thresholds = calibrate(ordinary, held_out, sentence, sharpest)
+    assert thresholds.closer_look_acute == pytest.approx(0.4)
+    assert thresholds.acute == pytest.approx(0.95)
+    fired = [i for i in range(n) if sharpest[i] >= thresholds.sentence_vector]
+    assert [i for i in fired if i < 20] == [18, 19]
+
+
+class _FailsOnSentences(HashEmbedder):
+    def embed(self, texts: Sequence[str], *, kind: Kind) -> Vectors:
+        if len(texts) > 1:
+            raise RuntimeError("out of memory")
+        return super().embed(texts, kind=kind)
+
+
+def test_a_failure_reading_the_sentences_keeps_the_messages_own_reading() -> None:
+    classifier = CrisisClassifier.train(HashEmbedder(32), split(load_messages())["train"][:60])
+    concern = _gated(classifier, closer_look_acute=-1.0, sentence_vector=-1.0, concern=-1.0)
+    assessor = CrisisAssessor(lexicon=LEXICON, classifier=concern, embedder=_FailsOnSentences(32))
+    found = assessor.assess(_LONG)
+    assert found.level == "concern"
+    assert found.detectors == ("classifier",)
 
 
 # --- the gates, with the real model ---------------------------------------------------------

@@ -226,22 +226,29 @@ class CrisisAssessor:
             if vector is None:
                 (vector,) = self._embedder.embed([text], kind="query")
             (prediction,) = self._classifier.predict(vector, [text])
-            sharpest = None
+        except Exception:
+            # Whatever broke (the model, its runtime, memory), the lexicon still answers.
+            log.exception("crisis classifier failed; assessing with the lexicon alone")
+            return lexicon
+        sharpest = None
+        try:
             if parts := self._classifier.sentences_to_read(prediction, text):
                 # "…, sometimes I think of taking all his morphine myself" at the end of a
                 # carer's question: the message's vector reads the question, a sentence's the
                 # danger. Only messages the other readings find somewhat alarming pay for this.
                 vectors = self._embedder.embed(parts, kind="query")
-                sharpest = self._classifier.sharpest(prediction, vectors)
+                sharpest = self._classifier.sharpest(vectors)
         except Exception:
-            # Whatever broke (the model, its runtime, memory), the lexicon still answers.
-            log.exception("crisis classifier failed; assessing with the lexicon alone")
-            return lexicon
+            # The message's own reading stands.
+            log.exception("reading the sentences failed; the message's own reading stands")
         semantic = _from_prediction(prediction, self._classifier.thresholds, sharpest)
-        if hits and semantic.is_crisis and prediction.kind_probability < _SURE_KIND:
+        # A sentence is read only when the message is not acute by its own reading: when one
+        # made it acute, that sentence's certainty is what the two rules below weigh.
+        leader = sharpest if sharpest is not None else prediction
+        if hits and semantic.is_crisis and leader.kind_probability < _SURE_KIND:
             # The rules named the kind; the model's less certain guess would add a wrong block.
             semantic = dataclasses.replace(semantic, kinds=())
-        if ordinary and not hits and semantic.acute and prediction.acute < _ORDINARY_HOLDS_BELOW:
+        if ordinary and not hits and semantic.acute and leader.acute < _ORDINARY_HOLDS_BELOW:
             # Staff listed this wording as ordinary ("pali się lampka w liczniku") and the model
             # is not sure: its acute becomes a helpline line, not the emergency block.
             semantic = dataclasses.replace(semantic, level="concern")
@@ -303,7 +310,7 @@ def _from_prediction(
             level="acute",
             kinds=_kinds(sharpest),
             detectors=("classifier",),
-            acute_probability=prediction.acute,
+            acute_probability=max(prediction.acute, sharpest.acute),
         )
     elif prediction.crisis >= thresholds.concern:
         level = "concern"
