@@ -19,7 +19,7 @@ trained with numpy from the labelled messages (`rag/crisis/messages.py`, train a
 every Polish message also without diacritics), deterministically, when the embedding model is
 built, and cached beside it keyed by the model, the data and this code's version. Prediction is
 two small matrix products on the question vector the retriever computes anyway, and a sparse
-dot product per sentence; the sentences of about one ordinary message in fourteen (golden v3)
+dot product per sentence; the sentences of about one ordinary message in fifteen (golden v2, v3)
 are embedded too.
 """
 
