@@ -6,6 +6,7 @@ build` would write: a changed retention, setting default or figure, or a new doc
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 
 from cli.adoption import DOCUMENTS, DocsError, build, records, render, sections
 from cli.adoption.records import kept
-from cli.adoption.sections import PII_DETECTORS, load_figures
+from cli.adoption.sections import ACCESSIBILITY_RECORD, PII_DETECTORS, load_figures
 from cli.main import app
 from rag.guards.special_categories import categories
 from tests.test_retention_docs import written_keys
@@ -35,6 +36,8 @@ def test_check_fails_on_a_stale_value(tmp_path: Path) -> None:
         (ROOT / "eval" / "figures.json").read_text("utf-8")
     )
     (tmp_path / "knowledge_base").symlink_to(ROOT / "knowledge_base")
+    record = tmp_path / ACCESSIBILITY_RECORD
+    record.write_text((ROOT / ACCESSIBILITY_RECORD).read_text("utf-8"))
     register = tmp_path / "docs" / "rejestr-czynnosci-przetwarzania.md"
     register.write_text(register.read_text("utf-8").replace("| 30 dni |", "| 90 dni |"))
     assert [o.path.name for o in build(tmp_path, write=False) if o.changed] == [register.name]
@@ -42,6 +45,13 @@ def test_check_fails_on_a_stale_value(tmp_path: Path) -> None:
     assert result.exit_code == 1
     build(tmp_path, write=True)
     assert "| 30 dni |" in register.read_text("utf-8")
+    # A new accessibility check (the browser tests' record) makes the statement stale.
+    checked = json.loads(record.read_text("utf-8"))
+    record.write_text(json.dumps(checked | {"checked_on": "2099-01-31"}), encoding="utf-8")
+    statement = tmp_path / "docs" / "deklaracja-dostepnosci.md"
+    assert [o.path.name for o in build(tmp_path, write=False) if o.changed] == [statement.name]
+    build(tmp_path, write=True)
+    assert "Ostatnie sprawdzenie: **2099-01-31**" in statement.read_text("utf-8")
 
 
 def test_every_key_the_service_writes_is_in_the_register() -> None:

@@ -189,6 +189,8 @@ def seed_insight(prefix: str) -> None:
 @pytest.fixture(scope="module")
 def outcomes(site: Site) -> Outcomes:
     seed_insight(site.prefix)
+    for old in ARTIFACTS.glob("axe-*.json"):
+        old.unlink()  # what the accessibility record reads is this run's scans only
     site.llm.script(Reply(LETTER))
     asked = len(site.llm.requests)
     done = subprocess.run(
@@ -381,3 +383,54 @@ def test_the_console_copies_a_calculation_as_a_note(outcomes: Outcomes) -> None:
         assert f"{n}. {step['text']} ({step['provision']})\n" in note
     assert "Kwoty i kryteria na dzień 1 marca 2025" in note
     assert note.endswith(calculation["notice"] + "\n")
+
+
+# The accessibility statement (docs/deklaracja-dostepnosci.md) is generated from this record of
+# what the browser tests checked. They check that it still holds; with OKIENKO_RECORD_ACCESSIBILITY
+# set, they write it anew, dated today (then `okienko docs build` regenerates the statement).
+ACCESSIBILITY_RECORD = ROOT / "docs" / "dostepnosc-sprawdzenia.json"
+KEYBOARD_PATHS = {
+    "keyboard": "czat: otwarcie okna, pytanie, odpowiedź z rozwijanymi przypisami, ocena "
+    "odpowiedzi, formularz przekazania sprawy pracownikowi, zamknięcie okna klawiszem Escape "
+    "i przyciskiem z powrotem fokusu na przycisk czatu – samą klawiaturą",
+    "calculator": "kalkulator świadczeń na ekranie telefonu (390 px): wybór kalkulatora, "
+    "pola, komunikaty o błędach i wynik – samą klawiaturą",
+}
+
+
+def _scanned_views() -> dict[str, dict[str, int]]:
+    views = {}
+    for path in sorted(ARTIFACTS.glob("axe-*.json")):
+        violations = json.loads(path.read_text("utf-8"))
+        serious = sum(v.get("impact") in ("serious", "critical") for v in violations)
+        views[path.stem.removeprefix("axe-")] = {"violations": len(violations), "serious": serious}
+    return views
+
+
+def _axe_version() -> str:
+    package = E2E / "node_modules" / "axe-core" / "package.json"
+    return str(json.loads(package.read_text("utf-8"))["version"])
+
+
+def test_the_accessibility_statement_states_what_the_browser_found(outcomes: Outcomes) -> None:
+    for name in KEYBOARD_PATHS:
+        scenario(outcomes, name)  # each keyboard path passed in this run
+    views = _scanned_views()
+    assert views, "no axe scan was written"
+    if os.environ.get("OKIENKO_RECORD_ACCESSIBILITY"):
+        record = {
+            "checked_on": dt.date.today().isoformat(),
+            "axe_core": _axe_version(),
+            "views": views,
+            "keyboard": list(KEYBOARD_PATHS.values()),
+        }
+        text = json.dumps(record, ensure_ascii=False, indent=2) + "\n"
+        ACCESSIBILITY_RECORD.write_text(text, encoding="utf-8")
+    record = json.loads(ACCESSIBILITY_RECORD.read_text("utf-8"))
+    # Every view the statement names was scanned now, with what the statement says it found.
+    assert set(record["views"]) == set(views)
+    for name, found in record["views"].items():
+        assert views[name] == found, name
+        assert found["serious"] == 0, name
+    assert record["keyboard"] == list(KEYBOARD_PATHS.values())
+    assert record["axe_core"] == _axe_version()

@@ -26,6 +26,7 @@ DOCUMENTS: dict[str, tuple[str, ...]] = {
     "dla-dyrekcji.md": ("knowledge-base",),
     "ocena-skutkow-dpia.md": ("model-host", "redaction", "retention", "access"),
     "klauzula-informacyjna.md": ("centre-contact", "retention-residents"),
+    "deklaracja-dostepnosci.md": ("accessibility",),
 }
 
 _BLOCK = re.compile(

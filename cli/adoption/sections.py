@@ -332,6 +332,55 @@ def model_host(_: Path) -> str:
     return f"{table}\n\n{mode}"
 
 
+ACCESSIBILITY_RECORD = Path("docs") / "dostepnosc-sprawdzenia.json"
+
+
+class AccessibilityView(BaseModel):
+    violations: int
+    serious: int
+
+
+class AccessibilityRecord(BaseModel):
+    """`docs/dostepnosc-sprawdzenia.json`: what the browser tests checked, written by them
+    (`OKIENKO_RECORD_ACCESSIBILITY=1`, tests/test_e2e_browser.py), which also check it holds."""
+
+    checked_on: str
+    axe_core: str
+    views: dict[str, AccessibilityView]
+    keyboard: tuple[str, ...]
+
+
+def accessibility(root: Path) -> str:
+    """The accessibility statement's record of the last check: its date, the tool, every view
+    axe scanned and what it found, and the paths walked with the keyboard alone."""
+    record = AccessibilityRecord.model_validate(
+        json.loads((root / ACCESSIBILITY_RECORD).read_text("utf-8"))
+    )
+    rows: list[tuple[object, ...]] = [
+        (f"`{name}`", view.violations, view.serious) for name, view in sorted(record.views.items())
+    ]
+    clean = all(v.violations == 0 for v in record.views.values())
+    summary = (
+        "Żaden widok nie miał naruszeń."
+        if clean
+        else "Naruszenia drobne (moderate, minor) opisano w tabeli; poważnych i krytycznych brak."
+    )
+    return "\n".join(
+        [
+            f"Ostatnie sprawdzenie: **{record.checked_on}**, testy przeglądarkowe projektu "
+            f"(Chromium, axe-core {record.axe_core}: reguły WCAG 2.0 i 2.1 na poziomach A i AA "
+            f"oraz dobre praktyki). Sprawdzono {len(record.views)} widoków. {summary}",
+            "",
+            _table(("widok", "naruszenia", "w tym poważne lub krytyczne"), rows),
+            "",
+            "Ścieżki przechodzone samą klawiaturą (test kończy się błędem, gdy któraś "
+            "przestaje działać):",
+            "",
+            *(f"- {path}" for path in record.keyboard),
+        ]
+    )
+
+
 SECTIONS: dict[str, Callable[[Path], str]] = {
     "retention": retention,
     "privacy-settings": privacy_settings,
@@ -344,4 +393,5 @@ SECTIONS: dict[str, Callable[[Path], str]] = {
     "access": access,
     "centre-contact": centre_contact,
     "model-host": model_host,
+    "accessibility": accessibility,
 }
