@@ -15,6 +15,7 @@ from api.insight import Insight
 from rag.answering.calculate import verdict
 from rag.answers import SUGGESTIONS_LEAD, Answer, Audience
 from rag.calculators import Calculation, Calculator, Frequency, Outcome
+from rag.calculators.translation import FormLanguage, translate, translate_schema
 from rag.crisis.levels import Kind, Level
 from rag.letters import Letter, LetterTemplate, Slot
 from rag.letters.templates import SlotKind
@@ -385,18 +386,19 @@ class CalculatorOut(BaseModel):
     title: str = Field(examples=["Zasiłek stały"])
     description: str
     input_schema: dict[str, Any] = Field(
-        description="JSON Schema danych wejściowych: tytuły i opisy pól po polsku, wartości do "
-        "wyboru z etykietami (`oneOf` z `const` i `title`). Każde pole można pominąć: "
-        "kalkulator wymieni w `missing` te, których potrzebuje."
+        description="JSON Schema danych wejściowych: tytuły i opisy pól w języku `lang` "
+        "(domyślnie po polsku), wartości do wyboru z etykietami (`oneOf` z `const` i `title`). "
+        "Każde pole można pominąć: kalkulator wymieni w `missing` te, których potrzebuje."
     )
 
     @classmethod
-    def of(cls, calculator: Calculator[Any]) -> CalculatorOut:
+    def of(cls, calculator: Calculator[Any], lang: FormLanguage = "pl") -> CalculatorOut:
+        """The calculator as listed, its texts in `lang` (`rag.calculators.translation`)."""
         return cls(
             name=calculator.name,
-            title=calculator.title,
-            description=calculator.description,
-            input_schema=calculator.input_schema(),
+            title=translate(calculator.title, lang),
+            description=translate(calculator.description, lang),
+            input_schema=translate_schema(calculator.input_schema(), lang),
         )
 
 

@@ -26,6 +26,7 @@ from api.deps import get_today
 from api.schemas import CALCULATION_NOTICE
 from api.security import key_digest
 from rag.calculators import CALCULATORS
+from rag.calculators.translation import schema_texts, translate
 from tests.api_support import api_settings
 from tests.test_calculators import HOUSING_EXAMPLE
 
@@ -98,6 +99,38 @@ def test_the_list_gives_each_calculator_with_its_input_schema_and_the_date(
         }
     tenure = listed["dodatek_mieszkaniowy"]["input_schema"]["properties"]["tenure"]
     assert {"const": "najem", "title": "Najem (także podnajem)"} in tenure["anyOf"][0]["oneOf"]
+
+
+@pytest.mark.parametrize("lang", ["uk", "en"])
+def test_the_form_comes_in_the_widgets_other_languages(client: TestClient, lang: str) -> None:
+    """Every title, help text and choice label in Ukrainian or English; names and values the
+    API takes stay as they are, and a calculation's working stays Polish."""
+    body = client.get("/v1/calculators", params={"lang": lang}).json()
+    polish = client.get("/v1/calculators").json()
+    for shown, source in zip(body["calculators"], polish["calculators"], strict=True):
+        assert shown["name"] == source["name"]
+        texts = [shown["title"], shown["description"], *schema_texts(shown["input_schema"])]
+        originals = [
+            source["title"],
+            source["description"],
+            *schema_texts(source["input_schema"]),
+        ]
+        assert len(texts) == len(originals)
+        for text, original in zip(texts, originals, strict=True):
+            assert text == translate(original, lang)  # type: ignore[arg-type]
+            assert text != original or not re.search(r"[ąćęłńóśźż]", original, re.I), original
+        consts = re.findall(r'"const": ("[^"]*"|\w+)', json.dumps(source["input_schema"]))
+        assert consts == re.findall(r'"const": ("[^"]*"|\w+)', json.dumps(shown["input_schema"]))
+    if lang == "uk":
+        assert re.search(r"[а-яіїєґ]", body["calculators"][0]["title"], re.I)
+
+
+def test_a_form_language_the_widget_does_not_speak_is_a_422_in_polish(client: TestClient) -> None:
+    response = client.get("/v1/calculators", params={"lang": "de"})
+    assert response.status_code == 422
+    message = response.json()["error"]["message"]
+    assert message.startswith("Nie można przyjąć zapytania")
+    assert "„lang”" in message
 
 
 # --- a calculation ---------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -907,3 +908,32 @@ def test_an_unknown_answer_ends_with_what_to_ask_in_polish() -> None:
     alone = run("zasilek_staly", {"household_size": 1, "household_income": 500, "age": 61})
     assert "kobieta ma już wiek emerytalny (60 lat), mężczyzna jeszcze nie (65 lat)" in texts(alone)
     assert alone.steps[-1].text.startswith("Do wyliczenia potrzeba jeszcze: płeć; ")
+
+
+def test_every_text_of_every_calculator_form_has_its_ukrainian_and_english() -> None:
+    """A field added without its translations would show Polish in the uk/en widget."""
+    from rag.calculators.translation import schema_texts, translations
+
+    known = translations()
+    for calculator in CALCULATORS.values():
+        texts = [calculator.title, calculator.description, *schema_texts(calculator.input_schema())]
+        missing = [text for text in texts if text not in known]
+        assert not missing, f"{calculator.name}: no uk/en in translations.yaml for {missing}"
+    assert all(entry["uk"] != entry["en"] for entry in known.values())
+
+
+def test_a_translations_entry_without_a_language_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.calculators import translation
+    from rag.errors import LoadError
+
+    broken = tmp_path / "translations.yaml"
+    broken.write_text('- pl: "Płeć"\n  uk: "Стать"\n', encoding="utf-8")
+    monkeypatch.setattr(translation, "TRANSLATIONS", broken)
+    translation.translations.cache_clear()
+    try:
+        with pytest.raises(LoadError, match="entry 1 needs non-empty pl, uk and en"):
+            translation.translations()
+    finally:
+        translation.translations.cache_clear()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body, Path, Query
 
 from api.deps import KEY_OPTIONAL, ClientLimit, TodayDep
 from api.errors import CalculatorNotFound, InvalidFields
@@ -22,6 +22,7 @@ from api.schemas import (
     error_responses,
 )
 from rag.calculators import CALCULATORS, InvalidInput, compute, read_date
+from rag.calculators.translation import FormLanguage
 
 router = APIRouter(prefix="/v1/calculators", tags=["kalkulatory"])
 
@@ -61,10 +62,21 @@ Payload = Annotated[
 ]
 
 
+LangQuery = Annotated[
+    FormLanguage,
+    Query(
+        description="Język tytułów, opisów i etykiet formularza: `pl` (domyślnie), `uk`, `en`. "
+        "Wyliczenie zwracane przez POST jest zawsze po polsku: cytuje przepisy."
+    ),
+]
+
+
 @router.get("", summary="Kalkulatory świadczeń", response_model=CalculatorsOut)
-async def list_calculators(today: TodayDep) -> CalculatorsOut:
+async def list_calculators(today: TodayDep, lang: LangQuery = "pl") -> CalculatorsOut:
     """Each calculator with its title, what it answers and its input as JSON Schema."""
-    return CalculatorsOut(on=today, calculators=[CalculatorOut.of(c) for c in CALCULATORS.values()])
+    return CalculatorsOut(
+        on=today, calculators=[CalculatorOut.of(c, lang) for c in CALCULATORS.values()]
+    )
 
 
 @router.post(

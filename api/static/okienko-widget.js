@@ -1002,7 +1002,8 @@
     async load() {
       if (this.#calculators) return;
       try {
-        const listing = await this.#api.json('/v1/calculators');
+        // The form in the widget's language; the working it returns stays Polish (it quotes the law).
+        const listing = await this.#api.json(`/v1/calculators?lang=${encodeURIComponent(LANG)}`);
         this.#calculators = new Map(listing.calculators.map((c) => [c.name, c]));
       } catch (error) {
         this.#choose.replaceChildren(h('option', { value: '', text: '—' }));
@@ -1221,15 +1222,15 @@
     /** The result first, then the working with its provisions, the date, and the notice. */
     #show(result) {
       const heading = h(`h${this.#level}`, { id: this.#id('calc-result'), tabindex: '-1', text: TEXT.calcResult });
-      const steps = h('ol', { class: 'calc-steps' }, ...result.steps.map((step) => h('li', {},
+      const steps = h('ol', { class: 'calc-steps', lang: 'pl' }, ...result.steps.map((step) => h('li', {},
         step.text,
         step.provision ? h('span', { class: 'provision', text: `${TEXT.calcProvision} ${step.provision}` }) : null)));
       const stepsHeading = h(`h${this.#level}`, { text: TEXT.calcSteps });
       this.#result.replaceChildren(heading,
-        h('p', { class: 'calc-summary', text: result.summary }),
+        h('p', { class: 'calc-summary', lang: 'pl', text: result.summary }),
         stepsHeading, steps,
         h('p', { class: 'calc-on', text: TEXT.calcOn(localDate(result.on)) }),
-        h('p', { class: 'notice warn', text: result.notice }));
+        h('p', { class: 'notice warn', lang: 'pl', text: result.notice }));
       this.#result.setAttribute('aria-labelledby', heading.id);
       this.#result.hidden = false;
       heading.focus({ preventScroll: true });

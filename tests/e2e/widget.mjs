@@ -670,6 +670,14 @@ export async function languages(ctx) {
   assert.equal((await focused(page)).name, 'EN: English', 'the focus stays on the switch');
   report.en = await axeScan(page, 'widget-en', ctx.artifacts);
   assertNoSeriousViolations(report.en, 'the widget in English');
+  // The calculators' form speaks English too, naming each benefit's Polish term.
+  await chat.getByRole('button', { name: 'Check what you are entitled to' }).click();
+  const benefit = chat.getByRole('combobox', { name: 'Benefit' });
+  await benefit.locator('option', { hasText: '(zasiłek stały)' }).waitFor({ state: 'attached' });
+  await benefit.selectOption('zasilek_staly');
+  const age = chat.locator('.calc-form label').filter({ hasText: /^Age/ });
+  assert.equal(await age.count(), 1, 'the fields are labelled in English');
+  await chat.getByRole('button', { name: 'Back to the conversation' }).click();
 
   // The choice is kept in this tab: after a reload the launcher speaks English.
   await page.reload();
