@@ -935,5 +935,14 @@ def test_a_translations_entry_without_a_language_is_refused(
     try:
         with pytest.raises(LoadError, match="entry 1 needs non-empty pl, uk and en"):
             translation.translations()
+        # A resident asking in Ukrainian still gets the form, in Polish.
+        assert translation.translate("Płeć", "uk") == "Płeć"
+        broken.write_text(
+            '- pl: "Płeć"\n  uk: "Стать"\n  en: "Sex"\n- pl: "Płeć"\n  uk: "Стать"\n  en: "Sex"\n',
+            encoding="utf-8",
+        )
+        translation.translations.cache_clear()
+        with pytest.raises(LoadError, match="entry 2 repeats"):
+            translation.translations()
     finally:
         translation.translations.cache_clear()

@@ -1224,7 +1224,7 @@
       const heading = h(`h${this.#level}`, { id: this.#id('calc-result'), tabindex: '-1', text: TEXT.calcResult });
       const steps = h('ol', { class: 'calc-steps', lang: 'pl' }, ...result.steps.map((step) => h('li', {},
         step.text,
-        step.provision ? h('span', { class: 'provision', text: `${TEXT.calcProvision} ${step.provision}` }) : null)));
+        step.provision ? h('span', { class: 'provision', lang: LANG, text: `${TEXT.calcProvision} ${step.provision}` }) : null)));
       const stepsHeading = h(`h${this.#level}`, { text: TEXT.calcSteps });
       this.#result.replaceChildren(heading,
         h('p', { class: 'calc-summary', lang: 'pl', text: result.summary }),

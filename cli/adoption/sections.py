@@ -359,17 +359,19 @@ def accessibility(root: Path) -> str:
     rows: list[tuple[object, ...]] = [
         (f"`{name}`", view.violations, view.serious) for name, view in sorted(record.views.items())
     ]
-    clean = all(v.violations == 0 for v in record.views.values())
-    summary = (
-        "Żaden widok nie miał naruszeń."
-        if clean
-        else "Naruszenia drobne (moderate, minor) opisano w tabeli; poważnych i krytycznych brak."
-    )
+    found = sum(v.violations for v in record.views.values())
+    serious = sum(v.serious for v in record.views.values())
+    if not found:
+        summary = "Żaden widok nie miał naruszeń."
+    elif not serious:
+        summary = "Naruszenia drobne (moderate, minor) podaje tabela; poważnych i krytycznych brak."
+    else:
+        summary = f"**Poważne lub krytyczne naruszenia: {serious}** (w tabeli: w których widokach)."
     return "\n".join(
         [
             f"Ostatnie sprawdzenie: **{record.checked_on}**, testy przeglądarkowe projektu "
             f"(Chromium, axe-core {record.axe_core}: reguły WCAG 2.0 i 2.1 na poziomach A i AA "
-            f"oraz dobre praktyki). Sprawdzono {len(record.views)} widoków. {summary}",
+            f"oraz dobre praktyki). Sprawdzono widoki: {len(record.views)}. {summary}",
             "",
             _table(("widok", "naruszenia", "w tym poważne lub krytyczne"), rows),
             "",

@@ -10,6 +10,7 @@ What a calculation returns (the working, with its provisions) stays Polish: it q
 from __future__ import annotations
 
 import copy
+import logging
 from functools import cache
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -17,6 +18,8 @@ from typing import Any, Final, Literal
 import yaml
 
 from rag.errors import LoadError
+
+log = logging.getLogger(__name__)
 
 FormLanguage = Literal["pl", "uk", "en"]
 TRANSLATIONS: Final = Path(__file__).with_name("translations.yaml")
@@ -43,15 +46,23 @@ def translations() -> dict[str, dict[str, str]]:
             isinstance(texts.get(k), str) and texts[k].strip() for k in ("pl", *_TRANSLATED)
         ):
             raise LoadError(TRANSLATIONS, f"entry {n} needs non-empty pl, uk and en")
+        if texts["pl"] in found:
+            raise LoadError(TRANSLATIONS, f"entry {n} repeats the Polish of an earlier one")
         found[texts["pl"]] = {lang: texts[lang] for lang in _TRANSLATED}
     return found
 
 
 def translate(text: str, lang: FormLanguage) -> str:
-    """`text` in `lang`; itself when Polish is asked for or it has no entry."""
+    """`text` in `lang`; itself when Polish is asked for, it has no entry, or the file is
+    broken (logged): a bad edit of the translations leaves the form Polish, never unusable."""
     if lang == "pl":
         return text
-    return translations().get(text, {}).get(lang, text)
+    try:
+        known = translations()
+    except LoadError:
+        log.exception("calculator translations unreadable; the form stays Polish")
+        return text
+    return known.get(text, {}).get(lang, text)
 
 
 def translate_schema(schema: dict[str, Any], lang: FormLanguage) -> dict[str, Any]:

@@ -677,6 +677,17 @@ export async function languages(ctx) {
   await benefit.selectOption('zasilek_staly');
   const age = chat.locator('.calc-form label').filter({ hasText: /^Age/ });
   assert.equal(await age.count(), 1, 'the fields are labelled in English');
+  await chat.getByLabel('Number of people in the household').fill('1');
+  await chat.getByLabel('Monthly net income of the whole household (zł)').fill('600');
+  await chat.getByLabel('Age in full years').fill('70');
+  await chat.getByRole('button', { name: 'Check', exact: true }).click();
+  // The working quotes the law: it stays Polish, and is marked so for a screen reader.
+  const summary = chat.locator('.calc-summary');
+  await summary.waitFor();
+  assert.equal(await summary.getAttribute('lang'), 'pl');
+  assert.equal(await chat.locator('.calc-steps').getAttribute('lang'), 'pl');
+  report.calculator = await axeScan(page, 'calculator-en', ctx.artifacts);
+  assertNoSeriousViolations(report.calculator, 'the calculator in English');
   await chat.getByRole('button', { name: 'Back to the conversation' }).click();
 
   // The choice is kept in this tab: after a reload the launcher speaks English.
