@@ -16,6 +16,7 @@ round and by every assessor. For scale, the messages are embedded with the confi
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import statistics
 import time
@@ -50,13 +51,12 @@ def main() -> int:
     embedder = build_embedder(settings)
     lexicon = Lexicon.load()
     classifier = trained_classifier(embedder, settings.models_dir)
-    unread = dataclasses.replace(
+    without = copy.copy(classifier)  # the same weights, the sentences never read
+    without.thresholds = dataclasses.replace(
         classifier.thresholds,
         closer_look_acute=float("inf"),
         closer_look_sentence=float("inf"),
     )
-    without = trained_classifier(embedder, settings.models_dir)
-    without.thresholds = unread
     assessors = {
         "lexicon": CrisisAssessor(lexicon=lexicon),
         "classifier": CrisisAssessor(

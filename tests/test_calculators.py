@@ -932,6 +932,7 @@ def test_a_translations_entry_without_a_language_is_refused(
     broken.write_text('- pl: "Płeć"\n  uk: "Стать"\n', encoding="utf-8")
     monkeypatch.setattr(translation, "TRANSLATIONS", broken)
     translation.translations.cache_clear()
+    translation._usable.cache_clear()
     try:
         with pytest.raises(LoadError, match="entry 1 needs non-empty pl, uk and en"):
             translation.translations()
@@ -946,3 +947,4 @@ def test_a_translations_entry_without_a_language_is_refused(
             translation.translations()
     finally:
         translation.translations.cache_clear()
+        translation._usable.cache_clear()

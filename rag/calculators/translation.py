@@ -9,7 +9,6 @@ What a calculation returns (the working, with its provisions) stays Polish: it q
 
 from __future__ import annotations
 
-import copy
 import logging
 from functools import cache
 from pathlib import Path
@@ -57,12 +56,17 @@ def translate(text: str, lang: FormLanguage) -> str:
     broken (logged): a bad edit of the translations leaves the form Polish, never unusable."""
     if lang == "pl":
         return text
+    return _usable().get(text, {}).get(lang, text)
+
+
+@cache
+def _usable() -> dict[str, dict[str, str]]:
+    """`translations()`, or none when the file is broken: logged once, not on every text."""
     try:
-        known = translations()
+        return translations()
     except LoadError:
         log.exception("calculator translations unreadable; the form stays Polish")
-        return text
-    return known.get(text, {}).get(lang, text)
+        return {}
 
 
 def translate_schema(schema: dict[str, Any], lang: FormLanguage) -> dict[str, Any]:
@@ -80,7 +84,7 @@ def translate_schema(schema: dict[str, Any], lang: FormLanguage) -> dict[str, An
             }
         if isinstance(node, list):
             return [walk(item) for item in node]
-        return copy.copy(node)
+        return node  # a number, a string, a flag: nothing to copy
 
     translated: dict[str, Any] = walk(schema)
     return translated

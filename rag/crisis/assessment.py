@@ -242,8 +242,7 @@ class CrisisAssessor:
             # The message's own reading stands.
             log.exception("reading the sentences failed; the message's own reading stands")
         semantic = _from_prediction(prediction, self._classifier.thresholds, sharpest)
-        # A sentence is read only when the message is not acute by its own reading: when one
-        # made it acute, that sentence's certainty is what the two rules below weigh.
+        # When a sentence made the message acute, its certainty is what the two rules below weigh.
         leader = sharpest if sharpest is not None else prediction
         if hits and semantic.is_crisis and leader.kind_probability < _SURE_KIND:
             # The rules named the kind; the model's less certain guess would add a wrong block.
@@ -298,28 +297,19 @@ def _from_prediction(
     prediction: Prediction, thresholds: Thresholds, sharpest: Prediction | None = None
 ) -> CrisisAssessment:
     """The classifier's reading as an assessment; `sharpest`, when given, is the prediction of
-    a sentence that reads acute on its own (`CrisisClassifier.sharpest`): its kinds lead."""
+    a sentence that reads acute on its own (`CrisisClassifier.sharpest`, read only when the
+    message is not acute by its own reading): its kinds lead."""
+    leader = sharpest if sharpest is not None else prediction
     level: Level = "none"
-    sentence = prediction.sentence_acute
-    if prediction.acute >= thresholds.acute or (
-        sentence is not None and sentence >= thresholds.sentence
-    ):
+    if sharpest is not None or thresholds.acute_on_its_own(prediction):
         level = "acute"
-    elif sharpest is not None:
-        return CrisisAssessment(
-            level="acute",
-            kinds=_kinds(sharpest),
-            detectors=("classifier",),
-            acute_probability=max(prediction.acute, sharpest.acute),
-        )
     elif prediction.crisis >= thresholds.concern:
         level = "concern"
     if level == "none":
         return CrisisAssessment(acute_probability=prediction.acute)
-    kinds = _kinds(prediction)
     return CrisisAssessment(
         level=level,
-        kinds=kinds,
+        kinds=_kinds(leader),
         detectors=("classifier",),
-        acute_probability=prediction.acute,
+        acute_probability=max(prediction.acute, leader.acute),
     )

@@ -72,6 +72,12 @@ class Thresholds:
     closer_look_acute: float = float("inf")
     closer_look_sentence: float = float("inf")
 
+    def acute_on_its_own(self, prediction: Prediction) -> bool:
+        """The message reads acute by its own vector or by the sentence reader."""
+        sentence = prediction.sentence_acute
+        by_sentence = sentence is not None and sentence >= self.sentence
+        return prediction.acute >= self.acute or by_sentence
+
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
@@ -417,9 +423,9 @@ class CrisisClassifier:
         """The sentences of a message worth embedding one by one (`calibrate`): none when the
         message reads acute already, has one sentence, or scores low on both other readings."""
         t = self.thresholds
-        sentence = prediction.sentence_acute if prediction.sentence_acute is not None else 0.0
-        if prediction.acute >= t.acute or sentence >= t.sentence:
+        if t.acute_on_its_own(prediction):
             return []
+        sentence = prediction.sentence_acute if prediction.sentence_acute is not None else 0.0
         if prediction.acute < t.closer_look_acute and sentence < t.closer_look_sentence:
             return []
         return sentences_to_embed(text)
