@@ -100,7 +100,14 @@ def _crisis(*, golden: Path, out: Path | None, gate: bool) -> None:
     from rich.table import Table
 
     from eval.cases import CaseFileError
-    from eval.crisis import _METRICS, LABELS, run_crisis, write_crisis_report
+    from eval.crisis import (
+        _METRICS,
+        BLIND_DIR,
+        BLIND_METRICS,
+        LABELS,
+        run_crisis,
+        write_crisis_report,
+    )
     from eval.gates import GateFileError
     from rag.embedding import build_embedder
     from rag.errors import OkienkoError
@@ -109,7 +116,12 @@ def _crisis(*, golden: Path, out: Path | None, gate: bool) -> None:
     started = dt.datetime.now(dt.UTC)
     try:
         settings = Settings()
-        run = run_crisis(build_embedder(settings), models_dir=settings.models_dir, golden=golden)
+        run = run_crisis(
+            build_embedder(settings),
+            models_dir=settings.models_dir,
+            golden=golden,
+            blind=BLIND_DIR,
+        )
     except ValidationError as exc:
         err.print(f"[bold red]Błędna konfiguracja (zmienne OKIENKO_…):[/] {exc}")
         raise typer.Exit(2) from exc
@@ -125,6 +137,14 @@ def _crisis(*, golden: Path, out: Path | None, gate: bool) -> None:
     for key, label in _METRICS.items():
         table.add_row(label, *(f"{s.metrics[key]:.3f}" for s in run.scores))
     console.print(table)
+    for blind in run.blind:
+        table = Table(title=f"Kryzys – zbiór ślepy {blind.name} ({blind.messages} wiadomości)")
+        table.add_column("miara")
+        for s in blind.scores:
+            table.add_column(LABELS[s.detector], justify="right")
+        for key in BLIND_METRICS:
+            table.add_row(_METRICS[key], *(f"{s.metrics[key]:.3f}" for s in blind.scores))
+        console.print(table)
     _print_gates(run.gates)
     report = write_crisis_report(run, out or RESULTS_DIR / started.strftime("%Y%m%dT%H%M%SZ"))
     console.print(f"Raport: {report}", highlight=False)

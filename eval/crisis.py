@@ -8,6 +8,11 @@ the last one with that history.
 False alarms are counted on the test split's non-crisis messages (hard negatives: crisis words
 in ordinary senses) and on every non-crisis question of a golden case file (ordinary resident
 questions). The test split is never used for training or for choosing thresholds.
+
+Blind sets (`eval/crisis/*.yaml`) are scored beside it: messages written by someone who saw
+neither the detectors nor their data, and never learnt. The test split is drawn from the same
+files as the training data, so its figures flatter a detector on whatever those files share; a
+blind set says how it reads messages written another way.
 """
 
 from __future__ import annotations
@@ -24,10 +29,19 @@ from rag.crisis import KINDS, CrisisAssessment, CrisisAssessor, PastTurn
 from rag.crisis.classifier import trained_classifier
 from rag.crisis.levels import rank
 from rag.crisis.lexicon import Lexicon
-from rag.crisis.messages import LabelledMessage, load_messages, split
+from rag.crisis.messages import (
+    LabelledMessage,
+    MessageFileError,
+    conversation_text,
+    load_messages,
+    parse_messages,
+    split,
+)
+from rag.crisis.text import words
 from rag.embedding import CachedEmbedder, Embedder
 
 DETECTORS = ("lexicon", "classifier", "combined")
+BLIND_DIR = Path(__file__).parent / "crisis"
 LABELS = {"lexicon": "słownik (bez modelu)", "classifier": "klasyfikator", "combined": "oba"}
 
 
@@ -52,12 +66,22 @@ class DetectorScores:
 
 
 @dataclass(frozen=True, slots=True)
+class BlindScores:
+    """The detectors' figures on one blind set (no ordinary questions: those are the test's)."""
+
+    name: str
+    messages: int
+    scores: tuple[DetectorScores, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CrisisRun:
     model: str
     messages: int  # in the test split
     ordinary: int  # non-crisis golden questions
     scores: tuple[DetectorScores, ...]
     gates: tuple[GateResult, ...]
+    blind: tuple[BlindScores, ...] = ()
 
     @property
     def gates_passed(self) -> bool:
@@ -157,20 +181,51 @@ def _embedded_once(embedder: Embedder, texts: Sequence[str]) -> Embedder:
     return remembered
 
 
-def run_crisis(embedder: Embedder, *, models_dir: Path, golden: Path) -> CrisisRun:
-    """Score the three detectors on the test split and the golden file's ordinary questions.
+def load_blind(folder: Path, learnt: Sequence[LabelledMessage]) -> dict[str, list[LabelledMessage]]:
+    """The blind sets in `folder`, by file name (without .yaml).
+
+    Raises:
+        MessageFileError: a file is broken, or one of its messages is also among the learnt
+            ones (by id, or by its words whatever the case, accents and punctuation): a message
+            the detectors learnt says nothing blind.
+    """
+    ids = {m.id for m in learnt}
+    texts = {" ".join(words(conversation_text(m))) for m in learnt}
+    found: dict[str, list[LabelledMessage]] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        messages = parse_messages(path.read_text("utf-8"), path.name)
+        for m in messages:
+            if m.id in ids or " ".join(words(conversation_text(m))) in texts:
+                raise MessageFileError(
+                    f"{path.name} ({m.id}): also in the crisis training data, so not blind"
+                )
+        found[path.stem] = messages
+    return found
+
+
+def run_crisis(
+    embedder: Embedder, *, models_dir: Path, golden: Path, blind: Path | None = None
+) -> CrisisRun:
+    """Score the three detectors on the test split and the golden file's ordinary questions,
+    and on the blind sets in `blind` when given.
 
     Raises:
         CaseFileError: the golden file is broken.
-        MessageFileError / LexiconError: the crisis data is broken.
+        MessageFileError / LexiconError: the crisis data or a blind set is broken.
     """
-    test = split(load_messages())["test"]
+    everything = load_messages()
+    test = split(everything)["test"]
+    blind_sets = load_blind(blind, everything) if blind is not None else {}
     ordinary = [case.turns for case in load_cases(golden).cases if not case.crisis]
     lexicon = Lexicon.load()
     classifier = trained_classifier(embedder, models_dir)
+    unseen = [*test, *(m for messages in blind_sets.values() for m in messages)]
     embedder = _embedded_once(
         embedder,
-        [*(t for m in test for t in (*m.turns, m.text)), *(t for turns in ordinary for t in turns)],
+        [
+            *(t for m in unseen for t in (*m.turns, m.text)),
+            *(t for turns in ordinary for t in turns),
+        ],
     )
     assessors = {
         "lexicon": CrisisAssessor(lexicon=lexicon),
@@ -179,13 +234,23 @@ def run_crisis(embedder: Embedder, *, models_dir: Path, golden: Path) -> CrisisR
         ),
         "combined": CrisisAssessor(lexicon=lexicon, classifier=classifier, embedder=embedder),
     }
-    scores = tuple(
-        score(name, functools.partial(_assess_in_turns, assessors[name]), test, ordinary)
-        for name in DETECTORS
-    )
+
+    def scored(
+        messages: Sequence[LabelledMessage], ordinary: Sequence[Sequence[str]]
+    ) -> tuple[DetectorScores, ...]:
+        return tuple(
+            score(name, functools.partial(_assess_in_turns, assessors[name]), messages, ordinary)
+            for name in DETECTORS
+        )
+
+    scores = scored(test, ordinary)
     crisis_gates = [g for g in load_gates() if g.suite == "crisis"]
     gates = tuple(check_gates(crisis_gates, measured(scores), model=embedder.model_id))
-    return CrisisRun(embedder.model_id, len(test), len(ordinary), scores, gates)
+    blind_scores = tuple(
+        BlindScores(name, len(messages), scored(messages, ()))
+        for name, messages in blind_sets.items()
+    )
+    return CrisisRun(embedder.model_id, len(test), len(ordinary), scores, gates, blind_scores)
 
 
 _METRICS = {
@@ -199,6 +264,10 @@ _METRICS = {
     "false_acute_ordinary": "fałszywe acute (zwykłe pytania)",
     "false_concern_ordinary": "fałszywe concern (zwykłe pytania)",
 }
+
+
+# A blind set has no ordinary questions of its own: its false alarms are on its look-alikes.
+BLIND_METRICS = tuple(k for k in _METRICS if not k.endswith("_ordinary"))
 
 
 def markdown(run: CrisisRun) -> str:
@@ -226,15 +295,35 @@ def markdown(run: CrisisRun) -> str:
             f"| {kind} | {row['acute']:.0f} | {row['acute_recall']:.3f} | {row['crisis']:.0f} "
             f"| {row['crisis_recall']:.3f} |"
         )
+    for blind in run.blind:
+        lines += [
+            "",
+            f"## Zbiór ślepy `{blind.name}` ({blind.messages} wiadomości, nigdy nieuczony)",
+            "",
+            "| miara | " + " | ".join(LABELS[s.detector] for s in blind.scores) + " |",
+            "|---|" + "---:|" * len(blind.scores),
+        ]
+        for key in BLIND_METRICS:
+            values = " | ".join(f"{s.metrics[key]:.3f}" for s in blind.scores)
+            lines.append(f"| {_METRICS[key]} | {values} |")
+        lines += ["", "Pominięte (oba detektory):", "", *_misses(blind.scores[-1])]
+        lines += ["", "Fałszywe alarmy (oba detektory):", "", *_false_alarms(blind.scores[-1])]
     lines += ["", "## Progi", ""]
     for g in run.gates:
         value = "–" if g.value is None else f"{g.value:.3f}"
         lines.append(f"- {g.status}: {g.gate.subject} {g.gate.metric} {g.gate.bound}: {value}")
-    lines += ["", "## Pominięte (oba detektory)", ""]
-    lines += [f"- `{m.id}` {m.kind} {m.expected} → {m.got}: {m.text}" for m in combined.misses]
+    lines += ["", "## Pominięte (oba detektory)", "", *_misses(combined)]
     lines += ["", "## Fałszywe alarmy w trudnych negatywach (oba detektory)", ""]
-    lines += [f"- `{m.id}` → {m.got} ({m.kind}): {m.text}" for m in combined.false_alarms]
+    lines += _false_alarms(combined)
     return "\n".join(lines) + "\n"
+
+
+def _misses(scores: DetectorScores) -> list[str]:
+    return [f"- `{m.id}` {m.kind} {m.expected} → {m.got}: {m.text}" for m in scores.misses]
+
+
+def _false_alarms(scores: DetectorScores) -> list[str]:
+    return [f"- `{m.id}` → {m.got} ({m.kind}): {m.text}" for m in scores.false_alarms]
 
 
 def write_crisis_report(run: CrisisRun, out: Path) -> Path:
@@ -245,6 +334,16 @@ def write_crisis_report(run: CrisisRun, out: Path) -> Path:
         "messages": run.messages,
         "ordinary": run.ordinary,
         "detectors": {s.detector: {**s.metrics, "per_kind": s.per_kind} for s in run.scores},
+        "blind": {
+            b.name: {
+                "messages": b.messages,
+                **{
+                    s.detector: {k: v for k, v in s.metrics.items() if k in BLIND_METRICS}
+                    for s in b.scores
+                },
+            }
+            for b in run.blind
+        },
         "gates": [
             {
                 "metric": g.gate.metric,

@@ -714,3 +714,35 @@ def test_exhaust_fumes_in_a_closed_garage_are_suicide_without_the_model(
 ) -> None:
     # Read as frost before (someone sitting in a car): 112 and 986 with no suicide helpline.
     _suicide_acute_by_the_lexicon(text, acute)
+
+
+# --- blind sets (eval/crisis/) ---------------------------------------------------------------
+
+
+def test_the_blind_sets_are_not_learnt() -> None:
+    from eval.crisis import BLIND_DIR, load_blind
+
+    found = load_blind(BLIND_DIR, load_messages())
+    assert sum(len(messages) for messages in found.values()) >= 150
+    blind = [m for messages in found.values() for m in messages]
+    assert {m.level for m in blind} == {"acute", "concern", "none"}
+
+
+def test_a_blind_set_that_repeats_a_learnt_message_is_refused(tmp_path: Path) -> None:
+    from eval.crisis import load_blind
+    from rag.crisis.messages import MessageFileError
+
+    learnt = load_messages()[0]
+    copied = {
+        "id": "blind-1",
+        "lang": learnt.lang,
+        "kind": learnt.kind or "none",
+        "level": learnt.level,
+        "text": "  " + conversation_text(learnt).upper() + "!",  # the same words
+    }
+    (tmp_path / "set.yaml").write_text(yaml.safe_dump([copied], allow_unicode=True), "utf-8")
+    with pytest.raises(MessageFileError, match=r"set\.yaml \(blind-1\).*not blind"):
+        load_blind(tmp_path, [learnt])
+    copied["text"] = "Zupełnie inna wiadomość o dodatku mieszkaniowym."
+    (tmp_path / "set.yaml").write_text(yaml.safe_dump([copied], allow_unicode=True), "utf-8")
+    assert [m.id for m in load_blind(tmp_path, [learnt])["set"]] == ["blind-1"]

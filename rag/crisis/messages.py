@@ -99,21 +99,36 @@ def load_messages() -> list[LabelledMessage]:
     folder = resources.files("rag.crisis").joinpath("data")
     messages: list[LabelledMessage] = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        try:
-            items = yaml.safe_load(entry.read_text("utf-8"))
-        except yaml.YAMLError as exc:
-            raise MessageFileError(f"{entry.name}: not valid YAML ({exc})") from exc
-        if not isinstance(items, list):
-            raise MessageFileError(f"{entry.name}: expected a list of messages")
-        messages.extend(_parse(item, f"{entry.name}[{n}]") for n, item in enumerate(items))
+        if entry.name.endswith(".yaml"):
+            messages.extend(parse_messages(entry.read_text("utf-8"), entry.name))
+    _check_unique(messages)
+    return messages
+
+
+def parse_messages(text: str, name: str) -> list[LabelledMessage]:
+    """The labelled messages of one file's text (`name` names it in errors).
+
+    Raises:
+        MessageFileError: the text does not parse, or an item lacks a field or has an unknown
+            label, or two items share an id.
+    """
+    try:
+        items = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise MessageFileError(f"{name}: not valid YAML ({exc})") from exc
+    if not isinstance(items, list):
+        raise MessageFileError(f"{name}: expected a list of messages")
+    messages = [_parse(item, f"{name}[{n}]") for n, item in enumerate(items)]
+    _check_unique(messages)
+    return messages
+
+
+def _check_unique(messages: Sequence[LabelledMessage]) -> None:
     seen: set[str] = set()
     for message in messages:
         if message.id in seen:
             raise MessageFileError(f"duplicate message id {message.id!r}")
         seen.add(message.id)
-    return messages
 
 
 def _key(ident: str) -> bytes:
