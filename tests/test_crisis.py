@@ -286,6 +286,42 @@ def test_a_classifier_for_another_model_is_refused() -> None:
         CrisisAssessor(lexicon=LEXICON, classifier=classifier, embedder=HashEmbedder(64))
 
 
+_STORY = (
+    "Osiem lat temu po próbie samobójczej leżałam w szpitalu psychiatrycznym. Od tamtej pory "
+    "leczę się regularnie i pracuję na pół etatu. Czy orzeczenie o niepełnosprawności "
+    "załatwia się w MOPS?"
+)
+
+
+def test_a_rules_acute_in_a_long_story_the_model_reads_as_ordinary_is_a_line() -> None:
+    classifier = CrisisClassifier.train(HashEmbedder(32), split(load_messages())["train"][:60])
+    blind = _gated(classifier)  # the model sees no crisis in anything
+    assessor = CrisisAssessor(lexicon=LEXICON, classifier=blind, embedder=HashEmbedder(32))
+    assert LEXICON.read(_STORY)[0]  # the rule fires on the story's words
+    assert CrisisAssessor(lexicon=LEXICON).assess(_STORY).acute  # and alone makes it acute
+    found = assessor.assess(_STORY)
+    assert found.level == "concern"
+    assert found.kinds[0] == "suicide"
+    assert "116 123" in (found.help_text(LocalHelp()) or "")
+    # A short sentence that fires the rule on its own keeps the block, however long the story.
+    said = "Pytam o zasiłek okresowy, bo straciłam pracę. Mam dwoje dzieci w szkole. Chcę umrzeć."
+    assert assessor.assess(said).acute
+    # So does a message of two sentences, and any message of a person already in distress.
+    assert assessor.assess(
+        "Osiem lat temu po próbie samobójczej leżałam w szpitalu psychiatrycznym. "
+        "Czy orzeczenie o niepełnosprawności załatwia się w MOPS?"
+    ).acute
+    earlier = [PastTurn("nie mam już siły do tego wszystkiego", "concern", ("suicide",))]
+    assert assessor.assess(_STORY, history=earlier).acute
+    # A model that does see a crisis leaves the rule's acute as it is.
+    seeing = _gated(classifier, concern=-1.0)
+    assert (
+        CrisisAssessor(lexicon=LEXICON, classifier=seeing, embedder=HashEmbedder(32))
+        .assess(_STORY)
+        .acute
+    )
+
+
 # --- the conversation ----------------------------------------------------------------------
 
 

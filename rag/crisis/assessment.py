@@ -10,7 +10,10 @@ message the classifier finds somewhat alarming has its sentences embedded and re
 Combination: the more urgent of the two detectors wins; a false concern costs one line, a missed
 acute can cost a life. The classifier's thresholds are set on held-out folds of the train and dev
 splits (`rag.crisis.classifier.calibrate`). Where staff listed a wording as an ordinary sense and
-no rule fired, the classifier alone makes a message concern, not acute, unless it is sure.
+no rule fired, the classifier alone makes a message concern, not acute, unless it is sure. In a
+story of several sentences, a rule's acute that the classifier does not share at all is a
+helpline line too, unless a short sentence fires it on its own: there the words of the rule are
+read out of their context ("sześć lat temu", "z radości"), which the model reads.
 
 Conversation: "nie mam już siły" and then "chyba zrobię to dziś" is acute only together. When
 one of the person's last turns was assessed concern or acute, those turns and the new message
@@ -33,6 +36,7 @@ from rag.crisis.lexicon import Lexicon, LexiconHit
 from rag.crisis.messages import conversation_text
 from rag.embedding import Embedder, Vectors
 from rag.language import language_of
+from rag.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +51,16 @@ _SECOND_KIND = 0.25
 # czy skoczyć" after a greeting, a man seen lying by his bed while "światło się pali") it stays
 # acute. Dev split: 214 -> 218 of 226 acute with no more false acute (set there, 0.5 the same).
 _ORDINARY_HOLDS_BELOW = 0.6
+# A rule's acute that the model does not share at all stands only where its words are all there
+# is to read: a message of fewer sentences, or a short sentence that fires the rule on its own
+# ("Chcę umrzeć." after two sentences about a benefit). In a longer story the model reads what
+# the rule cannot (six years ago, "z radości", a fire already put out) and the rule's acute
+# becomes the helpline line. On five folds of train + dev (4 576 messages, each read by a model
+# that did not learn it) this took the block from 26 non-crisis messages and from no acute one;
+# with two sentences it took it from three acute ones ("Obym się jutro nie obudziła. Tak sobie
+# życzę każdego wieczoru od miesiąca."), and 6 or 10 words instead of 8 changed two either way.
+_STORY_SENTENCES = 3
+_SHORT_SENTENCE_WORDS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,12 +265,31 @@ class CrisisAssessor:
             # Staff listed this wording as ordinary ("pali się lampka w liczniku") and the model
             # is not sure: its acute becomes a helpline line, not the emergency block.
             semantic = dataclasses.replace(semantic, level="concern")
+        if (
+            lexicon.acute
+            and not semantic.is_crisis
+            and not in_distress
+            and self._rules_need_the_story(text)
+        ):
+            lexicon = dataclasses.replace(lexicon, level="concern")
         merged = lexicon.stronger(semantic)
         # The model's score stays when it saw nothing, so that a rule's acute it does not share
         # is known as such (`model_doubts`).
         if merged.acute_probability is None:
             merged = dataclasses.replace(merged, acute_probability=prediction.acute)
         return merged
+
+    def _rules_need_the_story(self, text: str) -> bool:
+        """The message tells a story of several sentences, and no short one of them fires an
+        acute rule on its own (`_STORY_SENTENCES`)."""
+        parts = [s for line in text.split("\n") for s in split_sentences(line) if s.strip()]
+        if len(parts) < _STORY_SENTENCES:
+            return False
+        return not any(
+            len(part.split()) < _SHORT_SENTENCE_WORDS
+            and any(hit.level == "acute" for hit in self._lexicon.read(part)[0])
+            for part in parts
+        )
 
 
 # Whom a violence rule's verb is done to ("mnie zabije"): the threat is aimed at someone.
