@@ -522,6 +522,26 @@ def test_an_acute_sentence_makes_the_message_acute_with_the_sentences_kind() -> 
     )
 
 
+def test_a_conversations_joined_turns_are_read_sentence_by_sentence_too() -> None:
+    """One sentence of a worried carer, then one more: neither is read sentence by sentence
+    alone (each is a single sentence), but together they are, and a sentence that reads acute
+    makes the conversation acute."""
+    classifier = CrisisClassifier.train(HashEmbedder(32), split(load_messages())["train"][:60])
+    fires = _gated(classifier, closer_look_acute=-1.0, sentence_vector=-1.0)
+    embedder = _Counting(32)
+    assessor = CrisisAssessor(lexicon=Lexicon([], []), classifier=fires, embedder=embedder)
+    first = "Opiekuję się tatą i biorę świadczenie pielęgnacyjne."
+    then = "Czasem myślę o całej jego morfinie."
+    assert not assessor.assess(then).is_crisis
+    assert embedder.batches == [[then]]
+    calm = assessor.assess(then, history=[PastTurn(first)])
+    assert not calm.is_crisis  # earlier turns that were not a crisis are not read again
+    worried = assessor.assess(then, history=[PastTurn(first, "concern", ("suicide",))])
+    assert worried.acute
+    assert "conversation" in worried.detectors
+    assert [first, then] in embedder.batches
+
+
 def test_the_sentence_cut_off_counts_only_messages_the_assessor_would_read() -> None:
     """Of 200 ordinary messages, the sentences of those past the gate and not already acute
     are read, and 1 % of all 200 may fire: the two most acute of those read, whatever the
