@@ -295,7 +295,8 @@ _STORY = (
 
 def test_a_rules_acute_in_a_long_story_the_model_reads_as_ordinary_is_a_line() -> None:
     classifier = CrisisClassifier.train(HashEmbedder(32), split(load_messages())["train"][:60])
-    blind = _gated(classifier)  # the model sees no crisis in anything
+    # The model sees no crisis in anything, nor anything worth a closer look.
+    blind = _gated(classifier, closer_look_acute=float("inf"), closer_look_sentence=float("inf"))
     assessor = CrisisAssessor(lexicon=LEXICON, classifier=blind, embedder=HashEmbedder(32))
     assert LEXICON.read(_STORY)[0]  # the rule fires on the story's words
     assert CrisisAssessor(lexicon=LEXICON).assess(_STORY).acute  # and alone makes it acute
@@ -303,23 +304,34 @@ def test_a_rules_acute_in_a_long_story_the_model_reads_as_ordinary_is_a_line() -
     assert found.level == "concern"
     assert found.kinds[0] == "suicide"
     assert "116 123" in (found.help_text(LocalHelp()) or "")
-    # A short sentence that fires the rule on its own keeps the block, however long the story.
-    said = "Pytam o zasiłek okresowy, bo straciłam pracę. Mam dwoje dzieci w szkole. Chcę umrzeć."
-    assert assessor.assess(said).acute
-    # So does a message of two sentences, and any message of a person already in distress.
-    assert assessor.assess(
+    keep = [
+        # A short sentence that fires the rule on its own, capitalised or not.
+        "Pytam o zasiłek okresowy, bo straciłam pracę. Mam dwoje dzieci w szkole. Chcę umrzeć.",
+        "Pytam o zasiłek okresowy, bo straciłam pracę. chcę umrzeć. Mam dwoje dzieci w szkole.",
+        "Pytam o zasiłek okresowy, bo straciłam pracę. Mam dwoje dzieci. "
+        "Chcę umrzeć 😭 😭 😭 😭 😭 😭",
+        # Two sentences, or a greeting and a fragment that are no story.
         "Osiem lat temu po próbie samobójczej leżałam w szpitalu psychiatrycznym. "
-        "Czy orzeczenie o niepełnosprawności załatwia się w MOPS?"
-    ).acute
+        "Czy orzeczenie o niepełnosprawności załatwia się w MOPS?",
+        "Dzień dobry.\nPiszę z telefonu.\nMam w ręku wszystkie tabletki mamy i zaraz je połknę, "
+        "bo nie mam już siły.",
+        # A rule that needs words of two lines.
+        "Piszę w sprawie zasiłku celowego na opał.\nMam tabletki, wszystkie leki taty\n"
+        "naraz je połknę dziś w nocy\nnikt mi nie pomoże z tym wnioskiem",
+    ]
+    for text in keep:
+        assert CrisisAssessor(lexicon=LEXICON).assess(text).acute, text
+        assert assessor.assess(text).acute, text
+    # Nor in a conversation already in distress.
     earlier = [PastTurn("nie mam już siły do tego wszystkiego", "concern", ("suicide",))]
     assert assessor.assess(_STORY, history=earlier).acute
-    # A model that does see a crisis leaves the rule's acute as it is.
-    seeing = _gated(classifier, concern=-1.0)
-    assert (
-        CrisisAssessor(lexicon=LEXICON, classifier=seeing, embedder=HashEmbedder(32))
-        .assess(_STORY)
-        .acute
-    )
+    # A model that does see a crisis, or finds the story worth a closer look (its sentences are
+    # read, and reading them may fail), leaves the rule's acute as it is.
+    for cuts in ({"concern": -1.0}, {"closer_look_acute": -1.0}):
+        seeing = _gated(classifier, closer_look_sentence=float("inf"), **cuts)
+        for embedder in (HashEmbedder(32), _FailsOnSentences(32)):
+            found = CrisisAssessor(lexicon=LEXICON, classifier=seeing, embedder=embedder)
+            assert found.assess(_STORY).acute, (cuts, embedder)
 
 
 # --- the conversation ----------------------------------------------------------------------
@@ -802,3 +814,6 @@ def test_a_blind_set_that_repeats_a_learnt_message_is_refused(tmp_path: Path) ->
     copied["text"] = "Zupełnie inna wiadomość o dodatku mieszkaniowym."
     (tmp_path / "set.yaml").write_text(yaml.safe_dump([copied], allow_unicode=True), "utf-8")
     assert [m.id for m in load_blind(tmp_path, [learnt])["set"]] == ["blind-1"]
+    (tmp_path / "other.yaml").write_text(yaml.safe_dump([copied], allow_unicode=True), "utf-8")
+    with pytest.raises(MessageFileError, match=r"set\.yaml \(blind-1\).*another blind set"):
+        load_blind(tmp_path, [learnt])

@@ -11,9 +11,10 @@ Combination: the more urgent of the two detectors wins; a false concern costs on
 acute can cost a life. The classifier's thresholds are set on held-out folds of the train and dev
 splits (`rag.crisis.classifier.calibrate`). Where staff listed a wording as an ordinary sense and
 no rule fired, the classifier alone makes a message concern, not acute, unless it is sure. In a
-story of several sentences, a rule's acute that the classifier does not share at all is a
-helpline line too, unless a short sentence fires it on its own: there the words of the rule are
-read out of their context ("sześć lat temu", "z radości"), which the model reads.
+story of three sentences or more that the classifier reads as ordinary, not even worth a closer
+look, a rule's acute is a helpline line too, unless a short sentence fires a rule on its own or
+the rule needs words of two sentences: the rule read words out of the story that explains them
+("sześć lat temu", "z radości"), which the model reads.
 
 Conversation: "nie mam już siły" and then "chyba zrobię to dziś" is acute only together. When
 one of the person's last turns was assessed concern or acute, those turns and the new message
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -34,9 +36,9 @@ from rag.crisis.help import LocalHelp, crisis_block, crisis_line
 from rag.crisis.levels import Kind, Level, rank
 from rag.crisis.lexicon import Lexicon, LexiconHit
 from rag.crisis.messages import conversation_text
+from rag.crisis.text import words
 from rag.embedding import Embedder, Vectors
 from rag.language import language_of
-from rag.sentences import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -51,16 +53,24 @@ _SECOND_KIND = 0.25
 # czy skoczyć" after a greeting, a man seen lying by his bed while "światło się pali") it stays
 # acute. Dev split: 214 -> 218 of 226 acute with no more false acute (set there, 0.5 the same).
 _ORDINARY_HOLDS_BELOW = 0.6
-# A rule's acute that the model does not share at all stands only where its words are all there
-# is to read: a message of fewer sentences, or a short sentence that fires the rule on its own
-# ("Chcę umrzeć." after two sentences about a benefit). In a longer story the model reads what
-# the rule cannot (six years ago, "z radości", a fire already put out) and the rule's acute
-# becomes the helpline line. On five folds of train + dev (4 576 messages, each read by a model
-# that did not learn it) this took the block from 26 non-crisis messages and from no acute one;
-# with two sentences it took it from three acute ones ("Obym się jutro nie obudziła. Tak sobie
-# życzę każdego wieczoru od miesiąca."), and 6 or 10 words instead of 8 changed two either way.
+# A rule's acute stands unless the message tells a story the model reads as ordinary: three or
+# more sentences of three words or more, the classifier sees no crisis and does not even find
+# the message worth a closer look (`Thresholds.worth_a_closer_look`: its vector and the sentence
+# reader outside the top 10 % of non-crisis messages, so its sentences were not read), and the
+# rule fires within one sentence, none of fewer than eight words ("Chcę umrzeć." after two
+# sentences about a benefit keeps the block; a rule that needs words of two sentences or lines,
+# "Mam tabletki.\nPołknę je dziś.", keeps it too). Then the rule read words the story explains
+# (six years ago, "z radości", a fire already put out), and the block becomes the helpline line.
+# On five folds of train + dev (4 576 messages, each read by a classifier that did not learn
+# it) this took the block from 19 non-crisis messages and from no acute one. Without the
+# closer-look condition it took it from one acute message too (a blister and vodka on the table
+# beside a flat-queue question); from two sentences on, 47 and none; 6 or 10 words instead of
+# 8: 21 or 17 and none.
 _STORY_SENTENCES = 3
+_STORY_SENTENCE_WORDS = 3
 _SHORT_SENTENCE_WORDS = 8
+# Sentences as a person types them: after . ! ? … whatever the next letter's case, and lines.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,6 +279,7 @@ class CrisisAssessor:
             lexicon.acute
             and not semantic.is_crisis
             and not in_distress
+            and not self._classifier.thresholds.worth_a_closer_look(prediction)
             and self._rules_need_the_story(text)
         ):
             lexicon = dataclasses.replace(lexicon, level="concern")
@@ -280,16 +291,14 @@ class CrisisAssessor:
         return merged
 
     def _rules_need_the_story(self, text: str) -> bool:
-        """The message tells a story of several sentences, and no short one of them fires an
-        acute rule on its own (`_STORY_SENTENCES`)."""
-        parts = [s for line in text.split("\n") for s in split_sentences(line) if s.strip()]
-        if len(parts) < _STORY_SENTENCES:
+        """The message tells a story of several sentences, an acute rule fires within one of
+        them, and none of fewer than `_SHORT_SENTENCE_WORDS` words fires one on its own."""
+        parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
+        if sum(len(words(p)) >= _STORY_SENTENCE_WORDS for p in parts) < _STORY_SENTENCES:
             return False
-        return not any(
-            len(part.split()) < _SHORT_SENTENCE_WORDS
-            and any(hit.level == "acute" for hit in self._lexicon.read(part)[0])
-            for part in parts
-        )
+        firing = [p for p in parts if any(h.level == "acute" for h in self._lexicon.read(p)[0])]
+        # No sentence fires on its own: the rule needs words of two, which no story explains.
+        return bool(firing) and all(len(words(p)) >= _SHORT_SENTENCE_WORDS for p in firing)
 
 
 # Whom a violence rule's verb is done to ("mnie zabije"): the threat is aimed at someone.

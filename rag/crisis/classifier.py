@@ -78,6 +78,12 @@ class Thresholds:
         by_sentence = sentence is not None and sentence >= self.sentence
         return prediction.acute >= self.acute or by_sentence
 
+    def worth_a_closer_look(self, prediction: Prediction) -> bool:
+        """The message's vector or the sentence reader finds it somewhat alarming: among the
+        top `CLOSER_LOOK` of non-crisis messages on either."""
+        sentence = prediction.sentence_acute if prediction.sentence_acute is not None else 0.0
+        return prediction.acute >= self.closer_look_acute or sentence >= self.closer_look_sentence
+
 
 @dataclass(frozen=True, slots=True)
 class Prediction:
@@ -423,10 +429,7 @@ class CrisisClassifier:
         """The sentences of a message worth embedding one by one (`calibrate`): none when the
         message reads acute already, has one sentence, or scores low on both other readings."""
         t = self.thresholds
-        if t.acute_on_its_own(prediction):
-            return []
-        sentence = prediction.sentence_acute if prediction.sentence_acute is not None else 0.0
-        if prediction.acute < t.closer_look_acute and sentence < t.closer_look_sentence:
+        if t.acute_on_its_own(prediction) or not t.worth_a_closer_look(prediction):
             return []
         return sentences_to_embed(text)
 
