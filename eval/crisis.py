@@ -187,11 +187,12 @@ def load_blind(folder: Path, learnt: Sequence[LabelledMessage]) -> dict[str, lis
     Raises:
         MessageFileError: a file is broken, or one of its messages is also among the learnt
             ones (by id, or by its words whatever the case, accents and punctuation): a message
-            the detectors learnt says nothing blind.
+            the detectors learnt says nothing blind; or two blind sets share an id.
     """
     ids = {m.id for m in learnt}
     texts = {" ".join(words(conversation_text(m))) for m in learnt}
     found: dict[str, list[LabelledMessage]] = {}
+    seen: set[str] = set()
     for path in sorted(folder.glob("*.yaml")):
         messages = parse_messages(path.read_text("utf-8"), path.name)
         for m in messages:
@@ -199,6 +200,9 @@ def load_blind(folder: Path, learnt: Sequence[LabelledMessage]) -> dict[str, lis
                 raise MessageFileError(
                     f"{path.name} ({m.id}): also in the crisis training data, so not blind"
                 )
+            if m.id in seen:
+                raise MessageFileError(f"{path.name} ({m.id}): the id of another blind set's")
+            seen.add(m.id)
         found[path.stem] = messages
     return found
 
@@ -337,8 +341,11 @@ def write_crisis_report(run: CrisisRun, out: Path) -> Path:
         "blind": {
             b.name: {
                 "messages": b.messages,
-                **{
-                    s.detector: {k: v for k, v in s.metrics.items() if k in BLIND_METRICS}
+                "detectors": {
+                    s.detector: {
+                        **{k: v for k, v in s.metrics.items() if k in BLIND_METRICS},
+                        "per_kind": s.per_kind,
+                    }
                     for s in b.scores
                 },
             }
