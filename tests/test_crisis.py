@@ -294,9 +294,12 @@ _STORY = (
 
 
 def test_a_rules_acute_in_a_long_story_the_model_reads_as_ordinary_is_a_line() -> None:
-    classifier = CrisisClassifier.train(HashEmbedder(32), split(load_messages())["train"][:60])
+    # Every kind and level, so that the classifier has its sentence reader too.
+    classifier = CrisisClassifier.train(HashEmbedder(32), split(load_messages())["train"][::40])
     # The model sees no crisis in anything, nor anything worth a closer look.
-    blind = _gated(classifier, closer_look_acute=float("inf"), closer_look_sentence=float("inf"))
+    blind = _gated(
+        classifier, acute=2.0, concern=2.0, closer_look_acute=2.0, closer_look_sentence=2.0
+    )
     assessor = CrisisAssessor(lexicon=LEXICON, classifier=blind, embedder=HashEmbedder(32))
     assert LEXICON.read(_STORY)[0]  # the rule fires on the story's words
     assert CrisisAssessor(lexicon=LEXICON).assess(_STORY).acute  # and alone makes it acute
@@ -304,34 +307,52 @@ def test_a_rules_acute_in_a_long_story_the_model_reads_as_ordinary_is_a_line() -
     assert found.level == "concern"
     assert found.kinds[0] == "suicide"
     assert "116 123" in (found.help_text(LocalHelp()) or "")
+    story = "Pytam o zasiłek okresowy, bo straciłam pracę. Mieszkamy w Łodzi od lat. "
     keep = [
-        # A short sentence that fires the rule on its own, capitalised or not.
-        "Pytam o zasiłek okresowy, bo straciłam pracę. Mam dwoje dzieci w szkole. Chcę umrzeć.",
-        "Pytam o zasiłek okresowy, bo straciłam pracę. chcę umrzeć. Mam dwoje dzieci w szkole.",
-        "Pytam o zasiłek okresowy, bo straciłam pracę. Mam dwoje dzieci. "
-        "Chcę umrzeć 😭 😭 😭 😭 😭 😭",
-        # Two sentences, or a greeting and a fragment that are no story.
+        # A short sentence or clause that fires a rule on its own, however it is typed.
+        story + "Mam dwoje dzieci w szkole. Chcę umrzeć.",
+        story + "chcę umrzeć. Mam dwoje dzieci w szkole.",
+        story + "Mam dwoje dzieci w szkole. Chcę umrzeć 😭 😭 😭 😭 😭 😭",
+        story + "Złożyłam wniosek w marcu i nic.Chcę umrzeć. Co mam dalej zrobić z tym?",
+        story + "Złożyłam wniosek w marcu i nic; chcę umrzeć; nikt nie pomaga.",
+        story + "Złożyłam wniosek w marcu, chcę umrzeć, nikt mi nie pomaga od miesięcy.",
+        # Two sentences, or a greeting, a fragment or an abbreviation that make no story.
         "Osiem lat temu po próbie samobójczej leżałam w szpitalu psychiatrycznym. "
         "Czy orzeczenie o niepełnosprawności załatwia się w MOPS?",
         "Dzień dobry.\nPiszę z telefonu.\nMam w ręku wszystkie tabletki mamy i zaraz je połknę, "
         "bo nie mam już siły.",
-        # A rule that needs words of two lines.
+        "Mieszkam na ul. Długiej w Łodzi razem z synem. Mam w ręku wszystkie tabletki mamy i "
+        "zaraz je połknę, bo nie mam już siły.",
+        # A rule that needs words of two lines, even beside one a sentence explains.
         "Piszę w sprawie zasiłku celowego na opał.\nMam tabletki, wszystkie leki taty\n"
         "naraz je połknę dziś w nocy\nnikt mi nie pomoże z tym wnioskiem",
+        "Osiem lat temu po próbie samobójczej leżałam w szpitalu psychiatrycznym.\nMam "
+        "tabletki, wszystkie leki taty\nnaraz je połknę dziś w nocy\nnikt mi nie pomoże z tym "
+        "wnioskiem",
     ]
     for text in keep:
         assert CrisisAssessor(lexicon=LEXICON).assess(text).acute, text
         assert assessor.assess(text).acute, text
+    # Each keep case is kept by the story rule itself, not by a model that saw something.
+    assert not any(assessor._rules_need_the_story(text) for text in keep)
+    assert assessor._rules_need_the_story(_STORY)
     # Nor in a conversation already in distress.
     earlier = [PastTurn("nie mam już siły do tego wszystkiego", "concern", ("suicide",))]
     assert assessor.assess(_STORY, history=earlier).acute
     # A model that does see a crisis, or finds the story worth a closer look (its sentences are
     # read, and reading them may fail), leaves the rule's acute as it is.
     for cuts in ({"concern": -1.0}, {"closer_look_acute": -1.0}):
-        seeing = _gated(classifier, closer_look_sentence=float("inf"), **cuts)
+        seeing = _gated(classifier, closer_look_sentence=2.0, **cuts)
         for embedder in (HashEmbedder(32), _FailsOnSentences(32)):
             found = CrisisAssessor(lexicon=LEXICON, classifier=seeing, embedder=embedder)
             assert found.assess(_STORY).acute, (cuts, embedder)
+    # Nor does a classifier that cannot vouch for its reading: uncalibrated, without its
+    # sentence reader, or with a score that is not a number.
+    (prediction,) = blind.predict(HashEmbedder(32).embed([_STORY], kind="query"), [_STORY])
+    assert blind.thresholds.vouches_for(prediction)
+    assert not _gated(classifier).thresholds.vouches_for(prediction)  # closer look: inf
+    assert not blind.thresholds.vouches_for(dataclasses.replace(prediction, sentence_acute=None))
+    assert not blind.thresholds.vouches_for(dataclasses.replace(prediction, acute=float("nan")))
 
 
 # --- the conversation ----------------------------------------------------------------------

@@ -12,9 +12,9 @@ acute can cost a life. The classifier's thresholds are set on held-out folds of 
 splits (`rag.crisis.classifier.calibrate`). Where staff listed a wording as an ordinary sense and
 no rule fired, the classifier alone makes a message concern, not acute, unless it is sure. In a
 story of three sentences or more that the classifier reads as ordinary, not even worth a closer
-look, a rule's acute is a helpline line too, unless a short sentence fires a rule on its own or
-the rule needs words of two sentences: the rule read words out of the story that explains them
-("sześć lat temu", "z radości"), which the model reads.
+look, a rule's acute is a helpline line too, unless a short clause fires a rule on its own or a
+rule needs words of two sentences: the rule read words out of the story that explains them
+("sześć lat temu", "z radości"), which the model reads. Every doubt keeps the block.
 
 Conversation: "nie mam już siły" and then "chyba zrobię to dziś" is acute only together. When
 one of the person's last turns was assessed concern or acute, those turns and the new message
@@ -53,24 +53,45 @@ _SECOND_KIND = 0.25
 # czy skoczyć" after a greeting, a man seen lying by his bed while "światło się pali") it stays
 # acute. Dev split: 214 -> 218 of 226 acute with no more false acute (set there, 0.5 the same).
 _ORDINARY_HOLDS_BELOW = 0.6
-# A rule's acute stands unless the message tells a story the model reads as ordinary: three or
-# more sentences of three words or more, the classifier sees no crisis and does not even find
-# the message worth a closer look (`Thresholds.worth_a_closer_look`: its vector and the sentence
-# reader outside the top 10 % of non-crisis messages, so its sentences were not read), and the
-# rule fires within one sentence, none of fewer than eight words ("Chcę umrzeć." after two
-# sentences about a benefit keeps the block; a rule that needs words of two sentences or lines,
-# "Mam tabletki.\nPołknę je dziś.", keeps it too). Then the rule read words the story explains
-# (six years ago, "z radości", a fire already put out), and the block becomes the helpline line.
-# On five folds of train + dev (4 576 messages, each read by a classifier that did not learn
-# it) this took the block from 19 non-crisis messages and from no acute one. Without the
-# closer-look condition it took it from one acute message too (a blister and vodka on the table
-# beside a flat-queue question); from two sentences on, 47 and none; 6 or 10 words instead of
-# 8: 21 or 17 and none.
+# A rule's acute stands unless the message tells a story the model reads as ordinary
+# (`CrisisAssessor._rules_need_the_story`): three or more sentences of three words or more; the
+# classifier read the message, sees no crisis and does not even find it worth a closer look
+# (`Thresholds.worth_a_closer_look`: its vector and the sentence reader outside the top 10 % of
+# non-crisis messages, so its sentences were not read); every acute rule of the message fires
+# within one sentence; and no clause of fewer than eight words fires one on its own (a clause
+# ends at any of . ! ? … ; , : or a line, so "…i nic.Chcę umrzeć, nikt nie pomaga." keeps the
+# block). Then the rule read words the story explains (six years ago, "z radości", a fire
+# already put out), and the block becomes the helpline line. Every doubt keeps the block: a
+# sentence ending in a word of three letters or fewer ("ul.", "np.", "tys.") is read with the
+# next, a classifier without the sentence reader or uncalibrated, or a score that is not a
+# number, is not a model that saw nothing. On five folds of train + dev (each message read by a
+# classifier that did not learn it) this took the block from non-crisis messages only (the
+# figures: eval/README.md, thirteenth session).
 _STORY_SENTENCES = 3
 _STORY_SENTENCE_WORDS = 3
-_SHORT_SENTENCE_WORDS = 8
-# Sentences as a person types them: after . ! ? … whatever the next letter's case, and lines.
+_SHORT_CLAUSE_WORDS = 8
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+_CLAUSE_END = re.compile(r"[.!?…;,:\n]+|\s[-–—]\s")
+_SHORT_WORD = 3  # "ul.", "np.", "tys.", "r.": an abbreviation, perhaps, not a sentence's end
+
+
+def _sentences(text: str) -> list[str]:
+    """A text's sentences, a part ending in a short word read with the next one."""
+    sentences: list[str] = []
+    carried = ""
+    for part in _SENTENCE_END.split(text):
+        if not part.strip():
+            continue
+        part = f"{carried} {part}".strip()
+        last = part.rstrip(".!?… ").split()[-1:]
+        if part.endswith(".") and last and len(last[0]) <= _SHORT_WORD:
+            carried = part
+            continue
+        carried = ""
+        sentences.append(part)
+    if carried:
+        sentences.append(carried)
+    return sentences
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,7 +300,7 @@ class CrisisAssessor:
             lexicon.acute
             and not semantic.is_crisis
             and not in_distress
-            and not self._classifier.thresholds.worth_a_closer_look(prediction)
+            and self._classifier.thresholds.vouches_for(prediction)
             and self._rules_need_the_story(text)
         ):
             lexicon = dataclasses.replace(lexicon, level="concern")
@@ -291,14 +312,26 @@ class CrisisAssessor:
         return merged
 
     def _rules_need_the_story(self, text: str) -> bool:
-        """The message tells a story of several sentences, an acute rule fires within one of
-        them, and none of fewer than `_SHORT_SENTENCE_WORDS` words fires one on its own."""
-        parts = [p for p in _SENTENCE_END.split(text) if p.strip()]
-        if sum(len(words(p)) >= _STORY_SENTENCE_WORDS for p in parts) < _STORY_SENTENCES:
+        """The message tells a story of several sentences, each of its acute rules fires within
+        one of them, and no short clause fires one on its own (see `_STORY_SENTENCES`)."""
+        sentences = _sentences(text)
+        if sum(len(words(s)) >= _STORY_SENTENCE_WORDS for s in sentences) < _STORY_SENTENCES:
             return False
-        firing = [p for p in parts if any(h.level == "acute" for h in self._lexicon.read(p)[0])]
-        # No sentence fires on its own: the rule needs words of two, which no story explains.
-        return bool(firing) and all(len(words(p)) >= _SHORT_SENTENCE_WORDS for p in firing)
+        whole = {(h.kind, h.rule) for h in self._lexicon.read(text)[0] if h.level == "acute"}
+        within = {
+            (h.kind, h.rule)
+            for s in sentences
+            for h in self._lexicon.read(s)[0]
+            if h.level == "acute"
+        }
+        if not whole or not whole <= within:
+            # A rule needs words of two sentences or lines: no story explains that.
+            return False
+        return not any(
+            len(words(clause)) < _SHORT_CLAUSE_WORDS
+            and any(h.level == "acute" for h in self._lexicon.read(clause)[0])
+            for clause in _CLAUSE_END.split(text)
+        )
 
 
 # Whom a violence rule's verb is done to ("mnie zabije"): the threat is aimed at someone.

@@ -29,6 +29,7 @@ import dataclasses
 import hashlib
 import io
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,6 +78,18 @@ class Thresholds:
         sentence = prediction.sentence_acute
         by_sentence = sentence is not None and sentence >= self.sentence
         return prediction.acute >= self.acute or by_sentence
+
+    def vouches_for(self, prediction: Prediction) -> bool:
+        """The classifier read the message with every reading calibrated and found it not even
+        worth a closer look. A missing sentence reader, an uncalibrated cut-off or a score that
+        is not a number vouches for nothing."""
+        scores = (prediction.acute, prediction.crisis, prediction.sentence_acute)
+        cuts = (self.closer_look_acute, self.closer_look_sentence, self.acute, self.concern)
+        if not all(s is not None and math.isfinite(s) for s in scores):
+            return False
+        if not all(math.isfinite(c) for c in cuts):
+            return False
+        return not self.worth_a_closer_look(prediction)
 
     def worth_a_closer_look(self, prediction: Prediction) -> bool:
         """The message's vector or the sentence reader finds it somewhat alarming: among the
