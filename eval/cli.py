@@ -105,6 +105,7 @@ def _crisis(*, golden: Path, out: Path | None, gate: bool) -> None:
         BLIND_DIR,
         BLIND_METRICS,
         LABELS,
+        DetectorScores,
         run_crisis,
         write_crisis_report,
     )
@@ -128,23 +129,27 @@ def _crisis(*, golden: Path, out: Path | None, gate: bool) -> None:
     except (OkienkoError, CaseFileError, GateFileError) as exc:
         err.print(f"[bold red]Błąd:[/] {exc}")
         raise typer.Exit(2) from exc
-    table = Table(
-        title=f"Kryzys – zbiór testowy ({run.messages} wiadomości, {run.ordinary} zwykłych pytań)"
-    )
-    table.add_column("miara")
-    for s in run.scores:
-        table.add_column(LABELS[s.detector], justify="right")
-    for key, label in _METRICS.items():
-        table.add_row(label, *(f"{s.metrics[key]:.3f}" for s in run.scores))
-    console.print(table)
-    for blind in run.blind:
-        table = Table(title=f"Kryzys – zbiór ślepy {blind.name} ({blind.messages} wiadomości)")
+
+    def print_table(title: str, scores: Sequence[DetectorScores], keys: Sequence[str]) -> None:
+        table = Table(title=title)
         table.add_column("miara")
-        for s in blind.scores:
+        for s in scores:
             table.add_column(LABELS[s.detector], justify="right")
-        for key in BLIND_METRICS:
-            table.add_row(_METRICS[key], *(f"{s.metrics[key]:.3f}" for s in blind.scores))
+        for key in keys:
+            table.add_row(_METRICS[key], *(f"{s.metrics[key]:.3f}" for s in scores))
         console.print(table)
+
+    print_table(
+        f"Kryzys – zbiór testowy ({run.messages} wiadomości, {run.ordinary} zwykłych pytań)",
+        run.scores,
+        tuple(_METRICS),
+    )
+    for blind in run.blind:
+        print_table(
+            f"Kryzys – zbiór ślepy {blind.name} ({blind.messages} wiadomości)",
+            blind.scores,
+            BLIND_METRICS,
+        )
     _print_gates(run.gates)
     report = write_crisis_report(run, out or RESULTS_DIR / started.strftime("%Y%m%dT%H%M%SZ"))
     console.print(f"Raport: {report}", highlight=False)

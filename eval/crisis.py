@@ -282,12 +282,8 @@ def markdown(run: CrisisRun) -> str:
         f"Model: `{run.model}`; wiadomości w zbiorze testowym: {run.messages}; zwykłe pytania "
         f"(przypadki złote bez kryzysu): {run.ordinary}.",
         "",
-        "| miara | " + " | ".join(LABELS[s.detector] for s in run.scores) + " |",
-        "|---|" + "---:|" * len(run.scores),
+        *_metrics_table(run.scores, tuple(_METRICS)),
     ]
-    for key, label in _METRICS.items():
-        values = " | ".join(f"{s.metrics[key]:.3f}" for s in run.scores)
-        lines.append(f"| {label} | {values} |")
     combined = run.scores[-1]
     lines += ["", "## Czułość według rodzaju (oba detektory)", ""]
     lines += [
@@ -304,12 +300,8 @@ def markdown(run: CrisisRun) -> str:
             "",
             f"## Zbiór ślepy `{blind.name}` ({blind.messages} wiadomości, nigdy nieuczony)",
             "",
-            "| miara | " + " | ".join(LABELS[s.detector] for s in blind.scores) + " |",
-            "|---|" + "---:|" * len(blind.scores),
+            *_metrics_table(blind.scores, BLIND_METRICS),
         ]
-        for key in BLIND_METRICS:
-            values = " | ".join(f"{s.metrics[key]:.3f}" for s in blind.scores)
-            lines.append(f"| {_METRICS[key]} | {values} |")
         lines += ["", "Pominięte (oba detektory):", "", *_misses(blind.scores[-1])]
         lines += ["", "Fałszywe alarmy (oba detektory):", "", *_false_alarms(blind.scores[-1])]
     lines += ["", "## Progi", ""]
@@ -320,6 +312,17 @@ def markdown(run: CrisisRun) -> str:
     lines += ["", "## Fałszywe alarmy w trudnych negatywach (oba detektory)", ""]
     lines += _false_alarms(combined)
     return "\n".join(lines) + "\n"
+
+
+def _metrics_table(scores: Sequence[DetectorScores], keys: Sequence[str]) -> list[str]:
+    lines = [
+        "| miara | " + " | ".join(LABELS[s.detector] for s in scores) + " |",
+        "|---|" + "---:|" * len(scores),
+    ]
+    for key in keys:
+        values = " | ".join(f"{s.metrics[key]:.3f}" for s in scores)
+        lines.append(f"| {_METRICS[key]} | {values} |")
+    return lines
 
 
 def _misses(scores: DetectorScores) -> list[str]:

@@ -334,8 +334,8 @@ def test_a_rules_acute_in_a_long_story_the_model_reads_as_ordinary_is_a_line() -
         assert CrisisAssessor(lexicon=LEXICON).assess(text).acute, text
         assert assessor.assess(text).acute, text
     # Each keep case is kept by the story rule itself, not by a model that saw something.
-    assert not any(assessor._rules_need_the_story(text) for text in keep)
-    assert assessor._rules_need_the_story(_STORY)
+    assert not any(assessor._rules_need_the_story(text, LEXICON.read(text)[0]) for text in keep)
+    assert assessor._rules_need_the_story(_STORY, LEXICON.read(_STORY)[0])
     # Nor in a conversation already in distress.
     earlier = [PastTurn("nie mam już siły do tego wszystkiego", "concern", ("suicide",))]
     assert assessor.assess(_STORY, history=earlier).acute

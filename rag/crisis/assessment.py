@@ -301,7 +301,7 @@ class CrisisAssessor:
             and not semantic.is_crisis
             and not in_distress
             and self._classifier.thresholds.vouches_for(prediction)
-            and self._rules_need_the_story(text)
+            and self._rules_need_the_story(text, hits)
         ):
             lexicon = dataclasses.replace(lexicon, level="concern")
         merged = lexicon.stronger(semantic)
@@ -311,13 +311,14 @@ class CrisisAssessor:
             merged = dataclasses.replace(merged, acute_probability=prediction.acute)
         return merged
 
-    def _rules_need_the_story(self, text: str) -> bool:
-        """The message tells a story of several sentences, each of its acute rules fires within
-        one of them, and no short clause fires one on its own (see `_STORY_SENTENCES`)."""
+    def _rules_need_the_story(self, text: str, hits: Sequence[LexiconHit]) -> bool:
+        """The message tells a story of several sentences, each of its acute rules (`hits`, the
+        lexicon's reading of the whole text) fires within one of them, and no short clause fires
+        one on its own (see `_STORY_SENTENCES`)."""
         sentences = _sentences(text)
         if sum(len(words(s)) >= _STORY_SENTENCE_WORDS for s in sentences) < _STORY_SENTENCES:
             return False
-        whole = {(h.kind, h.rule) for h in self._lexicon.read(text)[0] if h.level == "acute"}
+        whole = {(h.kind, h.rule) for h in hits if h.level == "acute"}
         within = {
             (h.kind, h.rule)
             for s in sentences
